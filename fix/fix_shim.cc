@@ -1,0 +1,2 @@
+// Implementation follows in the next commit.
+#include "fix/fix_shim.h"
