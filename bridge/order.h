@@ -115,6 +115,11 @@ struct fb_replace_order {
     enum fb_side side;                  /* Side(54) */
     struct fb_order_terms terms;        /* the new terms */
     char text[FB_TEXT_LEN + 1];         /* Text(58); "" if absent */
+    /* Where Symbol(55) + ExDestination(100) route, as translate validated
+     * the new terms against that venue's rules: the engine refuses the
+     * replace if this is not the original order's venue. */
+    size_t venue;
+    char venue_symbol[FB_SYMBOL_LEN + 1];
 };
 
 /* An OrderStatusRequest (35=H). */
@@ -125,6 +130,36 @@ struct fb_status_request {
     char ord_status_req_id[FB_ID_LEN + 1]; /* OrdStatusReqID(790); "" if absent */
     char symbol[FB_SYMBOL_LEN + 1];        /* Symbol(55) */
     enum fb_side side;                     /* Side(54) */
+};
+
+/* Which orders a mass request covers: MassCancelRequestType(530) or
+ * MassStatusReqType(585); the two share these values. */
+enum fb_mass_scope {
+    FB_MASS_SYMBOL = 0, /* 530=1 / 585=1: orders for one Symbol(55) */
+    FB_MASS_ALL = 1,    /* 530=7 / 585=7: all orders */
+    FB_MASS_SCOPE_LAST  /* not a true value, never use this */
+};
+
+/* An OrderMassCancelRequest (35=q). */
+struct fb_mass_cancel {
+    size_t session;
+    char cl_ord_id[FB_ID_LEN + 1];  /* ClOrdID(11) of this request */
+    enum fb_mass_scope scope;       /* MassCancelRequestType(530) */
+    char symbol[FB_SYMBOL_LEN + 1]; /* Symbol(55); "" for FB_MASS_ALL */
+    uint8_t has_side;               /* Side(54) given: only that side */
+    enum fb_side side;
+    char text[FB_TEXT_LEN + 1]; /* Text(58); "" if absent */
+};
+
+/* An OrderMassStatusRequest (35=AF). */
+struct fb_mass_status {
+    size_t session;
+    char mass_status_req_id[FB_ID_LEN + 1]; /* MassStatusReqID(584) */
+    enum fb_mass_scope scope;               /* MassStatusReqType(585) */
+    char account[FB_ID_LEN + 1];            /* Account(1); "" = any */
+    char symbol[FB_SYMBOL_LEN + 1];         /* Symbol(55); "" for FB_MASS_ALL */
+    uint8_t has_side;                       /* Side(54) given: only that side */
+    enum fb_side side;
 };
 
 #ifdef __cplusplus
