@@ -162,6 +162,289 @@ struct fb_mass_status {
     enum fb_side side;
 };
 
+/* ---- the state machine ------------------------------------------------ */
+
+/*
+ * Order states. Apart from FB_ST_NONE each is an OrdStatus(39) value, and
+ * the state is what 39 says in the order's reports: when several statuses
+ * apply at once (pending cancel while partially filled, ...) the one with
+ * the highest precedence in the FIX 4.4 OrdStatus precedence table (Vol. 4)
+ * is the state. The underlying facts (acknowledged by the venue, CumQty,
+ * the pending request) are kept beside it in struct fb_order.
+ */
+enum fb_order_state {
+    FB_ST_NONE = 0,             /* fresh from fb_order_init(): nothing reported */
+    FB_ST_PENDING_NEW = 1,      /* 39=A accepted by policy, venue not yet acked */
+    FB_ST_NEW = 2,              /* 39=0 live at the venue, nothing filled */
+    FB_ST_PARTIALLY_FILLED = 3, /* 39=1 live, 0 < CumQty < OrderQty */
+    FB_ST_FILLED = 4,           /* 39=2 CumQty >= OrderQty (terminal) */
+    FB_ST_PENDING_CANCEL = 5,   /* 39=6 an OMS cancel is with the venue */
+    FB_ST_CANCELED = 6,         /* 39=4 (terminal; also IOC/FOK kills) */
+    FB_ST_PENDING_REPLACE = 7,  /* 39=E an OMS replace is with the venue */
+    FB_ST_REJECTED = 8,         /* 39=8 (terminal) */
+    FB_ST_EXPIRED = 9,          /* 39=C GTD/Day ran out (terminal) */
+    FB_ST_LAST                  /* not a true state, never use this */
+};
+
+/* ExecType(150) of an ExecutionReport, by meaning. bridge/report.c renders
+ * it per FIX version (4.2 has no Trade or Order Status values). */
+enum fb_exec_type {
+    FB_EXEC_NEW = 0,             /* 150=0 */
+    FB_EXEC_TRADE = 1,           /* 150=F (4.2: 1 partial fill, 2 fill) */
+    FB_EXEC_CANCELED = 2,        /* 150=4 */
+    FB_EXEC_REPLACED = 3,        /* 150=5 */
+    FB_EXEC_PENDING_CANCEL = 4,  /* 150=6 */
+    FB_EXEC_REJECTED = 5,        /* 150=8 */
+    FB_EXEC_PENDING_NEW = 6,     /* 150=A */
+    FB_EXEC_EXPIRED = 7,         /* 150=C */
+    FB_EXEC_PENDING_REPLACE = 8, /* 150=E */
+    FB_EXEC_ORDER_STATUS = 9,    /* 150=I (4.2: 20=3 and 150 = OrdStatus) */
+    FB_EXEC_TYPE_LAST            /* not a true value, never use this */
+};
+
+/* OrdRejReason(103) values the bridge uses (FIX 4.4 numbers; report.c maps
+ * those 4.2 lacks to 0). Other spec values may be passed as plain ints. */
+enum {
+    FB_ORDREJ_BROKER = 0,         /* broker / exchange option */
+    FB_ORDREJ_UNKNOWN_SYMBOL = 1,
+    FB_ORDREJ_EXCHANGE_CLOSED = 2,
+    FB_ORDREJ_EXCEEDS_LIMIT = 3,
+    FB_ORDREJ_TOO_LATE = 4,
+    FB_ORDREJ_UNKNOWN_ORDER = 5,
+    FB_ORDREJ_DUPLICATE = 6,      /* duplicate order (ClOrdID in use) */
+    FB_ORDREJ_UNSUPPORTED = 11,   /* unsupported order characteristic */
+    FB_ORDREJ_INCORRECT_QTY = 13,
+    FB_ORDREJ_UNKNOWN_ACCOUNT = 15,
+    FB_ORDREJ_PRICE_INCREMENT = 18,
+    FB_ORDREJ_OTHER = 99
+};
+
+/* CxlRejReason(102) values (FIX 4.4 numbers; 4.2 has only 0..3, report.c
+ * sends 2 "broker option" for the others and keeps the Text). */
+enum {
+    FB_CXLREJ_TOO_LATE = 0,
+    FB_CXLREJ_UNKNOWN_ORDER = 1,
+    FB_CXLREJ_BROKER = 2,
+    FB_CXLREJ_PENDING = 3, /* already pending cancel or replace */
+    FB_CXLREJ_DUPLICATE = 6,
+    FB_CXLREJ_OTHER = 99
+};
+
+/* CxlRejResponseTo(434). */
+enum fb_cxl_rej_response_to {
+    FB_CXL_RESPONSE_CANCEL = 0,  /* 434=1 */
+    FB_CXL_RESPONSE_REPLACE = 1, /* 434=2 */
+    FB_CXL_RESPONSE_LAST         /* not a true value, never use this */
+};
+
+/* LastLiquidityInd(851), FIX 4.4 only. */
+enum fb_liquidity {
+    FB_LIQ_UNKNOWN = 0, /* not sent */
+    FB_LIQ_MAKER = 1,   /* 851=1 added liquidity */
+    FB_LIQ_TAKER = 2,   /* 851=2 removed liquidity */
+    FB_LIQ_LAST         /* not a true value, never use this */
+};
+
+/* Why the venue closed an order with quantity left (FB_OEV_CANCELED). */
+enum fb_cancel_cause {
+    FB_CXL_REQUESTED = 0,   /* answer to a cancel we sent (OMS or bridge) */
+    FB_CXL_UNSOLICITED = 1, /* the venue canceled on its own */
+    FB_CXL_IOC = 2,         /* IOC: what could not fill at once */
+    FB_CXL_FOK = 3,         /* FOK: could not fill completely, nothing filled */
+    FB_CXL_CAUSE_LAST       /* not a true value, never use this */
+};
+
+#define FB_CCY_LEN 15 /* longest currency/asset code, without the NUL */
+
+/* One execution at the venue. */
+struct fb_fill {
+    char trade_id[FB_ID_LEN + 1]; /* the venue's trade id: the dedup key */
+    struct fb_dec qty;            /* LastQty(32), > 0 */
+    struct fb_dec px;             /* LastPx(31), > 0 */
+    uint8_t has_commission;       /* the venue reported a fee for it */
+    struct fb_dec commission;     /* Commission(12), CommType(13)=3 absolute */
+    char commission_ccy[FB_CCY_LEN + 1]; /* CommCurrency(479), 4.4; "" none */
+    enum fb_liquidity liquidity;
+    /* The venue says the order is now complete. Only orders sized by
+     * CashOrderQty need it (their base quantity is not known before). */
+    uint8_t last;
+};
+
+/* Answer to an OrderStatusRequest or one order of an OrderMassStatus. */
+struct fb_status_query {
+    char ord_status_req_id[FB_ID_LEN + 1];  /* OrdStatusReqID(790) to echo; "" */
+    char mass_status_req_id[FB_ID_LEN + 1]; /* MassStatusReqID(584) to echo; "" */
+    uint8_t last_rpt_requested;             /* LastRptRequested(912)=Y (mass) */
+};
+
+/* Replace confirmed by the venue. */
+struct fb_replaced {
+    /* The terms the venue says are now in force. Zero qty: the requested
+     * terms are taken as they are (the usual case). */
+    struct fb_dec qty;
+    struct fb_dec price;
+    struct fb_dec stop_px;
+};
+
+enum fb_order_event_type {
+    FB_OEV_ACCEPT = 0,          /* policy accepted the new order -> PendingNew (150=A) */
+    FB_OEV_REJECT = 1,          /* policy (from NONE) or venue (from PendingNew)
+                                   refused the new order -> Rejected (150=8);
+                                   .reason = OrdRejReason, .text */
+    FB_OEV_ACK = 2,             /* venue acknowledged -> New (150=0) */
+    FB_OEV_FILL = 3,            /* .u.fill -> 150=F; a trade id seen before is
+                                   ignored (FB_OK, no report) */
+    FB_OEV_CANCEL_REQUEST = 4,  /* .u.cancel -> PendingCancel (150=6) or 35=9 */
+    FB_OEV_CANCELED = 5,        /* venue closed the order: .u.cause; resolves a
+                                   pending cancel -> Canceled (150=4) */
+    FB_OEV_CANCEL_REJECT = 6,   /* venue refused our cancel -> 35=9 434=1;
+                                   .reason = CxlRejReason (0 too late) */
+    FB_OEV_REPLACE_REQUEST = 7, /* .u.replace -> PendingReplace (150=E) or 35=9 */
+    FB_OEV_REPLACED = 8,        /* venue confirmed the replace: .u.replaced ->
+                                   Replaced (150=5) */
+    FB_OEV_REPLACE_REJECT = 9,  /* venue refused the replace -> 35=9 434=2 */
+    FB_OEV_EXPIRED = 10,        /* GTD/Day ran out -> Expired (150=C) */
+    FB_OEV_STATUS = 11,         /* .u.status -> Order Status report, no change */
+    FB_OEV_DUPLICATE_NEW = 12,  /* .u.dup: a NewOrderSingle whose ClOrdID this
+                                   order uses (FIX F.1.b): 150=8 103=6 with this
+                                   order's status and quantities, or, for a
+                                   PossResend=Y copy, an Order Status report */
+    FB_OEV_LAST                 /* not a true event, never use this */
+};
+
+/* One event for one order. Plain data; the order keeps no pointer to it. */
+struct fb_order_event {
+    enum fb_order_event_type type;
+    int64_t time_ns; /* TransactTime(60), ns since the epoch UTC; 0: env clock */
+    char venue_order_id[FB_ID_LEN + 1]; /* SecondaryOrderID(198) if learned; "" */
+    char text[FB_TEXT_LEN + 1];         /* reason for Text(58); "" for default */
+    int reason;                         /* REJECT, CANCEL_REJECT, REPLACE_REJECT */
+    union {
+        struct fb_fill fill;
+        struct fb_cancel_order cancel;
+        struct fb_replace_order replace;
+        struct fb_replaced replaced;
+        enum fb_cancel_cause cause;
+        struct fb_status_query status;
+        struct fb_new_order dup;
+    } u;
+    /* CANCEL_REQUEST, REPLACE_REQUEST: the engine's ClOrdID index already
+     * holds the request's ClOrdID (for any order, this trading day): the
+     * request is refused with CxlRejReason 6. The order itself also checks
+     * its own current, previous and pending ClOrdIDs. */
+    uint8_t cl_ord_id_in_use;
+};
+
+/*
+ * What the state machine needs from its owner. Both callbacks are called
+ * only from inside fb_order_apply(), on the caller's thread.
+ */
+struct fb_order_env {
+    void *user;
+    /* Writes the next ExecID(17) to buf (size bytes, NUL-terminated, at
+     * most FB_ID_LEN chars). ExecIDs must be unique per FIX session
+     * forever: see struct fb_exec_id_seq for a ready one. A failure is
+     * passed on by fb_order_apply(), which then changes nothing. */
+    enum fb_err (*next_exec_id)(void *user, char *buf, size_t size);
+    /* Now, ns since the epoch UTC: TransactTime when the event has none. */
+    int64_t (*now_ns)(void *user);
+};
+
+/*
+ * A ready ExecID generator: prefix followed by a decimal counter. Unique
+ * for as long as no (prefix, counter) pair comes back: give each run its own
+ * prefix (e.g. from the start time, as fb_exec_id_seq_init does) or persist
+ * `next` (the journal will). Use it as env.next_exec_id with env.user
+ * pointing at the struct.
+ */
+struct fb_exec_id_seq {
+    char prefix[24];
+    uint64_t next;
+};
+/* prefix = "<start_ns in base 36>-" and next = 1. */
+void fb_exec_id_seq_init(struct fb_exec_id_seq *s, int64_t start_ns);
+enum fb_err fb_exec_id_seq_next(void *seq, char *buf, size_t size) FB_WARN_UNUSED;
+
+/* A request with the venue, waiting for its answer (at most one). */
+enum fb_pending_kind {
+    FB_PENDING_NONE = 0,
+    FB_PENDING_CANCEL = 1,
+    FB_PENDING_REPLACE = 2,
+    FB_PENDING_LAST /* not a true value, never use this */
+};
+
+/* Most trade-id bytes one order remembers (FB_ERR_TOO_LARGE beyond). */
+#define FB_ORDER_TRADE_IDS_MAX (1024u * 1024u)
+
+/*
+ * One order. The engine owns it and passes it to fb_order_apply() only;
+ * the fields are for reading (journal, status pages, lookups).
+ */
+struct fb_order {
+    enum fb_order_state state;
+    char order_id[FB_ID_LEN + 1];       /* OrderID(37), from the engine */
+    char venue_order_id[FB_ID_LEN + 1]; /* SecondaryOrderID(198); "" until known */
+    char venue_name[FB_ID_LEN + 1];     /* LastMkt(30) on fills */
+    char cl_ord_id[FB_ID_LEN + 1];      /* current ClOrdID: the one fills carry */
+    char orig_cl_ord_id[FB_ID_LEN + 1]; /* the one before the last cancel/replace */
+    struct fb_new_order req;            /* the order as accepted (terms: original) */
+    struct fb_order_terms terms;        /* terms in force now */
+    uint8_t acked;                      /* the venue has acknowledged it */
+    struct {
+        enum fb_pending_kind kind;
+        char cl_ord_id[FB_ID_LEN + 1]; /* the request's ClOrdID */
+        struct fb_order_terms terms;   /* replace: the requested terms */
+    } pending;
+    struct fb_dec cum_qty;  /* CumQty(14) */
+    struct fb_dec notional; /* sum of LastQty * LastPx */
+    struct fb_dec avg_px;   /* AvgPx(6) = notional / cum_qty, 18 places HALF_EVEN */
+    /* Trade ids seen (dedup), NUL-separated; owned, freed by fb_order_clear. */
+    char *trade_ids;
+    size_t trade_ids_len;
+    size_t trade_ids_cap;
+};
+
+struct fb_exec_report;
+struct fb_report;
+
+/*
+ * Prepares o (any memory; it is overwritten) for the new order req, with the
+ * engine's OrderID and the venue's name (LastMkt). The state is FB_ST_NONE;
+ * the first event must be FB_OEV_ACCEPT or FB_OEV_REJECT. Strings longer
+ * than the fields are cut.
+ */
+void fb_order_init(struct fb_order *o, const char *order_id, const char *venue_name,
+                   const struct fb_new_order *req);
+
+/* Frees what o holds (not o itself) and zeroes it. */
+void fb_order_clear(struct fb_order *o);
+
+/*
+ * Applies one event. On FB_OK, *out holds the one report the event caused
+ * (out->kind FB_REPORT_EXEC or FB_REPORT_CANCEL_REJECT), or out->kind is
+ * FB_REPORT_NONE when the event was a repeat with nothing to say (a fill
+ * whose trade id was seen before). On error nothing changed and out->kind
+ * is FB_REPORT_NONE:
+ *   FB_ERR_STATE    the event is not allowed in the current state (fill
+ *                   after Canceled, ack after Filled, ...): an illegal edge
+ *   FB_ERR_INVALID  malformed event (fill qty <= 0, fill beyond OrderQty,
+ *                   unknown event type ...)
+ *   FB_ERR_NOMEM, FB_ERR_TOO_LARGE, FB_ERR_OVERFLOW, or what
+ *                   env->next_exec_id returned.
+ */
+enum fb_err fb_order_apply(struct fb_order *o, const struct fb_order_env *env,
+                           const struct fb_order_event *ev, struct fb_report *out) FB_WARN_UNUSED;
+
+/* LeavesQty(151): OrderQty - CumQty while live, 0 once terminal. */
+struct fb_dec fb_order_leaves(const struct fb_order *o);
+/* 1 if the order can change no more (Filled, Canceled, Rejected, Expired). */
+int fb_order_is_terminal(const struct fb_order *o);
+
+/* Static names for logs: "PendingNew", "Trade", ... */
+const char *fb_order_state_name(enum fb_order_state s);
+const char *fb_exec_type_name(enum fb_exec_type t);
+const char *fb_order_event_name(enum fb_order_event_type t);
+
 #ifdef __cplusplus
 }
 #endif
