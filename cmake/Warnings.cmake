@@ -7,7 +7,8 @@ set(FB_C_WARNINGS
     -Wundef -Wwrite-strings -Wformat=2 -Wvla -Wconversion -Wno-sign-conversion
     -Wcast-qual -Wpointer-arith -Wold-style-definition)
 set(FB_CXX_WARNINGS -Wall -Wextra -Wshadow -Wundef -Wformat=2 -Wno-unused-parameter
-    -Wno-deprecated-declarations)
+    -Wno-deprecated-declarations
+    -Wno-deprecated)
 
 set(FB_C_FLAGS_CHECKED "")
 foreach(flag IN LISTS FB_C_WARNINGS)

@@ -73,6 +73,8 @@ struct fb_fix_session_cfg {
     const char *data_dir;      /* store and message log go below it */
     int log_messages;          /* write the FIX message log (554 redacted) */
     int max_latency_s;         /* SendingTime tolerance; 0 = QuickFIX default */
+    int heartbeat_min_s;       /* a Logon's HeartBtInt must be within [min, max]; */
+    int heartbeat_max_s;       /*   0 and 0 mean 1..300 */
     int logon_timeout_s;       /* 0 = default */
     /* Credentials. If username is NULL the Logon is not authenticated. The
      * password is either given in clear (password, resolved by the caller from
