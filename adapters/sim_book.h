@@ -1,0 +1,163 @@
+/*
+ * The sim's matching core: pure venue rules over an order table.
+ *
+ * No clock, no PRNG, no latency, no sink: every function takes the venue
+ * time t at which the action happens, and events go out through the emit
+ * callback at once (sim.c buffers them and delivers them inside run()).
+ * sim.c owns the price process and calls fb_sim_book_set_touch() and
+ * fb_sim_book_match() when prices move.
+ *
+ * Semantics (see also sim.h):
+ * - Arrival of a new order, in this order of checks: duplicate id, unknown
+ *   symbol, unsupported combination, PRICE_FILTER, LOT_SIZE, MIN_NOTIONAL,
+ *   GTD in the past, post-only would cross, stop would trigger now. Any
+ *   failure -> REJECT (and the order is not stored: the id may be reused).
+ *   Otherwise ACK, then one matching step at once.
+ * - A matching step: a market order (or triggered stop-market) fills at the
+ *   touch as taker. A limit that crosses fills at the touch as taker until
+ *   it first fails to cross; from then on it rests and fills at its own
+ *   price as maker whenever the touch reaches it. A fill takes the whole
+ *   leaves (FULL) or one part (PARTIAL; parts = qty / N rounded down to the
+ *   step, the N-th part takes the rest), at most one step per order per
+ *   instant. IOC: one step, then CANCELED(IOC_REMAINDER) for any leaves.
+ *   FOK: all at once in one fill, or CANCELED(FOK_UNFILLED).
+ * - Stops trigger when the reference reaches the stop (buy: ref >= stop,
+ *   sell: ref <= stop) and then behave as a market (STOP) or limit
+ *   (STOP_LIMIT) order arriving at that instant, TIF included.
+ * - Quote-qty market orders are converted at arrival into the base qty the
+ *   quote amount buys at the touch, rounded down to the step.
+ * - Replace (amend): only the current client order id is accepted; market
+ *   orders and triggered stop-markets cannot be amended. A new qty <= cum
+ *   qty cancels the remainder: REPLACED with leaves 0, order FILLED. A
+ *   replaced limit is re-matched at once (it may take).
+ * - Rejected orders are forgotten; closed orders stay queryable, and their
+ *   ids stay used (duplicates are rejected for the life of the venue).
+ */
+#ifndef FB_SIM_BOOK_H
+#define FB_SIM_BOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "adapters/sim.h"
+#include "adapters/venue.h"
+#include "bridge/decimal.h"
+#include "bridge/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Orders a sim keeps (open and closed) before it rejects new ones. */
+#define FB_SIM_ORDERS_MAX (1u << 22)
+
+struct fb_sim_order {
+    struct fb_venue_order req; /* terms in force; client_order_id = current id */
+    char venue_order_id[FB_VENUE_ID_MAX + 1];
+    size_t market;
+    enum fb_venue_order_state state;
+    int64_t expire_ns;      /* 0 = never */
+    int64_t acted_ns;       /* last matching step, so one per instant */
+    struct fb_dec qty;      /* base qty in force (quote-qty: derived at arrival) */
+    struct fb_dec cum_qty;
+    struct fb_dec notional; /* sum of qty * price over fills, for avg px */
+    struct fb_dec part;     /* PARTIAL: size of one part */
+    uint32_t parts_done;
+    bool triggered; /* stops: has triggered; other types: always true */
+    bool resting;   /* limit: in the book, fills as maker at its price */
+};
+
+struct fb_sim_book_market {
+    struct fb_venue_market rules;
+    struct fb_dec ref, bid, ask;
+};
+
+struct fb_sim_id_slot {
+    char id[FB_VENUE_CLORDID_MAX + 1]; /* "" = empty slot */
+    uint32_t order;                    /* index into orders */
+};
+
+struct fb_sim_book {
+    struct fb_sim_book_market markets[FB_SIM_MARKETS_MAX];
+    size_t n_markets;
+    struct fb_dec maker_rate, taker_rate;
+    enum fb_sim_fill_mode fill_mode;
+    uint32_t parts;
+
+    struct fb_sim_order *orders; /* every accepted order, by arrival */
+    size_t n_orders, cap_orders;
+    uint32_t *open; /* indices of open orders, in arrival order */
+    size_t n_open, cap_open;
+    struct fb_sim_id_slot *ids; /* open addressing: every id ever accepted */
+    size_t n_ids, cap_ids;
+
+    uint64_t next_order_id, next_trade_id;
+    /* Receives each event; returns FB_OK or FB_ERR_NOMEM (which aborts the
+     * current book call with that error). */
+    enum fb_err (*emit)(void *user, const struct fb_venue_event *ev);
+    void *emit_user;
+};
+
+/* Sets up b from p (validated by the caller); prices start at each market's
+ * reference_price. b owns its arrays: fb_sim_book_free(). */
+enum fb_err fb_sim_book_init(struct fb_sim_book *b, const struct fb_sim_params *p,
+                             enum fb_err (*emit)(void *user, const struct fb_venue_event *ev),
+                             void *user) FB_WARN_UNUSED;
+void fb_sim_book_free(struct fb_sim_book *b);
+
+/* FB_OK if o is well-formed (what a venue's REST layer would refuse
+ * before looking at any order), FB_ERR_INVALID otherwise. */
+enum fb_err fb_sim_order_check(const struct fb_venue_order *o) FB_WARN_UNUSED;
+
+/* Index of symbol's market or -1. */
+int fb_sim_book_market_index(const struct fb_sim_book *b, const char *symbol);
+
+/* The touch for a reference: bid = ref - ref*spread/2 rounded down to the
+ * tick, ask = ref + ref*spread/2 rounded up; bid never below one tick. */
+enum fb_err fb_sim_touch(struct fb_dec ref, struct fb_dec tick, uint32_t spread_bps,
+                         struct fb_dec *bid, struct fb_dec *ask) FB_WARN_UNUSED;
+
+/* One step of the reference walk: ref moves by ref * vol_bps/10^4 * u,
+ * u uniform in [-1, 1] taken from rnd, rounded to the tick (half even);
+ * a result <= 0 becomes one tick. */
+enum fb_err fb_sim_walk_step(struct fb_dec ref, struct fb_dec tick, uint32_t vol_bps,
+                             uint64_t rnd, struct fb_dec *out) FB_WARN_UNUSED;
+
+/* Sets market m's reference (and the touch derived from it with
+ * spread_bps). Does not match: call fb_sim_book_match(). */
+enum fb_err fb_sim_book_set_touch(struct fb_sim_book *b, size_t m, struct fb_dec ref,
+                                  uint32_t spread_bps) FB_WARN_UNUSED;
+
+/* A matching pass over market m's open orders at t: stops trigger, parts
+ * continue, resting limits the touch reaches fill. Orders that already
+ * stepped at t are skipped unless force (a forced price move). */
+enum fb_err fb_sim_book_match(struct fb_sim_book *b, size_t m, int64_t t,
+                              bool force) FB_WARN_UNUSED;
+
+/* Requests arriving at the venue at t (after latency). */
+enum fb_err fb_sim_book_submit(struct fb_sim_book *b, const struct fb_venue_order *o,
+                               int64_t t) FB_WARN_UNUSED;
+enum fb_err fb_sim_book_cancel(struct fb_sim_book *b, const struct fb_venue_cancel *c,
+                               int64_t t) FB_WARN_UNUSED;
+enum fb_err fb_sim_book_replace(struct fb_sim_book *b, const struct fb_venue_replace *r,
+                                int64_t t) FB_WARN_UNUSED;
+/* STATUS for any id the order ever had; request_id = the queried id. */
+enum fb_err fb_sim_book_query(struct fb_sim_book *b, const char *client_order_id,
+                              int64_t t) FB_WARN_UNUSED;
+enum fb_err fb_sim_book_open_orders(struct fb_sim_book *b, const char *symbol,
+                                    const char *request_id, int64_t t) FB_WARN_UNUSED;
+
+/* CANCELED(UNSOLICITED) for an open order; FB_ERR_NOT_FOUND if none. */
+enum fb_err fb_sim_book_cancel_unsolicited(struct fb_sim_book *b, const char *client_order_id,
+                                           int64_t t) FB_WARN_UNUSED;
+
+/* EXPIRED for every open order whose expiry is <= t. */
+enum fb_err fb_sim_book_expire(struct fb_sim_book *b, int64_t t) FB_WARN_UNUSED;
+/* Earliest expiry among open orders, INT64_MAX if none. */
+int64_t fb_sim_book_next_expiry(const struct fb_sim_book *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
