@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bridge/cli.h"
+#include "bridge/engine.h"
 #include "bridge/fix_sessions.h"
 #include "bridge/log.h"
 #include "config/config.h"
@@ -93,7 +94,8 @@ int fb_cmd_run(int argc, char **argv)
     struct fb_config *cfg = NULL;
     struct fb_fix_sessions sessions = {0};
     fb_fix_acceptor *acceptor = NULL;
-    char *err = NULL;
+    struct fb_engine *engine = NULL;
+    char *err = NULL, errbuf[512];
     int rc = FB_EXIT_FAILURE, c, lockfd = -1, sig = 0;
     sigset_t set;
 
@@ -168,10 +170,22 @@ int fb_cmd_run(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct fb_fix_callbacks cb = {0};
+    engine = fb_engine_new(cfg, errbuf, sizeof errbuf);
+    if (!engine) {
+        fb_error("run", "cannot start the order engine: %s", errbuf);
+        rc = FB_EXIT_STARTUP;
+        goto out;
+    }
+    struct fb_fix_callbacks cb = fb_engine_fix_callbacks(engine);
     acceptor = fb_fix_acceptor_new(sessions.cfgs, sessions.n, &cb, &err);
     if (!acceptor) {
         fb_error("run", "cannot create the FIX acceptor: %s", err ? err : "?");
+        rc = FB_EXIT_STARTUP;
+        goto out;
+    }
+    fb_engine_attach(engine, acceptor);
+    if (fb_engine_start(engine) != FB_OK) {
+        fb_error("run", "cannot start the engine thread");
         rc = FB_EXIT_STARTUP;
         goto out;
     }
@@ -198,10 +212,13 @@ int fb_cmd_run(int argc, char **argv)
         ;
     fb_info("run", "%s received: logging sessions out", sig == SIGINT ? "SIGINT" : "SIGTERM");
     fb_fix_acceptor_stop(acceptor, (int)cfg->bridge.shutdown_timeout_ms);
+    fb_engine_stop(engine);
     fb_info("run", "stopped cleanly");
     rc = FB_EXIT_OK;
 out:
+    /* The acceptor goes first: its callbacks enqueue into the engine. */
     fb_fix_acceptor_free(acceptor);
+    fb_engine_free(engine);
     fb_fix_sessions_free(&sessions);
     fb_config_free(cfg);
     free(err);

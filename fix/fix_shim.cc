@@ -170,7 +170,11 @@ static FIX::Dictionary settings_for(const SessionConf &s)
             d.setString("EndDay", s.end_day);
         }
     } else if (s.reset == FB_FIX_RESET_NEVER) {
-        d.setBool("NonStopSession", true);
+        // QuickFIX 1.15.1 has no NonStopSession (and refuses a session
+        // without StartTime): a 24-hour window whose store never ages, see
+        // NeverResetStore.
+        d.setString("StartTime", "00:00:00");
+        d.setString("EndTime", "00:00:00");
     } else {
         d.setString("StartTime", "00:00:00");
         d.setString("EndTime", "00:00:00");
@@ -221,14 +225,33 @@ long Acceptor::slot_of(const FIX::SessionID &id) const
     return it == slot_by_id_.end() ? -1 : (long)it->second;
 }
 
+// QuickFIX resets a session when the time of a message or tick is not in the
+// same window (here: the same UTC day) as its store's creation time. For
+// reset: never the store reports "now", so that day never ends. (Only two
+// clock reads microseconds apart straddling 00:00:00 UTC could still differ.)
+template <class Store> class NeverResetStore : public Store
+{
+  public:
+    template <class... Args> explicit NeverResetStore(Args &&...args) : Store(args...)
+    {
+    }
+    FIX::UtcTimeStamp getCreationTime() const throw(FIX::IOException) override
+    {
+        return FIX::UtcTimeStamp();
+    }
+};
+
 FIX::MessageStore *StoreFactory::create(const FIX::SessionID &id)
 {
     long slot = acceptor_->slot_of(id);
     if (slot < 0)
         throw FIX::ConfigError("no store for unknown session " + id.toString());
     const SessionConf &s = acceptor_->conf((size_t)slot);
+    bool never = s.reset == FB_FIX_RESET_NEVER && s.start_time.empty();
     if (s.store == FB_FIX_STORE_MEMORY)
-        return new FIX::MemoryStore();
+        return never ? new NeverResetStore<FIX::MemoryStore>() : new FIX::MemoryStore();
+    if (never)
+        return new NeverResetStore<FIX::FileStore>(s.data_dir + "/store", id);
     return new FIX::FileStore(s.data_dir + "/store", id);
 }
 
@@ -263,9 +286,20 @@ void App::fromApp(const FIX::Message &m, const FIX::SessionID &id) throw(
         throw FIX::UnsupportedMessageType();
     fb_fix_msg view;
     view.m = &m;
-    fb_fix_app_result r = acceptor_->cb.on_app(acceptor_->cb.user, (size_t)slot, &view);
-    if (r == FB_FIX_APP_UNSUPPORTED)
+    int ref_tag = 0;
+    fb_fix_app_result r = acceptor_->cb.on_app(acceptor_->cb.user, (size_t)slot, &view, &ref_tag);
+    switch (r) {
+    case FB_FIX_APP_OK:
+        return;
+    case FB_FIX_APP_UNSUPPORTED:
         throw FIX::UnsupportedMessageType();
+    case FB_FIX_APP_MISSING_TAG:
+        throw FIX::FieldNotFound(ref_tag);
+    case FB_FIX_APP_BAD_FORMAT:
+        throw FIX::IncorrectDataFormat(ref_tag);
+    case FB_FIX_APP_BAD_VALUE:
+        throw FIX::IncorrectTagValue(ref_tag);
+    }
 }
 
 } // namespace fbfix

@@ -97,8 +97,13 @@ struct fb_fix_session_cfg {
 
 /* What the application callback tells the engine to do with a message. */
 enum fb_fix_app_result {
-    FB_FIX_APP_OK = 0,          /* accepted (any answer is sent separately) */
-    FB_FIX_APP_UNSUPPORTED = 1  /* answer BusinessMessageReject 380=3 */
+    FB_FIX_APP_OK = 0,            /* accepted (any answer is sent separately) */
+    FB_FIX_APP_UNSUPPORTED = 1,   /* answer BusinessMessageReject 380=3 */
+    /* Session-level Reject (35=3) naming *ref_tag, sent by the engine so the
+     * sequence numbers and 45/371/372/373 stay exactly as FIX requires: */
+    FB_FIX_APP_MISSING_TAG = 2,   /* 373=1 required tag missing */
+    FB_FIX_APP_BAD_FORMAT = 3,    /* 373=6 incorrect data format */
+    FB_FIX_APP_BAD_VALUE = 4      /* 373=5 value is incorrect for this tag */
 };
 
 struct fb_fix_callbacks {
@@ -107,8 +112,10 @@ struct fb_fix_callbacks {
     void (*on_logon)(void *user, size_t session_index);
     void (*on_logout)(void *user, size_t session_index);
     /* An application message that passed session-level validation. Must
-     * only decode and enqueue. May be NULL (then every message gets 35=j). */
-    enum fb_fix_app_result (*on_app)(void *user, size_t session_index, const fb_fix_msg *msg);
+     * only decode and enqueue. For the FB_FIX_APP_*_TAG/FORMAT/VALUE results
+     * it sets *ref_tag. May be NULL (then every message gets 35=j). */
+    enum fb_fix_app_result (*on_app)(void *user, size_t session_index, const fb_fix_msg *msg,
+                                     int *ref_tag);
 };
 
 /* Creates an acceptor for n sessions. Nothing listens until start. On error

@@ -1,0 +1,1122 @@
+/*
+ * engine.c -- the order engine thread: queue in, state machine, venues,
+ * reports out. See engine.h for the threading contract.
+ */
+#include "bridge/engine.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bridge/engine_queue.h"
+#include "bridge/log.h"
+#include "bridge/order.h"
+#include "bridge/report.h"
+#include "bridge/route.h"
+#include "bridge/strmap.h"
+#include "bridge/translate.h"
+#include "bridge/venues.h"
+
+/* Items the FIX threads may queue before they wait for the engine. */
+#define FB_ENGINE_QUEUE_CAP 8192
+/* Items the engine takes per wake-up before it lets the venues run. */
+#define FB_ENGINE_BATCH 64
+
+/* An order as the engine keeps it: the state machine's order plus what only
+ * the engine needs (venue routing, the venue's client order ids). */
+struct eorder {
+    struct fb_order o;
+    size_t venue;
+    unsigned version;                             /* of the venue client order id */
+    char coid[FB_VENUE_CLORDID_MAX + 1];          /* the venue's id for it now */
+    uint8_t bridge_cancel;                        /* the bridge itself asked to cancel */
+    char bridge_cancel_text[FB_TEXT_LEN + 1];
+    struct eorder *prev, *next;                   /* the live (non-terminal) list */
+    struct eorder *all_next;                      /* every order, for freeing */
+    uint8_t live;
+};
+
+struct fb_engine {
+    const struct fb_config *cfg;
+    fb_fix_acceptor *acceptor;
+    struct fb_engine_queue q;
+    pthread_t thread;
+    int running;
+    atomic_int stop;
+
+    struct fb_venue_inst *venues;
+    size_t nvenues;
+    struct fb_route_table *routes;
+    struct fb_venue_market *markets; /* per route */
+    struct fb_tr_venue *trv;         /* per venue */
+    enum fb_fix_version *versions;   /* per session */
+
+    struct fb_strmap by_clordid; /* "<session>|<ClOrdID>" -> eorder (all ids used) */
+    struct fb_strmap by_coid;    /* "<venue>|<client order id>" -> eorder */
+    struct eorder *live;         /* non-terminal orders */
+    size_t nlive;
+    struct eorder *all;          /* every order the engine holds */
+
+    struct fb_exec_id_seq exec_ids;
+    struct fb_order_env env;
+    char id_prefix[16];
+    uint64_t next_order;
+    uint64_t next_mass;
+    struct fb_item batch[FB_ENGINE_BATCH];
+};
+
+static int64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int64_t env_now(void *user)
+{
+    (void)user;
+    return realtime_ns();
+}
+
+static void base36(uint64_t v, char *out, size_t size)
+{
+    char tmp[16];
+    size_t n = 0;
+    do {
+        tmp[n++] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
+        v /= 36;
+    } while (v && n < sizeof tmp);
+    size_t k = 0;
+    while (n && k + 1 < size)
+        out[k++] = tmp[--n];
+    out[k] = '\0';
+}
+
+/* Copies src into dst[size], cut to fit, always NUL-terminated. */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    size_t n = src ? strnlen(src, size - 1) : 0;
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* ---- lookups -------------------------------------------------------- */
+
+static void clordid_key(char *buf, size_t size, size_t session, const char *id)
+{
+    snprintf(buf, size, "%zu|%s", session, id);
+}
+
+static void coid_key(char *buf, size_t size, size_t venue, const char *coid)
+{
+    snprintf(buf, size, "%zu|%s", venue, coid);
+}
+
+static enum fb_err remember_clordid(struct fb_engine *e, size_t session, const char *id,
+                                    struct eorder *eo)
+{
+    char key[FB_ID_LEN + 32];
+    clordid_key(key, sizeof key, session, id);
+    return fb_strmap_put(&e->by_clordid, key, eo);
+}
+
+static struct eorder *find_by_clordid(struct fb_engine *e, size_t session, const char *id)
+{
+    char key[FB_ID_LEN + 32];
+    clordid_key(key, sizeof key, session, id);
+    return fb_strmap_get(&e->by_clordid, key);
+}
+
+/* The order a session refers to by OrigClOrdID (or OrderID): its own, or, for
+ * a session with order_scope account, one of its account's. */
+static struct eorder *find_for_session(struct fb_engine *e, size_t session, const char *orig,
+                                       const char *order_id)
+{
+    struct eorder *eo = orig && *orig ? find_by_clordid(e, session, orig) : NULL;
+    const struct fb_session_cfg *s = &e->cfg->sessions[session];
+
+    if (!eo && s->order_scope == FB_SCOPE_ACCOUNT && s->account) {
+        for (size_t k = 0; k < e->cfg->nsessions && !eo; k++) {
+            if (k == session)
+                continue;
+            struct eorder *x = find_by_clordid(e, k, orig);
+            if (x && !strcmp(x->o.req.account, s->account))
+                eo = x;
+        }
+    }
+    if (eo && order_id && *order_id && strcmp(order_id, eo->o.order_id) != 0)
+        return NULL; /* both given and they disagree: not this order */
+    return eo;
+}
+
+static struct eorder *find_by_coid(struct fb_engine *e, size_t venue, const char *coid)
+{
+    char key[FB_VENUE_CLORDID_MAX + 32];
+    coid_key(key, sizeof key, venue, coid);
+    return fb_strmap_get(&e->by_coid, key);
+}
+
+static void live_add(struct fb_engine *e, struct eorder *eo)
+{
+    eo->prev = NULL;
+    eo->next = e->live;
+    if (e->live)
+        e->live->prev = eo;
+    e->live = eo;
+    eo->live = 1;
+    e->nlive++;
+}
+
+static void live_remove(struct fb_engine *e, struct eorder *eo)
+{
+    if (!eo->live)
+        return;
+    if (eo->prev)
+        eo->prev->next = eo->next;
+    else
+        e->live = eo->next;
+    if (eo->next)
+        eo->next->prev = eo->prev;
+    eo->prev = eo->next = NULL;
+    eo->live = 0;
+    e->nlive--;
+}
+
+/* ---- sending --------------------------------------------------------- */
+
+static void send_fields(struct fb_engine *e, size_t session, const char *msg_type,
+                        const struct fb_fix_field *fields, size_t n)
+{
+    char *err = NULL;
+    enum fb_err rc = fb_fix_send(e->acceptor, session, msg_type, fields, n, &err);
+    if (rc == FB_ERR_STATE)
+        fb_debug("engine", "session %s: %s", e->cfg->sessions[session].name, err);
+    else if (rc)
+        fb_error("engine", "session %s: cannot send 35=%s: %s", e->cfg->sessions[session].name,
+                 msg_type, err ? err : fb_strerror(rc));
+    free(err);
+}
+
+static void send_report(struct fb_engine *e, const struct fb_report *r)
+{
+    struct fb_fix_field fields[FB_REPORT_MAX_FIELDS];
+    char scratch[FB_REPORT_SCRATCH];
+    const char *msg_type = NULL;
+    size_t n = 0, session;
+
+    if (r->kind == FB_REPORT_NONE)
+        return;
+    session = r->kind == FB_REPORT_EXEC ? r->er.session : r->cxl.session;
+    enum fb_err rc = fb_report_render(r, e->versions[session], &msg_type, fields,
+                                      FB_REPORT_MAX_FIELDS, &n, scratch, sizeof scratch);
+    if (rc) {
+        fb_error("engine", "cannot render a report: %s", fb_strerror(rc));
+        return;
+    }
+    send_fields(e, session, msg_type, fields, n);
+}
+
+/* Applies one event to an order and sends the one report it causes. */
+static enum fb_err apply(struct fb_engine *e, struct eorder *eo, const struct fb_order_event *ev)
+{
+    struct fb_report rep;
+    enum fb_err rc = fb_order_apply(&eo->o, &e->env, ev, &rep);
+    if (rc) {
+        fb_warn("engine", "order %s: %s refused in state %s: %s", eo->o.order_id,
+                fb_order_event_name(ev->type), fb_order_state_name(eo->o.state),
+                fb_strerror(rc));
+        return rc;
+    }
+    send_report(e, &rep);
+    if (fb_order_is_terminal(&eo->o))
+        live_remove(e, eo);
+    return FB_OK;
+}
+
+static void event_init(struct fb_order_event *ev, enum fb_order_event_type type)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->type = type;
+}
+
+/* ---- translation rejects (no order changes) ---------------------------- */
+
+static enum fb_side side_of(const char *s)
+{
+    return s && s[0] == '2' ? FB_SIDE_SELL : FB_SIDE_BUY;
+}
+
+static void send_rejected_er(struct fb_engine *e, size_t session, const struct fb_tr_result *tr,
+                             enum fb_exec_type type)
+{
+    struct fb_report rep;
+    memset(&rep, 0, sizeof rep);
+    rep.kind = FB_REPORT_EXEC;
+    struct fb_exec_report *er = &rep.er;
+    er->session = session;
+    copy_str(er->order_id, sizeof er->order_id, "NONE");
+    if (fb_exec_id_seq_next(&e->exec_ids, er->exec_id, sizeof er->exec_id) != FB_OK)
+        return;
+    copy_str(er->cl_ord_id, sizeof er->cl_ord_id, tr->echo.cl_ord_id);
+    er->exec_type = type;
+    er->ord_status = FB_ST_REJECTED;
+    er->ord_rej_reason = tr->rej.reason;
+    copy_str(er->account, sizeof er->account, tr->echo.account);
+    copy_str(er->symbol, sizeof er->symbol, tr->echo.symbol);
+    er->side = side_of(tr->echo.side);
+    er->transact_time_ns = realtime_ns();
+    copy_str(er->text, sizeof er->text, tr->rej.text);
+    send_report(e, &rep);
+}
+
+static void send_cancel_reject(struct fb_engine *e, size_t session, const char *cl_ord_id,
+                               const char *orig, struct eorder *eo, int response_to, int reason,
+                               const char *text)
+{
+    struct fb_report rep;
+    memset(&rep, 0, sizeof rep);
+    rep.kind = FB_REPORT_CANCEL_REJECT;
+    struct fb_cancel_reject *c = &rep.cxl;
+    c->session = session;
+    copy_str(c->order_id, sizeof c->order_id, eo ? eo->o.order_id : "NONE");
+    if (eo)
+        copy_str(c->secondary_order_id, sizeof c->secondary_order_id, eo->o.venue_order_id);
+    copy_str(c->cl_ord_id, sizeof c->cl_ord_id, cl_ord_id);
+    copy_str(c->orig_cl_ord_id, sizeof c->orig_cl_ord_id, orig);
+    /* An order the bridge does not know is reported as Rejected (39=8). */
+    c->ord_status = eo ? eo->o.state : FB_ST_REJECTED;
+    c->response_to = response_to == 2 ? FB_CXL_RESPONSE_REPLACE : FB_CXL_RESPONSE_CANCEL;
+    c->reason = reason;
+    if (eo)
+        copy_str(c->account, sizeof c->account, eo->o.req.account);
+    c->transact_time_ns = realtime_ns();
+    copy_str(c->text, sizeof c->text, text);
+    send_report(e, &rep);
+}
+
+static void send_mass_cancel_report(struct fb_engine *e, size_t session, const char *cl_ord_id,
+                                    const char *request_type, const char *response,
+                                    size_t affected, const char *symbol, int reject_reason,
+                                    const char *text)
+{
+    char order_id[32], count[24], reason[12], when[FB_FIX_TIME_STRMAX];
+    struct fb_fix_field f[10];
+    size_t n = 0;
+
+    snprintf(order_id, sizeof order_id, "%sM%llu", e->id_prefix,
+             (unsigned long long)++e->next_mass);
+    snprintf(count, sizeof count, "%zu", affected);
+    fb_fix_format_time(realtime_ns(), when);
+    f[n++] = (struct fb_fix_field){11, cl_ord_id};
+    f[n++] = (struct fb_fix_field){37, order_id};
+    f[n++] = (struct fb_fix_field){530, request_type};
+    f[n++] = (struct fb_fix_field){531, response};
+    if (reject_reason >= 0) {
+        snprintf(reason, sizeof reason, "%d", reject_reason);
+        f[n++] = (struct fb_fix_field){532, reason};
+    } else {
+        f[n++] = (struct fb_fix_field){533, count};
+    }
+    if (symbol && *symbol)
+        f[n++] = (struct fb_fix_field){55, symbol};
+    f[n++] = (struct fb_fix_field){60, when};
+    if (text && *text)
+        f[n++] = (struct fb_fix_field){58, text};
+    send_fields(e, session, "r", f, n);
+}
+
+static void handle_reject(struct fb_engine *e, size_t session, const struct fb_tr_result *tr)
+{
+    const struct fb_tr_reject *r = &tr->rej;
+    fb_info("engine", "session %s: %s refused: %s", e->cfg->sessions[session].name,
+            tr->echo.cl_ord_id[0] ? tr->echo.cl_ord_id : "message", r->text);
+    switch (r->channel) {
+    case FB_TR_CH_EXEC_REPORT:
+        send_rejected_er(e, session, tr, FB_EXEC_REJECTED);
+        break;
+    case FB_TR_CH_STATUS_REJECT:
+        send_rejected_er(e, session, tr, FB_EXEC_ORDER_STATUS);
+        break;
+    case FB_TR_CH_CANCEL_REJECT: {
+        struct eorder *eo =
+            find_for_session(e, session, tr->echo.orig_cl_ord_id, tr->echo.order_id);
+        send_cancel_reject(e, session, tr->echo.cl_ord_id, tr->echo.orig_cl_ord_id, eo,
+                           r->cxl_rej_response_to, r->reason, r->text);
+        break;
+    }
+    case FB_TR_CH_MASS_CANCEL:
+        send_mass_cancel_report(e, session, tr->echo.cl_ord_id, "7", "0", 0, tr->echo.symbol,
+                                r->reason, r->text);
+        break;
+    case FB_TR_CH_SESSION:
+    case FB_TR_CH_BUSINESS:
+    case FB_TR_CH_LAST:
+        /* answered by the FIX engine from inside the callback */
+        break;
+    }
+}
+
+/* ---- orders in ------------------------------------------------------- */
+
+static void venue_coid(const struct eorder *eo, unsigned version, char *out, size_t size)
+{
+    /* OrderIDs are at most 24 chars (prefix + counter, see fb_engine_new).
+     * Derived from the OrderID alone, so a retry or a restart finds the
+     * same venue order: "fb" + OrderID + "." + version, within the venues'
+     * charset [A-Za-z0-9._-] and 36 chars. */
+    snprintf(out, size, "fb%.24s.%u", eo->o.order_id, version);
+}
+
+static void to_venue_order(const struct eorder *eo, struct fb_venue_order *vo)
+{
+    const struct fb_order_terms *t = &eo->o.terms;
+    memset(vo, 0, sizeof *vo);
+    copy_str(vo->client_order_id, sizeof vo->client_order_id, eo->coid);
+    copy_str(vo->symbol, sizeof vo->symbol, eo->o.req.venue_symbol);
+    vo->side = eo->o.req.side == FB_SIDE_SELL ? FB_VENUE_SELL : FB_VENUE_BUY;
+    static const enum fb_venue_ord_type types[] = {FB_VENUE_MARKET, FB_VENUE_LIMIT, FB_VENUE_STOP,
+                                                   FB_VENUE_STOP_LIMIT};
+    static const enum fb_venue_tif tifs[] = {FB_VENUE_DAY, FB_VENUE_GTC, FB_VENUE_IOC,
+                                             FB_VENUE_FOK, FB_VENUE_GTD};
+    vo->type = types[t->ord_type];
+    vo->tif = tifs[t->tif];
+    vo->expire_ns = t->expire_time_ns;
+    vo->qty = t->qty;
+    vo->price = t->price;
+    vo->stop_price = t->stop_px;
+    vo->display_qty = t->max_floor;
+    vo->quote_qty = t->cash_qty;
+    vo->post_only = t->post_only != 0;
+}
+
+static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
+{
+    struct eorder *eo = find_by_clordid(e, n->session, n->cl_ord_id);
+    struct fb_order_event ev;
+    char order_id[FB_ID_LEN + 1];
+
+    if (eo) {
+        /* FIX F.1.b: the ClOrdID is in use (or a PossResend copy) */
+        event_init(&ev, FB_OEV_DUPLICATE_NEW);
+        ev.u.dup = *n;
+        (void)apply(e, eo, &ev);
+        return;
+    }
+    eo = calloc(1, sizeof *eo);
+    if (!eo) {
+        fb_error("engine", "out of memory for order %s", n->cl_ord_id);
+        return;
+    }
+    snprintf(order_id, sizeof order_id, "%s%llu", e->id_prefix,
+             (unsigned long long)++e->next_order);
+    fb_order_init(&eo->o, order_id, e->venues[n->venue].name, n);
+    eo->venue = n->venue;
+    venue_coid(eo, 0, eo->coid, sizeof eo->coid);
+    char key[FB_VENUE_CLORDID_MAX + 32];
+    coid_key(key, sizeof key, eo->venue, eo->coid);
+    if (remember_clordid(e, n->session, n->cl_ord_id, eo) != FB_OK ||
+        fb_strmap_put(&e->by_coid, key, eo) != FB_OK) {
+        fb_error("engine", "out of memory indexing order %s", n->cl_ord_id);
+        fb_order_clear(&eo->o);
+        free(eo);
+        return;
+    }
+    live_add(e, eo);
+    eo->all_next = e->all;
+    e->all = eo;
+
+    event_init(&ev, FB_OEV_ACCEPT);
+    if (apply(e, eo, &ev) != FB_OK)
+        return;
+
+    struct fb_venue_order vo;
+    to_venue_order(eo, &vo);
+    const struct fb_venue_inst *v = &e->venues[eo->venue];
+    enum fb_err rc = v->ops->submit(v->state, &vo, realtime_ns());
+    if (rc) {
+        event_init(&ev, FB_OEV_REJECT);
+        ev.reason = FB_ORDREJ_BROKER;
+        snprintf(ev.text, sizeof ev.text, "venue %s refused the request: %s", v->name,
+                 fb_strerror(rc));
+        (void)apply(e, eo, &ev);
+    }
+}
+
+static void handle_cancel(struct fb_engine *e, const struct fb_cancel_order *c)
+{
+    struct eorder *eo = find_for_session(e, c->session, c->orig_cl_ord_id, c->order_id);
+    struct fb_order_event ev;
+    struct fb_report rep;
+
+    if (!eo) {
+        char text[FB_TEXT_LEN + 1];
+        snprintf(text, sizeof text, "Unknown order: OrigClOrdID %s", c->orig_cl_ord_id);
+        send_cancel_reject(e, c->session, c->cl_ord_id, c->orig_cl_ord_id, NULL, 1,
+                           FB_CXLREJ_UNKNOWN_ORDER, text);
+        return;
+    }
+    event_init(&ev, FB_OEV_CANCEL_REQUEST);
+    ev.u.cancel = *c;
+    ev.cl_ord_id_in_use = find_by_clordid(e, c->session, c->cl_ord_id) != NULL;
+    if (fb_order_apply(&eo->o, &e->env, &ev, &rep) != FB_OK)
+        return;
+    send_report(e, &rep);
+    if (rep.kind != FB_REPORT_EXEC)
+        return; /* refused with an OrderCancelReject */
+    if (remember_clordid(e, c->session, c->cl_ord_id, eo) != FB_OK)
+        fb_error("engine", "out of memory indexing %s", c->cl_ord_id);
+    struct fb_venue_cancel vc;
+    memset(&vc, 0, sizeof vc);
+    copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
+    snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s.c%u", eo->o.order_id, eo->version);
+    const struct fb_venue_inst *v = &e->venues[eo->venue];
+    enum fb_err rc = v->ops->cancel(v->state, &vc, realtime_ns());
+    if (rc) {
+        event_init(&ev, FB_OEV_CANCEL_REJECT);
+        ev.reason = FB_CXLREJ_BROKER;
+        snprintf(ev.text, sizeof ev.text, "venue %s refused the cancel: %s", v->name,
+                 fb_strerror(rc));
+        (void)apply(e, eo, &ev);
+    }
+}
+
+static void handle_replace(struct fb_engine *e, const struct fb_replace_order *r)
+{
+    struct eorder *eo = find_for_session(e, r->session, r->orig_cl_ord_id, r->order_id);
+    struct fb_order_event ev;
+    struct fb_report rep;
+    char text[FB_TEXT_LEN + 1];
+
+    if (!eo) {
+        snprintf(text, sizeof text, "Unknown order: OrigClOrdID %s", r->orig_cl_ord_id);
+        send_cancel_reject(e, r->session, r->cl_ord_id, r->orig_cl_ord_id, NULL, 2,
+                           FB_CXLREJ_UNKNOWN_ORDER, text);
+        return;
+    }
+    const struct fb_venue_inst *v = &e->venues[eo->venue];
+    if (r->venue != eo->venue || strcmp(r->venue_symbol, eo->o.req.venue_symbol) != 0) {
+        snprintf(text, sizeof text, "Replace cannot move an order from %s %s to %s %s", v->name,
+                 eo->o.req.venue_symbol, e->venues[r->venue].name, r->venue_symbol);
+        send_cancel_reject(e, r->session, r->cl_ord_id, r->orig_cl_ord_id, eo, 2,
+                           FB_CXLREJ_BROKER, text);
+        return;
+    }
+    if (!v->ops->replace) {
+        snprintf(text, sizeof text, "Venue %s does not support replace", v->name);
+        send_cancel_reject(e, r->session, r->cl_ord_id, r->orig_cl_ord_id, eo, 2,
+                           FB_CXLREJ_BROKER, text);
+        return;
+    }
+    event_init(&ev, FB_OEV_REPLACE_REQUEST);
+    ev.u.replace = *r;
+    ev.cl_ord_id_in_use = find_by_clordid(e, r->session, r->cl_ord_id) != NULL;
+    if (fb_order_apply(&eo->o, &e->env, &ev, &rep) != FB_OK)
+        return;
+    send_report(e, &rep);
+    if (rep.kind != FB_REPORT_EXEC)
+        return;
+    if (remember_clordid(e, r->session, r->cl_ord_id, eo) != FB_OK)
+        fb_error("engine", "out of memory indexing %s", r->cl_ord_id);
+    struct fb_venue_replace vr;
+    memset(&vr, 0, sizeof vr);
+    copy_str(vr.client_order_id, sizeof vr.client_order_id, eo->coid);
+    venue_coid(eo, eo->version + 1, vr.new_client_order_id, sizeof vr.new_client_order_id);
+    vr.qty = r->terms.qty;
+    vr.price = r->terms.price;
+    vr.stop_price = r->terms.stop_px;
+    enum fb_err rc = v->ops->replace(v->state, &vr, realtime_ns());
+    if (rc) {
+        event_init(&ev, FB_OEV_REPLACE_REJECT);
+        ev.reason = FB_CXLREJ_BROKER;
+        snprintf(ev.text, sizeof ev.text, "venue %s refused the replace: %s", v->name,
+                 fb_strerror(rc));
+        (void)apply(e, eo, &ev);
+    }
+}
+
+static void handle_status(struct fb_engine *e, const struct fb_status_request *s)
+{
+    struct eorder *eo = find_for_session(e, s->session, s->cl_ord_id, s->order_id);
+    struct fb_order_event ev;
+
+    if (!eo) {
+        struct fb_tr_result tr;
+        memset(&tr, 0, sizeof tr);
+        copy_str(tr.echo.cl_ord_id, sizeof tr.echo.cl_ord_id, s->cl_ord_id);
+        copy_str(tr.echo.symbol, sizeof tr.echo.symbol, s->symbol);
+        tr.echo.side[0] = s->side == FB_SIDE_SELL ? '2' : '1';
+        tr.rej.reason = FB_ORDREJ_UNKNOWN_ORDER;
+        snprintf(tr.rej.text, sizeof tr.rej.text, "Unknown order: ClOrdID %s", s->cl_ord_id);
+        send_rejected_er(e, s->session, &tr, FB_EXEC_ORDER_STATUS);
+        return;
+    }
+    event_init(&ev, FB_OEV_STATUS);
+    copy_str(ev.u.status.ord_status_req_id, sizeof ev.u.status.ord_status_req_id,
+             s->ord_status_req_id);
+    (void)apply(e, eo, &ev);
+}
+
+/* 1 if session may act on eo (its own order, or its account's). */
+static int in_scope(struct fb_engine *e, size_t session, const struct eorder *eo)
+{
+    const struct fb_session_cfg *s = &e->cfg->sessions[session];
+    if (eo->o.req.session == session)
+        return 1;
+    return s->order_scope == FB_SCOPE_ACCOUNT && s->account &&
+           !strcmp(eo->o.req.account, s->account);
+}
+
+/* Asks the venue to cancel an order on the bridge's own initiative (mass
+ * cancel, kill switch): the OMS sees one Canceled report when it is done. */
+static void bridge_cancel(struct fb_engine *e, struct eorder *eo, const char *why)
+{
+    if (eo->bridge_cancel || eo->o.pending.kind == FB_PENDING_CANCEL)
+        return;
+    struct fb_venue_cancel vc;
+    memset(&vc, 0, sizeof vc);
+    copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
+    snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s.k%u", eo->o.order_id, eo->version);
+    const struct fb_venue_inst *v = &e->venues[eo->venue];
+    if (v->ops->cancel(v->state, &vc, realtime_ns()) == FB_OK) {
+        eo->bridge_cancel = 1;
+        copy_str(eo->bridge_cancel_text, sizeof eo->bridge_cancel_text, why);
+    }
+}
+
+static void handle_mass_cancel(struct fb_engine *e, const struct fb_mass_cancel *m)
+{
+    size_t n = 0;
+    char why[FB_TEXT_LEN + 1];
+
+    snprintf(why, sizeof why, "Canceled by OrderMassCancelRequest %s", m->cl_ord_id);
+    for (struct eorder *eo = e->live; eo; eo = eo->next) {
+        if (!in_scope(e, m->session, eo))
+            continue;
+        if (m->scope == FB_MASS_SYMBOL && strcmp(eo->o.req.symbol, m->symbol) != 0)
+            continue;
+        if (m->has_side && eo->o.req.side != m->side)
+            continue;
+        bridge_cancel(e, eo, why);
+        n++;
+    }
+    const char *type = m->scope == FB_MASS_SYMBOL ? "1" : "7";
+    send_mass_cancel_report(e, m->session, m->cl_ord_id, type, type, n, m->symbol, -1, NULL);
+}
+
+static void handle_mass_status(struct fb_engine *e, const struct fb_mass_status *m)
+{
+    struct eorder *matches[1024];
+    size_t n = 0;
+
+    for (struct eorder *eo = e->live; eo && n < sizeof matches / sizeof *matches;
+         eo = eo->next) {
+        if (!in_scope(e, m->session, eo))
+            continue;
+        if (m->scope == FB_MASS_SYMBOL && strcmp(eo->o.req.symbol, m->symbol) != 0)
+            continue;
+        if (m->account[0] && strcmp(eo->o.req.account, m->account) != 0)
+            continue;
+        if (m->has_side && eo->o.req.side != m->side)
+            continue;
+        matches[n++] = eo;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct fb_order_event ev;
+        event_init(&ev, FB_OEV_STATUS);
+        copy_str(ev.u.status.mass_status_req_id, sizeof ev.u.status.mass_status_req_id,
+                 m->mass_status_req_id);
+        ev.u.status.last_rpt_requested = i + 1 == n;
+        (void)apply(e, matches[i], &ev);
+    }
+    if (n == 0)
+        fb_info("engine", "session %s: mass status %s matched no open order",
+                e->cfg->sessions[m->session].name, m->mass_status_req_id);
+}
+
+static void handle_item(struct fb_engine *e, const struct fb_item *it)
+{
+    const struct fb_tr_result *tr = &it->tr;
+
+    switch (it->kind) {
+    case FB_ITEM_LOGON:
+        fb_debug("engine", "session %s logged on", e->cfg->sessions[it->session].name);
+        return;
+    case FB_ITEM_LOGOUT:
+        fb_debug("engine", "session %s logged out", e->cfg->sessions[it->session].name);
+        return;
+    case FB_ITEM_MESSAGE:
+    case FB_ITEM_LAST:
+        break;
+    }
+    if (tr->rejected) {
+        handle_reject(e, it->session, tr);
+        return;
+    }
+    switch (tr->kind) {
+    case FB_TR_NEW_ORDER:
+        handle_new(e, &tr->u.new_order);
+        break;
+    case FB_TR_CANCEL:
+        handle_cancel(e, &tr->u.cancel);
+        break;
+    case FB_TR_REPLACE:
+        handle_replace(e, &tr->u.replace);
+        break;
+    case FB_TR_STATUS:
+        handle_status(e, &tr->u.status);
+        break;
+    case FB_TR_MASS_CANCEL:
+        handle_mass_cancel(e, &tr->u.mass_cancel);
+        break;
+    case FB_TR_MASS_STATUS:
+        handle_mass_status(e, &tr->u.mass_status);
+        break;
+    case FB_TR_UNSUPPORTED:
+    case FB_TR_KIND_LAST:
+        break;
+    }
+}
+
+/* ---- venue events ---------------------------------------------------- */
+
+static int ordrej_from_venue(enum fb_venue_reject_reason r)
+{
+    switch (r) {
+    case FB_VRR_UNKNOWN_SYMBOL:
+        return FB_ORDREJ_UNKNOWN_SYMBOL;
+    case FB_VRR_FILTER:
+        return FB_ORDREJ_INCORRECT_QTY;
+    case FB_VRR_DUPLICATE_ID:
+        return FB_ORDREJ_DUPLICATE;
+    case FB_VRR_UNSUPPORTED:
+        return FB_ORDREJ_UNSUPPORTED;
+    case FB_VRR_UNKNOWN_ORDER:
+        return FB_ORDREJ_UNKNOWN_ORDER;
+    case FB_VRR_TOO_LATE:
+        return FB_ORDREJ_TOO_LATE;
+    case FB_VRR_FUNDS:
+    case FB_VRR_RATE_LIMIT:
+    case FB_VRR_EXPIRED:
+    case FB_VRR_POST_ONLY:
+    case FB_VRR_WOULD_TRIGGER:
+    case FB_VRR_OTHER:
+    case FB_VRR_LAST:
+        break;
+    }
+    return FB_ORDREJ_BROKER;
+}
+
+static void venue_text(const struct fb_venue_inst *v, const struct fb_venue_reject *r, char *out,
+                       size_t size)
+{
+    if (r->code[0])
+        snprintf(out, size, "%s: %s (code %s)", v->name, r->text, r->code);
+    else
+        snprintf(out, size, "%s: %s", v->name, r->text);
+}
+
+static void on_venue_event(void *user, const struct fb_venue_event *vev)
+{
+    struct fb_venue_inst *v = user;
+    struct fb_engine *e = v->engine;
+    struct eorder *eo = find_by_coid(e, v->index, vev->client_order_id);
+    struct fb_order_event ev;
+
+    if (!eo) {
+        fb_warn("engine", "venue %s: %s for unknown client order id %s", v->name,
+                fb_venue_event_kind_name(vev->kind), vev->client_order_id);
+        return;
+    }
+    switch (vev->kind) {
+    case FB_VEV_ACK:
+        event_init(&ev, FB_OEV_ACK);
+        break;
+    case FB_VEV_REJECT:
+        if (vev->u.rej.cls == FB_VREJ_UNKNOWN_OUTCOME) {
+            /* The venue may have acted: ask it, never guess a reject. */
+            fb_warn("engine", "order %s: outcome unknown at %s; querying", eo->o.order_id,
+                    v->name);
+            (void)v->ops->query(v->state, eo->coid, realtime_ns());
+            return;
+        }
+        event_init(&ev, FB_OEV_REJECT);
+        ev.reason = ordrej_from_venue(vev->u.rej.reason);
+        venue_text(v, &vev->u.rej, ev.text, sizeof ev.text);
+        break;
+    case FB_VEV_FILL: {
+        const struct fb_venue_fill *f = &vev->u.fill;
+        event_init(&ev, FB_OEV_FILL);
+        copy_str(ev.u.fill.trade_id, sizeof ev.u.fill.trade_id, f->trade_id);
+        ev.u.fill.qty = f->qty;
+        ev.u.fill.px = f->price;
+        ev.u.fill.has_commission = 1;
+        ev.u.fill.commission = f->fee;
+        copy_str(ev.u.fill.commission_ccy, sizeof ev.u.fill.commission_ccy, f->fee_currency);
+        ev.u.fill.liquidity = f->liquidity == FB_VLIQ_MAKER   ? FB_LIQ_MAKER
+                              : f->liquidity == FB_VLIQ_TAKER ? FB_LIQ_TAKER
+                                                              : FB_LIQ_UNKNOWN;
+        ev.u.fill.last = fb_dec_is_zero(f->leaves_qty) && !fb_dec_is_zero(f->cum_qty);
+        break;
+    }
+    case FB_VEV_CANCELED:
+        event_init(&ev, FB_OEV_CANCELED);
+        switch (vev->u.canceled.reason) {
+        case FB_VCXL_REQUESTED:
+            if (eo->o.pending.kind == FB_PENDING_CANCEL) {
+                ev.u.cause = FB_CXL_REQUESTED;
+            } else {
+                ev.u.cause = FB_CXL_UNSOLICITED;
+                copy_str(ev.text, sizeof ev.text,
+                         eo->bridge_cancel ? eo->bridge_cancel_text : "Canceled by the venue");
+            }
+            break;
+        case FB_VCXL_IOC_REMAINDER:
+            ev.u.cause = FB_CXL_IOC;
+            break;
+        case FB_VCXL_FOK_UNFILLED:
+            ev.u.cause = FB_CXL_FOK;
+            break;
+        case FB_VCXL_POST_ONLY:
+            ev.u.cause = FB_CXL_UNSOLICITED;
+            snprintf(ev.text, sizeof ev.text, "%s: post-only order would have crossed", v->name);
+            break;
+        case FB_VCXL_UNSOLICITED:
+        case FB_VCXL_LAST:
+            ev.u.cause = FB_CXL_UNSOLICITED;
+            snprintf(ev.text, sizeof ev.text, "Canceled by %s", v->name);
+            break;
+        }
+        break;
+    case FB_VEV_CANCEL_REJECT:
+        if (eo->o.pending.kind != FB_PENDING_CANCEL) {
+            fb_info("engine", "order %s: bridge cancel refused by %s: %s", eo->o.order_id,
+                    v->name, vev->u.rej.text);
+            eo->bridge_cancel = 0;
+            return;
+        }
+        event_init(&ev, FB_OEV_CANCEL_REJECT);
+        ev.reason = vev->u.rej.reason == FB_VRR_UNKNOWN_ORDER ? FB_CXLREJ_UNKNOWN_ORDER
+                                                              : FB_CXLREJ_TOO_LATE;
+        venue_text(v, &vev->u.rej, ev.text, sizeof ev.text);
+        break;
+    case FB_VEV_REPLACED: {
+        event_init(&ev, FB_OEV_REPLACED);
+        ev.u.replaced.qty = vev->u.replaced.qty;
+        ev.u.replaced.price = vev->u.replaced.price;
+        ev.u.replaced.stop_px = vev->u.replaced.stop_price;
+        /* From now on the venue knows the order by the replace's new id;
+         * the old id stays mapped for fills already in flight. */
+        char key[FB_VENUE_CLORDID_MAX + 32];
+        coid_key(key, sizeof key, v->index, vev->request_id);
+        if (fb_strmap_put(&e->by_coid, key, eo) != FB_OK)
+            fb_error("engine", "out of memory indexing %s", vev->request_id);
+        copy_str(eo->coid, sizeof eo->coid, vev->request_id);
+        eo->version++;
+        break;
+    }
+    case FB_VEV_REPLACE_REJECT:
+        event_init(&ev, FB_OEV_REPLACE_REJECT);
+        ev.reason = vev->u.rej.reason == FB_VRR_UNKNOWN_ORDER ? FB_CXLREJ_UNKNOWN_ORDER
+                    : vev->u.rej.reason == FB_VRR_TOO_LATE    ? FB_CXLREJ_TOO_LATE
+                                                              : FB_CXLREJ_BROKER;
+        venue_text(v, &vev->u.rej, ev.text, sizeof ev.text);
+        break;
+    case FB_VEV_EXPIRED:
+        event_init(&ev, FB_OEV_EXPIRED);
+        break;
+    case FB_VEV_STATUS:
+    case FB_VEV_OPEN_ORDERS_END:
+    case FB_VEV_LAST:
+        fb_debug("engine", "venue %s: %s for %s", v->name, fb_venue_event_kind_name(vev->kind),
+                 vev->client_order_id);
+        return;
+    }
+    ev.time_ns = 0; /* TransactTime: when the bridge learns of it */
+    copy_str(ev.venue_order_id, sizeof ev.venue_order_id, vev->venue_order_id);
+    (void)apply(e, eo, &ev);
+}
+
+/* ---- the FIX side (FIX I/O thread) ---------------------------------- */
+
+static const char *view_get(void *ctx, int tag)
+{
+    return fb_fix_msg_get(ctx, tag);
+}
+
+static enum fb_fix_app_result on_app(void *user, size_t session, const fb_fix_msg *msg,
+                                     int *ref_tag)
+{
+    struct fb_engine *e = user;
+    struct fb_item it;
+    struct fb_tr_env env;
+    /* fb_msg_view's ctx is not const; translate only reads through it. */
+    union {
+        const fb_fix_msg *c;
+        void *v;
+    } ctx = {msg};
+    struct fb_msg_view view = {ctx.v, view_get, fb_fix_msg_type(msg), e->versions[session]};
+
+    memset(&env, 0, sizeof env);
+    env.routes = e->routes;
+    env.venues = e->trv;
+    env.venue_count = e->nvenues;
+    env.markets = e->markets;
+    env.market_count = fb_route_table_size(e->routes);
+    env.now_ns = realtime_ns();
+    env.session = session;
+
+    it.kind = FB_ITEM_MESSAGE;
+    it.session = session;
+    it.received_ns = env.now_ns;
+    if (fb_translate(&env, &view, &it.tr) != FB_OK)
+        return FB_FIX_APP_UNSUPPORTED;
+    if (it.tr.rejected) {
+        *ref_tag = it.tr.rej.ref_tag;
+        switch (it.tr.rej.channel) {
+        case FB_TR_CH_SESSION:
+            fb_info("engine", "session %s: 35=%s refused: %s", e->cfg->sessions[session].name,
+                    view.msg_type, it.tr.rej.text);
+            if (it.tr.rej.problem == FB_TRP_REQUIRED_MISSING)
+                return FB_FIX_APP_MISSING_TAG;
+            if (it.tr.rej.problem == FB_TRP_BAD_FORMAT)
+                return FB_FIX_APP_BAD_FORMAT;
+            return FB_FIX_APP_BAD_VALUE;
+        case FB_TR_CH_BUSINESS:
+            return FB_FIX_APP_UNSUPPORTED;
+        default:
+            break;
+        }
+    }
+    if (fb_engine_queue_push(&e->q, &it) != FB_OK)
+        fb_error("engine", "engine stopped: message from session %s dropped",
+                 e->cfg->sessions[session].name);
+    return FB_FIX_APP_OK;
+}
+
+static void push_session_event(struct fb_engine *e, size_t session, enum fb_item_kind kind)
+{
+    struct fb_item it;
+    memset(&it, 0, sizeof it);
+    it.kind = kind;
+    it.session = session;
+    it.received_ns = realtime_ns();
+    (void)fb_engine_queue_push(&e->q, &it);
+}
+
+static void on_logon(void *user, size_t session)
+{
+    push_session_event(user, session, FB_ITEM_LOGON);
+}
+
+static void on_logout(void *user, size_t session)
+{
+    push_session_event(user, session, FB_ITEM_LOGOUT);
+}
+
+struct fb_fix_callbacks fb_engine_fix_callbacks(struct fb_engine *e)
+{
+    struct fb_fix_callbacks cb = {e, on_logon, on_logout, on_app};
+    return cb;
+}
+
+/* ---- the engine thread ------------------------------------------------ */
+
+static void run_venues(struct fb_engine *e)
+{
+    int64_t now = realtime_ns();
+    for (size_t i = 0; i < e->nvenues; i++) {
+        enum fb_err rc = e->venues[i].ops->run(e->venues[i].state, now);
+        if (rc)
+            fb_error("engine", "venue %s: %s", e->venues[i].name, fb_strerror(rc));
+    }
+}
+
+static int next_timeout_ms(struct fb_engine *e)
+{
+    int64_t now = realtime_ns(), deadline = INT64_MAX;
+    for (size_t i = 0; i < e->nvenues; i++) {
+        int64_t d = e->venues[i].ops->next_deadline(e->venues[i].state);
+        if (d < deadline)
+            deadline = d;
+    }
+    if (deadline == INT64_MAX)
+        return 1000;
+    if (deadline <= now)
+        return 0;
+    int64_t ms = (deadline - now + 999999) / 1000000;
+    return ms > 1000 ? 1000 : (int)ms;
+}
+
+static void *engine_main(void *arg)
+{
+    struct fb_engine *e = arg;
+
+    while (!atomic_load(&e->stop)) {
+        struct pollfd p = {e->q.wake_fd, POLLIN, 0};
+        int n = poll(&p, 1, next_timeout_ms(e));
+        if (n < 0 && errno != EINTR) {
+            fb_error("engine", "poll: %s", strerror(errno));
+            break;
+        }
+        if (n > 0)
+            fb_engine_queue_drain_wake(&e->q);
+        size_t got;
+        while ((got = fb_engine_queue_pop(&e->q, e->batch, FB_ENGINE_BATCH)) > 0) {
+            for (size_t i = 0; i < got; i++)
+                handle_item(e, &e->batch[i]);
+            run_venues(e);
+        }
+        run_venues(e);
+    }
+    /* finish what was queued before the stop */
+    size_t got;
+    while ((got = fb_engine_queue_pop(&e->q, e->batch, FB_ENGINE_BATCH)) > 0) {
+        for (size_t i = 0; i < got; i++)
+            handle_item(e, &e->batch[i]);
+    }
+    return NULL;
+}
+
+/* ---- construction ---------------------------------------------------- */
+
+static enum fb_err build_routes(struct fb_engine *e, char *errbuf, size_t errlen)
+{
+    const struct fb_config *cfg = e->cfg;
+    struct fb_route *routes = calloc(cfg->nroutes ? cfg->nroutes : 1, sizeof *routes);
+    enum fb_err rc = FB_ERR_NOMEM;
+
+    e->markets = calloc(cfg->nroutes ? cfg->nroutes : 1, sizeof *e->markets);
+    if (!routes || !e->markets)
+        goto out;
+    for (size_t i = 0; i < cfg->nroutes; i++) {
+        const struct fb_route_cfg *r = &cfg->routes[i];
+        size_t vi = 0;
+        while (vi < cfg->nvenues && strcmp(cfg->venues[vi].name, r->venue) != 0)
+            vi++;
+        if (vi == cfg->nvenues) {
+            snprintf(errbuf, errlen, "route %s: no venue %s", r->symbol, r->venue);
+            rc = FB_ERR_CONFIG;
+            goto out;
+        }
+        routes[i] = (struct fb_route){r->symbol, r->ex_destination, vi, r->venue_symbol};
+        const struct fb_venue_inst *v = &e->venues[vi];
+        if (v->ops->market(v->state, r->venue_symbol, &e->markets[i]) != FB_OK) {
+            snprintf(errbuf, errlen, "route %s: venue %s has no market %s", r->symbol, v->name,
+                     r->venue_symbol);
+            rc = FB_ERR_CONFIG;
+            goto out;
+        }
+    }
+    rc = fb_route_table_new(routes, cfg->nroutes, cfg->nvenues, &e->routes, errbuf, errlen);
+out:
+    free(routes);
+    if (rc == FB_ERR_NOMEM && errbuf[0] == '\0')
+        snprintf(errbuf, errlen, "out of memory");
+    return rc;
+}
+
+struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_t errlen)
+{
+    struct fb_engine *e = calloc(1, sizeof *e);
+
+    errbuf[0] = '\0';
+    if (!e)
+        goto nomem;
+    e->cfg = cfg;
+    fb_strmap_init(&e->by_clordid);
+    fb_strmap_init(&e->by_coid);
+    if (fb_engine_queue_init(&e->q, FB_ENGINE_QUEUE_CAP) != FB_OK)
+        goto nomem;
+    e->nvenues = cfg->nvenues;
+    e->venues = calloc(cfg->nvenues, sizeof *e->venues);
+    e->trv = calloc(cfg->nvenues, sizeof *e->trv);
+    e->versions = calloc(cfg->nsessions, sizeof *e->versions);
+    if (!e->venues || !e->trv || !e->versions)
+        goto nomem;
+    for (size_t i = 0; i < cfg->nsessions; i++)
+        e->versions[i] = cfg->sessions[i].fix_version;
+    if (fb_venues_create(cfg, e->venues, on_venue_event, e, errbuf, errlen) != FB_OK) {
+        free(e->venues);
+        e->venues = NULL;
+        e->nvenues = 0;
+        goto fail;
+    }
+    for (size_t i = 0; i < e->nvenues; i++) {
+        e->trv[i].name = e->venues[i].name;
+        e->trv[i].supports = e->venues[i].ops->info.supports;
+    }
+    if (build_routes(e, errbuf, errlen) != FB_OK)
+        goto fail;
+
+    int64_t start = realtime_ns();
+    fb_exec_id_seq_init(&e->exec_ids, start);
+    e->env.user = &e->exec_ids;
+    e->env.next_exec_id = fb_exec_id_seq_next;
+    e->env.now_ns = env_now;
+    /* OrderIDs: a per-run prefix (start time, base 36) and a counter, so
+     * they never repeat across restarts. */
+    base36((uint64_t)(start / 1000000), e->id_prefix, sizeof e->id_prefix);
+    return e;
+nomem:
+    snprintf(errbuf, errlen, "out of memory");
+fail:
+    fb_engine_free(e);
+    return NULL;
+}
+
+void fb_engine_attach(struct fb_engine *e, fb_fix_acceptor *acceptor)
+{
+    e->acceptor = acceptor;
+}
+
+enum fb_err fb_engine_start(struct fb_engine *e)
+{
+    if (!e->acceptor)
+        return FB_ERR_STATE;
+    atomic_store(&e->stop, 0);
+    if (pthread_create(&e->thread, NULL, engine_main, e) != 0)
+        return FB_ERR_INTERNAL;
+    e->running = 1;
+    return FB_OK;
+}
+
+void fb_engine_stop(struct fb_engine *e)
+{
+    if (!e || !e->running)
+        return;
+    atomic_store(&e->stop, 1);
+    fb_engine_queue_wake(&e->q);
+    pthread_join(e->thread, NULL);
+    e->running = 0;
+}
+
+void fb_engine_free(struct fb_engine *e)
+{
+    if (!e)
+        return;
+    fb_engine_stop(e);
+    fb_engine_queue_close(&e->q);
+    while (e->all) {
+        struct eorder *next = e->all->all_next;
+        fb_order_clear(&e->all->o);
+        free(e->all);
+        e->all = next;
+    }
+    fb_strmap_free(&e->by_clordid);
+    fb_strmap_free(&e->by_coid);
+    fb_route_table_free(e->routes);
+    if (e->venues)
+        fb_venues_destroy(e->venues, e->nvenues);
+    free(e->venues);
+    free(e->trv);
+    free(e->markets);
+    free(e->versions);
+    fb_engine_queue_destroy(&e->q);
+    free(e);
+}

@@ -1,0 +1,42 @@
+/*
+ * engine.h -- the order engine: one thread that owns every order.
+ *
+ * The FIX thread calls fb_engine_on_app(), which only translates the message
+ * (bridge/translate) and enqueues the result. The engine thread takes items
+ * off the queue, changes orders through the state machine (bridge/order),
+ * talks to the venues (adapters/, asynchronous: their answers come back as
+ * events on this same thread) and sends every report through the FIX shim.
+ * Nothing on the engine thread blocks on I/O: venues queue their requests
+ * and deliver answers from their run() slot.
+ *
+ * Lifecycle: fb_engine_new() (creates the venues) -> fb_engine_attach()
+ * (gives it the acceptor to send on) -> fb_engine_start() -> ... ->
+ * fb_engine_stop() -> fb_engine_free(). The acceptor must be stopped before
+ * the engine is freed, and started after the engine, since its callbacks
+ * enqueue into the engine.
+ */
+#ifndef FB_ENGINE_H
+#define FB_ENGINE_H
+
+#include "bridge/error.h"
+#include "config/config.h"
+#include "fix/fix_shim.h"
+
+struct fb_engine;
+
+/* Creates the engine and its venues from cfg (borrowed: must outlive the
+ * engine). On error returns NULL and writes the reason to errbuf. */
+struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_t errlen);
+
+/* The callbacks to give fb_fix_acceptor_new(); user is the engine. */
+struct fb_fix_callbacks fb_engine_fix_callbacks(struct fb_engine *e);
+
+/* The acceptor reports go out on (borrowed). */
+void fb_engine_attach(struct fb_engine *e, fb_fix_acceptor *acceptor);
+
+enum fb_err fb_engine_start(struct fb_engine *e) FB_WARN_UNUSED;
+/* Finishes what is queued and stops the thread. */
+void fb_engine_stop(struct fb_engine *e);
+void fb_engine_free(struct fb_engine *e);
+
+#endif
