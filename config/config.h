@@ -1,0 +1,222 @@
+/*
+ * config.h -- the bridge's one YAML configuration file, loaded into typed
+ * structs.
+ *
+ * Every key is one row of a table (config/keys.c); config/fixbridge.example.yaml
+ * documents each of them. Loading is all or nothing: either *out gets a
+ * complete, validated config, or nothing is returned and *errptr lists every
+ * problem found (up to FB_CONFIG_MAX_ERRORS), one per line, each as
+ *
+ *     file:line:col: sessions[1].credentials.password_env: reason
+ *
+ * Secrets never enter the config: it holds only the *names* of environment
+ * variables (password_env, api_key_env, api_secret_env). The loader never
+ * reads those variables and no message or summary ever prints a value from
+ * the file, so an error report is safe to paste into a ticket.
+ *
+ * Relative paths (data_dir, dictionary_dir, tls files, ca_file) are resolved
+ * against the directory of the config file and stored resolved.
+ *
+ * Ownership: an fb_config and everything it points to belongs to the caller
+ * of fb_config_load*() and is released by one fb_config_free(). It is never
+ * modified after loading, so threads may read it concurrently.
+ */
+#ifndef FB_CONFIG_H
+#define FB_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bridge/decimal.h"
+#include "bridge/error.h"
+#include "bridge/fix_version.h"
+#include "bridge/log.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* At most this many errors are reported; further ones are only counted. */
+#define FB_CONFIG_MAX_ERRORS 20
+/* A config file larger than this is refused (FB_ERR_TOO_LARGE). */
+#define FB_CONFIG_MAX_BYTES (4u * 1024u * 1024u)
+
+enum fb_reset_mode { FB_RESET_NEVER = 0, FB_RESET_ON_LOGON = 1, FB_RESET_DAILY = 2 };
+enum fb_store_kind { FB_STORE_FILE = 0, FB_STORE_MEMORY = 1 };
+enum fb_order_scope { FB_SCOPE_SESSION = 0, FB_SCOPE_ACCOUNT = 1 };
+enum fb_venue_type { FB_VENUE_SIM = 0, FB_VENUE_BINANCE = 1, FB_VENUE_KRAKEN = 2 };
+enum fb_fill_mode { FB_FILL_FULL = 0, FB_FILL_PARTIAL = 1 };
+/* FB_DAY_NONE: no day given (the schedule repeats every day). */
+enum fb_weekday {
+    FB_DAY_NONE = 0,
+    FB_DAY_MON = 1,
+    FB_DAY_TUE,
+    FB_DAY_WED,
+    FB_DAY_THU,
+    FB_DAY_FRI,
+    FB_DAY_SAT,
+    FB_DAY_SUN
+};
+
+struct fb_bridge_cfg {
+    char *data_dir; /* resolved path */
+    enum fb_log_level log_level;
+    char *dictionary_dir; /* resolved path holding FIX42.xml / FIX44.xml */
+    unsigned shutdown_timeout_ms;
+};
+
+struct fb_credentials_cfg {
+    bool present; /* false: the session accepts a Logon without credentials */
+    char *username;
+    char *password_env;  /* name of an environment variable, or NULL */
+    char *password_hash; /* "sha256:<salt hex>:<64 hex>", or NULL; exactly one is set */
+};
+
+struct fb_tls_cfg {
+    bool present; /* false: plain TCP */
+    char *cert;   /* resolved paths */
+    char *key;
+    char *ca; /* NULL unless given */
+    bool require_client_cert;
+};
+
+/* A UTC trading window. Times are seconds since midnight. */
+struct fb_schedule_cfg {
+    bool present; /* false: the session is always open */
+    uint32_t start_time;
+    uint32_t end_time;
+    enum fb_weekday start_day; /* both FB_DAY_NONE or both set */
+    enum fb_weekday end_day;
+};
+
+/* One allow-list entry: an address is a /32 or /128. */
+struct fb_cidr {
+    int family;       /* AF_INET or AF_INET6 */
+    uint8_t addr[16]; /* network byte order; first 4 bytes for AF_INET */
+    unsigned prefix;  /* 0..32 or 0..128 */
+};
+
+struct fb_session_cfg {
+    char *name;
+    enum fb_fix_version fix_version;
+    char *sender_comp_id;
+    char *target_comp_id;
+    char *listen;  /* an IPv4 or IPv6 literal */
+    unsigned port; /* 0: any free port */
+    unsigned heartbeat_min_s;
+    unsigned heartbeat_max_s;
+    enum fb_reset_mode reset;
+    uint32_t reset_time; /* seconds since midnight UTC; used iff reset == FB_RESET_DAILY */
+    struct fb_schedule_cfg schedule;
+    enum fb_store_kind store;
+    bool message_log;
+    unsigned max_latency_s;
+    unsigned logon_timeout_s;
+    char *account; /* NULL: no default Account(1) */
+    enum fb_order_scope order_scope;
+    bool cancel_on_disconnect;
+    struct fb_credentials_cfg credentials;
+    struct fb_tls_cfg tls;
+    struct fb_cidr *allow; /* nallow == 0: any source address */
+    size_t nallow;
+};
+
+struct fb_market_cfg {
+    char *symbol;
+    char *base;
+    char *quote;
+    struct fb_dec reference_price; /* > 0 */
+    struct fb_dec tick_size;       /* > 0 */
+    struct fb_dec step_size;       /* > 0 */
+    struct fb_dec min_qty;         /* >= 0 */
+    struct fb_dec max_qty;         /* >= 0; 0 = no maximum */
+    struct fb_dec min_notional;    /* >= 0 */
+    unsigned volatility_bps;
+    unsigned spread_bps;
+};
+
+struct fb_venue_cfg {
+    char *name;
+    enum fb_venue_type type;
+    /* type sim */
+    uint64_t seed;
+    struct fb_dec maker_fee_rate;
+    struct fb_dec taker_fee_rate;
+    enum fb_fill_mode fill;
+    unsigned partial_fill_parts;
+    unsigned tick_ms;
+    unsigned ack_latency_ms;
+    struct fb_market_cfg *markets;
+    size_t nmarkets;
+    /* type binance / kraken (NULL / defaults otherwise) */
+    char *base_url;
+    char *api_key_env; /* names of environment variables, never values */
+    char *api_secret_env;
+    char *ca_file; /* resolved path, or NULL: the system CA store */
+    unsigned connect_timeout_ms;
+    unsigned request_timeout_ms;
+    unsigned poll_interval_ms;
+    unsigned recv_window_ms; /* binance only */
+};
+
+struct fb_route_cfg {
+    char *symbol;         /* FIX Symbol(55) */
+    char *ex_destination; /* ExDestination(100), or NULL: any */
+    char *venue;          /* names a venues[] entry */
+    char *venue_symbol;
+};
+
+struct fb_config {
+    struct fb_bridge_cfg bridge;
+    struct fb_session_cfg *sessions;
+    size_t nsessions;
+    struct fb_venue_cfg *venues;
+    size_t nvenues;
+    struct fb_route_cfg *routes;
+    size_t nroutes;
+    char *path; /* the file it came from, as given (or the filename passed to _string) */
+};
+
+/*
+ * Loads and validates the config file at path. On success stores a new
+ * config in *out (free with fb_config_free()). On failure returns
+ * FB_ERR_CONFIG (invalid content), FB_ERR_IO, FB_ERR_TOO_LARGE or
+ * FB_ERR_NOMEM, leaves *out untouched and, if errptr is non-NULL, stores a
+ * malloc()ed text with all errors, one per line (freeing any old *errptr;
+ * the caller frees it with free()).
+ */
+enum fb_err fb_config_load(const char *path, struct fb_config **out, char **errptr) FB_WARN_UNUSED;
+
+/*
+ * Same, from text in memory. filename_for_errors prefixes messages (and
+ * becomes cfg->path); base_dir is where relative paths resolve (NULL: the
+ * current directory).
+ */
+enum fb_err fb_config_load_string(const char *text, const char *filename_for_errors,
+                                  const char *base_dir, struct fb_config **out,
+                                  char **errptr) FB_WARN_UNUSED;
+
+/* Frees cfg and everything it owns. NULL is fine. */
+void fb_config_free(struct fb_config *cfg);
+
+/* The venue called name, or NULL. Borrowed from cfg. */
+const struct fb_venue_cfg *fb_config_find_venue(const struct fb_config *cfg, const char *name);
+
+/*
+ * Writes a human-readable summary of cfg to out, one "key = value" line per
+ * setting, defaults included (for `fixbridge check-config`). Secrets are
+ * never printed: environment variables appear by name, a password hash as
+ * "(set)". Returns FB_ERR_IO if writing fails.
+ */
+enum fb_err fb_config_dump(const struct fb_config *cfg, FILE *out) FB_WARN_UNUSED;
+
+/* Text names for the enums above ("FIX.4.4", "on_logon", "sim", ...). */
+const char *fb_fix_version_name(enum fb_fix_version v);
+const char *fb_venue_type_name(enum fb_venue_type t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
