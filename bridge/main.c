@@ -16,6 +16,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"run", fb_cmd_run, "run the bridge (FIX acceptor, order engine, venues)"},
     {"check-config", fb_cmd_check_config, "validate a config file and print what it sets"},
+    {"client", fb_cmd_client, "a FIX initiator to send orders to a bridge and script tests"},
     {NULL, NULL, NULL},
 };
 
