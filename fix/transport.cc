@@ -589,6 +589,15 @@ void Acceptor::handle_first(Connection *c, const std::string &msg)
         if (!c->session->isLoggedOn())
             c->closing = true;
     }
+    if (!c->closing && !c->session->isLoggedOn()) {
+        // QuickFIX dropped the Logon without a word (e.g. a tag its dictionary
+        // does not allow in a Logon: "Tried to send a reject while not logged
+        // on"); no timeout would ever free the session from this connection.
+        fb_warn("fix", "session %s: Logon from %s not accepted by the FIX engine; closing (%s)",
+                sc.name.c_str(), c->peer_name.c_str(), sample);
+        c->close_after_flush = true;
+        c->closing = true;
+    }
 }
 
 void Acceptor::on_readable(Connection *c)
