@@ -58,7 +58,7 @@ struct fb_sim {
     struct fb_sim_params p;
     struct fb_venue_sink sink;
     struct fb_sim_book book;
-    uint64_t rng[FB_SIM_MARKETS_MAX]; /* one stream per market */
+    uint64_t rng[FB_SIM_MARKETS_MAX];  /* one stream per market */
     int64_t as_of[FB_SIM_MARKETS_MAX]; /* when each reference was last set */
 
     bool started;
@@ -271,8 +271,7 @@ static enum fb_err tick(struct fb_sim *s)
         const struct fb_sim_market_params *mp = &s->p.markets[m];
         struct fb_dec ref;
         uint64_t rnd = splitmix64(&s->rng[m]);
-        TRY(fb_sim_walk_step(s->book.markets[m].ref, mp->tick_size, mp->volatility_bps, rnd,
-                             &ref));
+        TRY(fb_sim_walk_step(s->book.markets[m].ref, mp->tick_size, mp->volatility_bps, rnd, &ref));
         TRY(fb_sim_book_set_touch(&s->book, m, ref, mp->spread_bps));
         s->as_of[m] = s->t;
         TRY(fb_sim_book_match(&s->book, m, s->t, false));

@@ -208,9 +208,8 @@ static enum fb_err close_with(struct fb_sim_book *b, struct fb_sim_order *o,
  * false skips min/max qty and notional (a replace down to the filled qty).
  */
 static enum fb_err check_filters(const struct fb_venue_market *r, struct fb_dec qty,
-                                 struct fb_dec price, struct fb_dec stop,
-                                 struct fb_dec display, struct fb_dec notional_px,
-                                 bool check_size, const char **fail)
+                                 struct fb_dec price, struct fb_dec stop, struct fb_dec display,
+                                 struct fb_dec notional_px, bool check_size, const char **fail)
 {
     enum fb_err err = FB_OK;
     struct fb_dec notional;
@@ -464,8 +463,8 @@ out:
     return err;
 }
 
-enum fb_err fb_sim_walk_step(struct fb_dec ref, struct fb_dec tick, uint32_t vol_bps,
-                             uint64_t rnd, struct fb_dec *out)
+enum fb_err fb_sim_walk_step(struct fb_dec ref, struct fb_dec tick, uint32_t vol_bps, uint64_t rnd,
+                             struct fb_dec *out)
 {
     enum fb_err err = FB_OK;
     struct fb_dec x, delta;
@@ -477,8 +476,7 @@ enum fb_err fb_sim_walk_step(struct fb_dec ref, struct fb_dec tick, uint32_t vol
     if (vol_bps == 0)
         goto out;
     TRY(fb_dec_mul(ref, fb_dec_from_int((int64_t)vol_bps * j), FB_ROUND_HALF_EVEN, &x));
-    TRY(fb_dec_div(x, fb_dec_from_int(10000000000LL), FB_DEC_PLACES, FB_ROUND_HALF_EVEN,
-                   &delta));
+    TRY(fb_dec_div(x, fb_dec_from_int(10000000000LL), FB_DEC_PLACES, FB_ROUND_HALF_EVEN, &delta));
     TRY(fb_dec_add(ref, delta, &x));
     TRY(fb_dec_round_to(x, tick, FB_ROUND_HALF_EVEN, &x));
     *out = fb_dec_sign(x) > 0 ? x : tick;
@@ -718,7 +716,10 @@ enum fb_err fb_sim_book_replace(struct fb_sim_book *b, const struct fb_venue_rep
         err = emit_reject(b, &ev, FB_VRR_FILTER, "-1013", fail);
         goto out;
     }
-    if (o->req.post_only && size_matters && crosses(mk, o->req.side, price)) {
+    /* Only a new price can make a post-only order take: at its old price it
+     * is already resting and fills as maker. */
+    if (o->req.post_only && size_matters && fb_dec_cmp(price, o->req.price) != 0 &&
+        crosses(mk, o->req.side, price)) {
         err = emit_reject(b, &ev, FB_VRR_POST_ONLY, "-2010", TXT_POST_ONLY);
         goto out;
     }
@@ -817,8 +818,8 @@ enum fb_err fb_sim_book_expire(struct fb_sim_book *b, int64_t t)
         struct fb_sim_order *o = &b->orders[b->open[i]];
         if (!is_open(o) || o->expire_ns == 0 || o->expire_ns > t)
             continue;
-        TRY(close_with(b, o, FB_VEV_EXPIRED,
-                       o->req.tif == FB_VENUE_DAY ? FB_VEXP_DAY : FB_VEXP_GTD, t, NULL));
+        TRY(close_with(b, o, FB_VEV_EXPIRED, o->req.tif == FB_VENUE_DAY ? FB_VEXP_DAY : FB_VEXP_GTD,
+                       t, NULL));
     }
 out:
     compact_open(b);

@@ -57,9 +57,9 @@ struct fb_sim_order {
     char venue_order_id[FB_VENUE_ID_MAX + 1];
     size_t market;
     enum fb_venue_order_state state;
-    int64_t expire_ns;      /* 0 = never */
-    int64_t acted_ns;       /* last matching step, so one per instant */
-    struct fb_dec qty;      /* base qty in force (quote-qty: derived at arrival) */
+    int64_t expire_ns; /* 0 = never */
+    int64_t acted_ns;  /* last matching step, so one per instant */
+    struct fb_dec qty; /* base qty in force (quote-qty: derived at arrival) */
     struct fb_dec cum_qty;
     struct fb_dec notional; /* sum of qty * price over fills, for avg px */
     struct fb_dec part;     /* PARTIAL: size of one part */
@@ -121,8 +121,8 @@ enum fb_err fb_sim_touch(struct fb_dec ref, struct fb_dec tick, uint32_t spread_
 /* One step of the reference walk: ref moves by ref * vol_bps/10^4 * u,
  * u uniform in [-1, 1] taken from rnd, rounded to the tick (half even);
  * a result <= 0 becomes one tick. */
-enum fb_err fb_sim_walk_step(struct fb_dec ref, struct fb_dec tick, uint32_t vol_bps,
-                             uint64_t rnd, struct fb_dec *out) FB_WARN_UNUSED;
+enum fb_err fb_sim_walk_step(struct fb_dec ref, struct fb_dec tick, uint32_t vol_bps, uint64_t rnd,
+                             struct fb_dec *out) FB_WARN_UNUSED;
 
 /* Sets market m's reference (and the touch derived from it with
  * spread_bps). Does not match: call fb_sim_book_match(). */

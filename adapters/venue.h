@@ -54,27 +54,24 @@ extern "C" {
 
 /* ---- capabilities (info.supports) ---- */
 
-#define FB_VSUP_MARKET (1u << 0)      /* market orders */
-#define FB_VSUP_LIMIT (1u << 1)       /* limit orders */
-#define FB_VSUP_STOP (1u << 2)        /* stop-market orders */
-#define FB_VSUP_STOP_LIMIT (1u << 3)  /* stop-limit orders */
-#define FB_VSUP_TIF_DAY (1u << 4)     /* TIF day (expires at end of UTC day) */
-#define FB_VSUP_TIF_GTC (1u << 5)     /* TIF good till cancel */
-#define FB_VSUP_TIF_IOC (1u << 6)     /* TIF immediate or cancel */
-#define FB_VSUP_TIF_FOK (1u << 7)     /* TIF fill or kill */
-#define FB_VSUP_TIF_GTD (1u << 8)     /* TIF good till date (expire_ns) */
-#define FB_VSUP_POST_ONLY (1u << 9)   /* post-only (maker-only) limits */
-#define FB_VSUP_ICEBERG (1u << 10)    /* display qty on limits */
-#define FB_VSUP_QUOTE_QTY (1u << 11)  /* market orders sized in quote currency */
-#define FB_VSUP_REPLACE (1u << 12)    /* native replace/amend (replace slot set) */
+#define FB_VSUP_MARKET (1u << 0)       /* market orders */
+#define FB_VSUP_LIMIT (1u << 1)        /* limit orders */
+#define FB_VSUP_STOP (1u << 2)         /* stop-market orders */
+#define FB_VSUP_STOP_LIMIT (1u << 3)   /* stop-limit orders */
+#define FB_VSUP_TIF_DAY (1u << 4)      /* TIF day (expires at end of UTC day) */
+#define FB_VSUP_TIF_GTC (1u << 5)      /* TIF good till cancel */
+#define FB_VSUP_TIF_IOC (1u << 6)      /* TIF immediate or cancel */
+#define FB_VSUP_TIF_FOK (1u << 7)      /* TIF fill or kill */
+#define FB_VSUP_TIF_GTD (1u << 8)      /* TIF good till date (expire_ns) */
+#define FB_VSUP_POST_ONLY (1u << 9)    /* post-only (maker-only) limits */
+#define FB_VSUP_ICEBERG (1u << 10)     /* display qty on limits */
+#define FB_VSUP_QUOTE_QTY (1u << 11)   /* market orders sized in quote currency */
+#define FB_VSUP_REPLACE (1u << 12)     /* native replace/amend (replace slot set) */
 #define FB_VSUP_OPEN_ORDERS (1u << 13) /* open-order listing (open_orders set) */
 
 /* ---- order requests ---- */
 
-enum fb_venue_side {
-    FB_VENUE_BUY = 0,
-    FB_VENUE_SELL = 1
-};
+enum fb_venue_side { FB_VENUE_BUY = 0, FB_VENUE_SELL = 1 };
 
 enum fb_venue_ord_type {
     FB_VENUE_MARKET = 0,
@@ -139,17 +136,17 @@ struct fb_venue_market {
 /* ---- events ---- */
 
 enum fb_venue_event_kind {
-    FB_VEV_ACK = 0,            /* new order accepted; venue_order_id set */
-    FB_VEV_REJECT = 1,         /* new order refused; .rej */
-    FB_VEV_FILL = 2,           /* execution; .fill */
-    FB_VEV_CANCELED = 3,       /* order closed with leaves; .canceled */
-    FB_VEV_CANCEL_REJECT = 4,  /* cancel refused; .rej, request_id = cancel's id */
-    FB_VEV_REPLACED = 5,       /* new terms in force; .replaced */
-    FB_VEV_REPLACE_REJECT = 6, /* replace refused; .rej, request_id = new id */
-    FB_VEV_EXPIRED = 7,        /* GTD/Day ran out; .expired */
-    FB_VEV_STATUS = 8,         /* answer to query/open_orders; .status */
+    FB_VEV_ACK = 0,             /* new order accepted; venue_order_id set */
+    FB_VEV_REJECT = 1,          /* new order refused; .rej */
+    FB_VEV_FILL = 2,            /* execution; .fill */
+    FB_VEV_CANCELED = 3,        /* order closed with leaves; .canceled */
+    FB_VEV_CANCEL_REJECT = 4,   /* cancel refused; .rej, request_id = cancel's id */
+    FB_VEV_REPLACED = 5,        /* new terms in force; .replaced */
+    FB_VEV_REPLACE_REJECT = 6,  /* replace refused; .rej, request_id = new id */
+    FB_VEV_EXPIRED = 7,         /* GTD/Day ran out; .expired */
+    FB_VEV_STATUS = 8,          /* answer to query/open_orders; .status */
     FB_VEV_OPEN_ORDERS_END = 9, /* end of an open_orders answer; request_id */
-    FB_VEV_LAST                /* not a true kind, never use this */
+    FB_VEV_LAST                 /* not a true kind, never use this */
 };
 
 /* How final a refusal is (for the engine's retry logic). */
@@ -182,7 +179,7 @@ enum fb_venue_cancel_reason {
     FB_VCXL_FOK_UNFILLED = 2,  /* FOK: could not fill completely, nothing filled */
     FB_VCXL_POST_ONLY = 3,     /* post-only would have crossed (venues that cancel) */
     FB_VCXL_UNSOLICITED = 4,   /* the venue canceled on its own */
-    FB_VCXL_LAST /* not a true reason, never use this */
+    FB_VCXL_LAST               /* not a true reason, never use this */
 };
 
 enum fb_venue_expire_reason {
@@ -190,11 +187,7 @@ enum fb_venue_expire_reason {
     FB_VEXP_DAY = 1  /* end of the UTC day */
 };
 
-enum fb_venue_liquidity {
-    FB_VLIQ_UNKNOWN = 0,
-    FB_VLIQ_MAKER = 1,
-    FB_VLIQ_TAKER = 2
-};
+enum fb_venue_liquidity { FB_VLIQ_UNKNOWN = 0, FB_VLIQ_MAKER = 1, FB_VLIQ_TAKER = 2 };
 
 /* The venue's view of an order, for STATUS. */
 enum fb_venue_order_state {
@@ -262,7 +255,8 @@ struct fb_venue_status {
  * knows it at the time of the event (after a REPLACED, the new id; the
  * REPLACED event itself carries the old id here and the new one in
  * request_id). For CANCELED in answer to a cancel, CANCEL_REJECT and
- * REPLACE_REJECT, request_id is the cancel's id / the replace's new id.
+ * REPLACE_REJECT, request_id is the cancel's id / the replace's new id; for
+ * STATUS it is the id queried (query) or the listing's id (open_orders).
  *
  * Lifetime: the event and everything in it live only for the duration of
  * the on_event call. The sink keeps nothing: it copies what it needs.
@@ -293,9 +287,9 @@ struct fb_venue_sink {
 /* ---- the backend vtable ---- */
 
 struct fb_venue_info {
-    int api_version;        /* FB_VENUE_API_VERSION the backend implements */
-    const char *name;       /* type name in the config, e.g. "sim" */
-    unsigned int supports;  /* FB_VSUP_* */
+    int api_version;       /* FB_VENUE_API_VERSION the backend implements */
+    const char *name;      /* type name in the config, e.g. "sim" */
+    unsigned int supports; /* FB_VSUP_* */
 };
 
 /*

@@ -16,20 +16,19 @@
 #define MS 1000000LL
 #define MAX_EVENTS 64
 
-static struct fb_dec D(const char *s)
-{
+static struct fb_dec D(const char *s) {
     struct fb_dec d = fb_dec_zero();
     if (s)
         ck_assert_msg(fb_dec_parse_str(s, &d) == FB_OK, "bad decimal in test: %s", s);
     return d;
 }
 
-static void assert_dec(struct fb_dec got, const char *want, const char *what, int i)
+static void
+assert_dec(struct fb_dec got, const char *want, const char *what, int i)
 {
     char buf[FB_DEC_STRMAX];
     fb_dec_format(got, buf);
-    ck_assert_msg(fb_dec_cmp(got, D(want)) == 0, "event %d: %s is %s, want %s", i, what, buf,
-                  want);
+    ck_assert_msg(fb_dec_cmp(got, D(want)) == 0, "event %d: %s is %s, want %s", i, what, buf, want);
 }
 
 /* ---- a recording sink ---- */
@@ -118,12 +117,21 @@ static struct fb_sim *make_sim(const struct fb_sim_params *p, struct rec *r)
 
 /* ---- scripted scenarios ---- */
 
-enum op_kind { OP_END = 0, OP_SUBMIT, OP_CANCEL, OP_REPLACE, OP_QUERY, OP_SETREF, OP_RUN, OP_UNSOL };
+enum op_kind {
+    OP_END = 0,
+    OP_SUBMIT,
+    OP_CANCEL,
+    OP_REPLACE,
+    OP_QUERY,
+    OP_SETREF,
+    OP_RUN,
+    OP_UNSOL
+};
 
 struct op {
     enum op_kind op;
-    int64_t t;      /* ms after T0: request time / run until */
-    const char *id; /* order id */
+    int64_t t;       /* ms after T0: request time / run until */
+    const char *id;  /* order id */
     const char *id2; /* cancel id / replace's new id */
     enum fb_venue_side side;
     enum fb_venue_ord_type type;
@@ -136,8 +144,8 @@ struct op {
 struct expect {
     enum fb_venue_event_kind kind;
     const char *id;
-    int64_t t;   /* ms after T0 */
-    int reason;  /* liquidity / reject reason / cancel reason / expire reason / state */
+    int64_t t;  /* ms after T0 */
+    int reason; /* liquidity / reject reason / cancel reason / expire reason / state */
     const char *qty, *price, *fee, *leaves; /* NULL = not checked */
     const char *text;                       /* reject text, NULL = not checked */
     const char *rid;                        /* request_id, NULL = not checked */
@@ -152,24 +160,33 @@ struct scenario {
 
 #define SUB(T, ID, SIDE, TYPE, TIF, Q, P, S)                                                       \
     {                                                                                              \
-        .op = OP_SUBMIT, .t = (T), .id = (ID), .side = FB_VENUE_##SIDE, .type = FB_VENUE_##TYPE,    \
+        .op = OP_SUBMIT, .t = (T), .id = (ID), .side = FB_VENUE_##SIDE, .type = FB_VENUE_##TYPE,   \
         .tif = FB_VENUE_##TIF, .qty = (Q), .price = (P), .stop = (S)                               \
     }
-#define RUN(T) {.op = OP_RUN, .t = (T)}
-#define SETREF(PX) {.op = OP_SETREF, .price = (PX)}
-#define ACK(ID, T) {.kind = FB_VEV_ACK, .id = (ID), .t = (T)}
+#define RUN(T)                                                                                     \
+    {                                                                                              \
+        .op = OP_RUN, .t = (T)                                                                     \
+    }
+#define SETREF(PX)                                                                                 \
+    {                                                                                              \
+        .op = OP_SETREF, .price = (PX)                                                             \
+    }
+#define ACK(ID, T)                                                                                 \
+    {                                                                                              \
+        .kind = FB_VEV_ACK, .id = (ID), .t = (T)                                                   \
+    }
 #define FILL(ID, T, Q, P, FEE, LIQ)                                                                \
     {                                                                                              \
-        .kind = FB_VEV_FILL, .id = (ID), .t = (T), .qty = (Q), .price = (P), .fee = (FEE),          \
+        .kind = FB_VEV_FILL, .id = (ID), .t = (T), .qty = (Q), .price = (P), .fee = (FEE),         \
         .reason = FB_VLIQ_##LIQ                                                                    \
     }
 #define REJ(ID, T, R, TXT)                                                                         \
     {                                                                                              \
-        .kind = FB_VEV_REJECT, .id = (ID), .t = (T), .reason = FB_VRR_##R, .text = (TXT)            \
+        .kind = FB_VEV_REJECT, .id = (ID), .t = (T), .reason = FB_VRR_##R, .text = (TXT)           \
     }
 #define CXLD(ID, T, R, CUM)                                                                        \
     {                                                                                              \
-        .kind = FB_VEV_CANCELED, .id = (ID), .t = (T), .reason = FB_VCXL_##R, .qty = (CUM)          \
+        .kind = FB_VEV_CANCELED, .id = (ID), .t = (T), .reason = FB_VCXL_##R, .qty = (CUM)         \
     }
 
 /* Fees: maker 0.0002, taker 0.0004. Touch at ref 65000: 64993.50 / 65006.50. */
@@ -213,20 +230,40 @@ static const struct scenario scenarios[] = {
      {ACK("f2", 0), FILL("f2", 0, "0.01", "65006.5", "0.260026", TAKER)}},
     {"post-only that would cross is rejected like LIMIT_MAKER",
      {0},
-     {{.op = OP_SUBMIT, .id = "p1", .side = FB_VENUE_BUY, .type = FB_VENUE_LIMIT,
-       .tif = FB_VENUE_GTC, .qty = "0.01", .price = "65006.5", .flags = F_POST},
+     {{.op = OP_SUBMIT,
+       .id = "p1",
+       .side = FB_VENUE_BUY,
+       .type = FB_VENUE_LIMIT,
+       .tif = FB_VENUE_GTC,
+       .qty = "0.01",
+       .price = "65006.5",
+       .flags = F_POST},
       RUN(0)},
      {REJ("p1", 0, POST_ONLY, "Order would immediately match and take.")}},
     {"post-only that rests fills as maker",
      {0},
-     {{.op = OP_SUBMIT, .id = "p2", .side = FB_VENUE_BUY, .type = FB_VENUE_LIMIT,
-       .tif = FB_VENUE_GTC, .qty = "0.01", .price = "65000", .flags = F_POST},
-      RUN(0), SETREF("64990"), RUN(0)},
+     {{.op = OP_SUBMIT,
+       .id = "p2",
+       .side = FB_VENUE_BUY,
+       .type = FB_VENUE_LIMIT,
+       .tif = FB_VENUE_GTC,
+       .qty = "0.01",
+       .price = "65000",
+       .flags = F_POST},
+      RUN(0),
+      SETREF("64990"),
+      RUN(0)},
      {ACK("p2", 0), FILL("p2", 0, "0.01", "65000", "0.13", MAKER)}},
     {"post-only with IOC is an unsupported combination",
      {0},
-     {{.op = OP_SUBMIT, .id = "p3", .side = FB_VENUE_BUY, .type = FB_VENUE_LIMIT,
-       .tif = FB_VENUE_IOC, .qty = "0.01", .price = "65000", .flags = F_POST},
+     {{.op = OP_SUBMIT,
+       .id = "p3",
+       .side = FB_VENUE_BUY,
+       .type = FB_VENUE_LIMIT,
+       .tif = FB_VENUE_IOC,
+       .qty = "0.01",
+       .price = "65000",
+       .flags = F_POST},
       RUN(0)},
      {REJ("p3", 0, UNSUPPORTED, "Unsupported order combination.")}},
     {"stop buy triggers on the reference and takes the ask",
@@ -245,19 +282,31 @@ static const struct scenario scenarios[] = {
      {ACK("s3", 0), FILL("s3", 0, "0.01", "64893.51", "0.25957404", TAKER)}},
     {"stop-limit whose limit is away from the touch rests after triggering",
      {0},
-     {SUB(0, "s4", BUY, STOP_LIMIT, GTC, "0.01", "65050", "65100"), RUN(0), SETREF("65100"),
-      RUN(0), SETREF("65000"), RUN(0)},
+     {SUB(0, "s4", BUY, STOP_LIMIT, GTC, "0.01", "65050", "65100"), RUN(0), SETREF("65100"), RUN(0),
+      SETREF("65000"), RUN(0)},
      {ACK("s4", 0), FILL("s4", 0, "0.01", "65050", "0.13010", MAKER)}},
     {"GTD expires at its time",
      {0},
-     {{.op = OP_SUBMIT, .id = "g1", .side = FB_VENUE_BUY, .type = FB_VENUE_LIMIT,
-       .tif = FB_VENUE_GTD, .qty = "0.01", .price = "65000", .expire = 5500},
+     {{.op = OP_SUBMIT,
+       .id = "g1",
+       .side = FB_VENUE_BUY,
+       .type = FB_VENUE_LIMIT,
+       .tif = FB_VENUE_GTD,
+       .qty = "0.01",
+       .price = "65000",
+       .expire = 5500},
       RUN(10000)},
      {ACK("g1", 0), {.kind = FB_VEV_EXPIRED, .id = "g1", .t = 5500, .reason = FB_VEXP_GTD}}},
     {"GTD already past is rejected",
      {0},
-     {{.op = OP_SUBMIT, .id = "g2", .side = FB_VENUE_BUY, .type = FB_VENUE_LIMIT,
-       .tif = FB_VENUE_GTD, .qty = "0.01", .price = "65000", .expire = -1},
+     {{.op = OP_SUBMIT,
+       .id = "g2",
+       .side = FB_VENUE_BUY,
+       .type = FB_VENUE_LIMIT,
+       .tif = FB_VENUE_GTD,
+       .qty = "0.01",
+       .price = "65000",
+       .expire = -1},
       RUN(0)},
      {REJ("g2", 0, EXPIRED, "Order expire time is in the past.")}},
     {"Day expires at the end of the UTC day",
@@ -286,78 +335,132 @@ static const struct scenario scenarios[] = {
      {REJ("x5", 0, FILTER, "Filter failure: PRICE_FILTER")}},
     {"unknown symbol",
      {0},
-     {{.op = OP_SUBMIT, .id = "x6", .side = FB_VENUE_BUY, .type = FB_VENUE_MARKET,
-       .tif = FB_VENUE_GTC, .qty = "0.01", .flags = 8 /* other symbol */},
+     {{.op = OP_SUBMIT,
+       .id = "x6",
+       .side = FB_VENUE_BUY,
+       .type = FB_VENUE_MARKET,
+       .tif = FB_VENUE_GTC,
+       .qty = "0.01",
+       .flags = 8 /* other symbol */},
       RUN(0)},
      {REJ("x6", 0, UNKNOWN_SYMBOL, "Invalid symbol.")}},
     {"duplicate client order id is rejected, the first order unharmed",
      {0},
      {SUB(0, "dup", BUY, LIMIT, GTC, "0.01", "65000", NULL),
-      SUB(0, "dup", BUY, LIMIT, GTC, "0.02", "65000", NULL), RUN(0),
-      {.op = OP_QUERY, .t = 0, .id = "dup"}, RUN(0)},
-     {ACK("dup", 0), REJ("dup", 0, DUPLICATE_ID, "Duplicate order sent."),
+      SUB(0, "dup", BUY, LIMIT, GTC, "0.02", "65000", NULL),
+      RUN(0),
+      {.op = OP_QUERY, .t = 0, .id = "dup"},
+      RUN(0)},
+     {ACK("dup", 0),
+      REJ("dup", 0, DUPLICATE_ID, "Duplicate order sent."),
       {.kind = FB_VEV_STATUS, .id = "dup", .reason = FB_VOS_NEW, .qty = "0", .leaves = "0.01"}}},
     {"cancel of an unknown order",
      {0},
      {{.op = OP_CANCEL, .id = "nope", .id2 = "c1"}, RUN(0)},
-     {{.kind = FB_VEV_CANCEL_REJECT, .id = "nope", .reason = FB_VRR_UNKNOWN_ORDER,
-       .text = "Unknown order sent.", .rid = "c1"}}},
+     {{.kind = FB_VEV_CANCEL_REJECT,
+       .id = "nope",
+       .reason = FB_VRR_UNKNOWN_ORDER,
+       .text = "Unknown order sent.",
+       .rid = "c1"}}},
     {"cancel of an open order, then again: too late",
      {0},
-     {SUB(0, "k1", BUY, LIMIT, GTC, "0.01", "65000", NULL), {.op = OP_CANCEL, .id = "k1", .id2 = "c1"},
-      {.op = OP_CANCEL, .id = "k1", .id2 = "c2"}, RUN(0)},
+     {SUB(0, "k1", BUY, LIMIT, GTC, "0.01", "65000", NULL),
+      {.op = OP_CANCEL, .id = "k1", .id2 = "c1"},
+      {.op = OP_CANCEL, .id = "k1", .id2 = "c2"},
+      RUN(0)},
      {ACK("k1", 0),
       {.kind = FB_VEV_CANCELED, .id = "k1", .reason = FB_VCXL_REQUESTED, .qty = "0", .rid = "c1"},
-      {.kind = FB_VEV_CANCEL_REJECT, .id = "k1", .reason = FB_VRR_TOO_LATE,
-       .text = "Order is already closed.", .rid = "c2"}}},
+      {.kind = FB_VEV_CANCEL_REJECT,
+       .id = "k1",
+       .reason = FB_VRR_TOO_LATE,
+       .text = "Order is already closed.",
+       .rid = "c2"}}},
     {"unsolicited cancel",
      {0},
-     {SUB(0, "u1", BUY, LIMIT, GTC, "0.01", "65000", NULL), RUN(0), {.op = OP_UNSOL, .id = "u1"},
+     {SUB(0, "u1", BUY, LIMIT, GTC, "0.01", "65000", NULL),
+      RUN(0),
+      {.op = OP_UNSOL, .id = "u1"},
       RUN(0)},
      {ACK("u1", 0), CXLD("u1", 0, UNSOLICITED, "0")}},
     {"replace up: new terms, fills carry the new id",
      {0},
      {SUB(0, "r1", BUY, LIMIT, GTC, "0.01", "65000", NULL),
-      {.op = OP_REPLACE, .id = "r1", .id2 = "r2", .qty = "0.02", .price = "64999"}, RUN(0),
-      SETREF("64990"), RUN(0)},
+      {.op = OP_REPLACE, .id = "r1", .id2 = "r2", .qty = "0.02", .price = "64999"},
+      RUN(0),
+      SETREF("64990"),
+      RUN(0)},
      {ACK("r1", 0),
-      {.kind = FB_VEV_REPLACED, .id = "r1", .rid = "r2", .qty = "0.02", .price = "64999",
+      {.kind = FB_VEV_REPLACED,
+       .id = "r1",
+       .rid = "r2",
+       .qty = "0.02",
+       .price = "64999",
        .leaves = "0.02"},
       FILL("r2", 0, "0.02", "64999", "0.259996", MAKER)}},
     {"replace to a crossing price takes at once",
      {0},
      {SUB(0, "r3", BUY, LIMIT, GTC, "0.01", "65000", NULL),
-      {.op = OP_REPLACE, .id = "r3", .id2 = "r4", .qty = "0.01", .price = "65010"}, RUN(0)},
+      {.op = OP_REPLACE, .id = "r3", .id2 = "r4", .qty = "0.01", .price = "65010"},
+      RUN(0)},
      {ACK("r3", 0),
-      {.kind = FB_VEV_REPLACED, .id = "r3", .rid = "r4", .qty = "0.01", .price = "65010",
+      {.kind = FB_VEV_REPLACED,
+       .id = "r3",
+       .rid = "r4",
+       .qty = "0.01",
+       .price = "65010",
        .leaves = "0.01"},
       FILL("r4", 0, "0.01", "65006.5", "0.260026", TAKER)}},
     {"replace down, above filled: the rest fills on the next tick",
      {FB_SIM_FILL_PARTIAL, 2, 0},
-     {SUB(0, "r5", BUY, LIMIT, GTC, "0.02", "65000", NULL), RUN(0), SETREF("64990"),
-      {.op = OP_REPLACE, .t = 0, .id = "r5", .id2 = "r6", .qty = "0.015"}, RUN(0), RUN(1000)},
-     {ACK("r5", 0), FILL("r5", 0, "0.01", "65000", "0.13", MAKER),
-      {.kind = FB_VEV_REPLACED, .id = "r5", .rid = "r6", .qty = "0.015", .price = "65000",
+     {SUB(0, "r5", BUY, LIMIT, GTC, "0.02", "65000", NULL),
+      RUN(0),
+      SETREF("64990"),
+      {.op = OP_REPLACE, .t = 0, .id = "r5", .id2 = "r6", .qty = "0.015"},
+      RUN(0),
+      RUN(1000)},
+     {ACK("r5", 0),
+      FILL("r5", 0, "0.01", "65000", "0.13", MAKER),
+      {.kind = FB_VEV_REPLACED,
+       .id = "r5",
+       .rid = "r6",
+       .qty = "0.015",
+       .price = "65000",
        .leaves = "0.005"},
       FILL("r6", 1000, "0.005", "65000", "0.065", MAKER)}},
     {"replace below filled cancels the remainder; status says filled",
      {FB_SIM_FILL_PARTIAL, 2, 0},
-     {SUB(0, "r7", BUY, LIMIT, GTC, "0.02", "65000", NULL), RUN(0), SETREF("64990"),
+     {SUB(0, "r7", BUY, LIMIT, GTC, "0.02", "65000", NULL),
+      RUN(0),
+      SETREF("64990"),
       {.op = OP_REPLACE, .t = 0, .id = "r7", .id2 = "r8", .qty = "0.005"},
-      {.op = OP_QUERY, .t = 0, .id = "r8"}, RUN(5000)},
-     {ACK("r7", 0), FILL("r7", 0, "0.01", "65000", "0.13", MAKER),
+      {.op = OP_QUERY, .t = 0, .id = "r8"},
+      RUN(5000)},
+     {ACK("r7", 0),
+      FILL("r7", 0, "0.01", "65000", "0.13", MAKER),
       {.kind = FB_VEV_REPLACED, .id = "r7", .rid = "r8", .qty = "0.005", .leaves = "0"},
-      {.kind = FB_VEV_STATUS, .id = "r8", .reason = FB_VOS_FILLED, .qty = "0.01",
-       .price = "65000", .leaves = "0"}}},
+      {.kind = FB_VEV_STATUS,
+       .id = "r8",
+       .reason = FB_VOS_FILLED,
+       .qty = "0.01",
+       .price = "65000",
+       .leaves = "0"}}},
     {"replace of unknown order and of a market order",
      {FB_SIM_FILL_PARTIAL, 3, 0},
      {{.op = OP_REPLACE, .id = "zz", .id2 = "zz2", .qty = "1"},
       SUB(0, "mk", BUY, MARKET, GTC, "0.03", NULL, NULL),
-      {.op = OP_REPLACE, .id = "mk", .id2 = "mk2", .qty = "0.02"}, RUN(0)},
-     {{.kind = FB_VEV_REPLACE_REJECT, .id = "zz", .rid = "zz2", .reason = FB_VRR_UNKNOWN_ORDER,
+      {.op = OP_REPLACE, .id = "mk", .id2 = "mk2", .qty = "0.02"},
+      RUN(0)},
+     {{.kind = FB_VEV_REPLACE_REJECT,
+       .id = "zz",
+       .rid = "zz2",
+       .reason = FB_VRR_UNKNOWN_ORDER,
        .text = "Unknown order sent."},
-      ACK("mk", 0), FILL("mk", 0, "0.01", "65006.5", "0.260026", TAKER),
-      {.kind = FB_VEV_REPLACE_REJECT, .id = "mk", .rid = "mk2", .reason = FB_VRR_UNSUPPORTED,
+      ACK("mk", 0),
+      FILL("mk", 0, "0.01", "65006.5", "0.260026", TAKER),
+      {.kind = FB_VEV_REPLACE_REJECT,
+       .id = "mk",
+       .rid = "mk2",
+       .reason = FB_VRR_UNSUPPORTED,
        .text = "Market orders cannot be amended."}}},
     {"partial mode: market fills in N parts, one per tick, last takes the rest",
      {FB_SIM_FILL_PARTIAL, 3, 0},
@@ -371,20 +474,80 @@ static const struct scenario scenarios[] = {
      {ACK("al", 250), FILL("al", 250, "0.01", "65006.5", "0.260026", TAKER)}},
     {"quote-qty market buys what the amount buys, rounded down to step",
      {0},
-     {{.op = OP_SUBMIT, .id = "qq", .side = FB_VENUE_BUY, .type = FB_VENUE_MARKET,
-       .tif = FB_VENUE_GTC, .qty = "1000", .flags = F_QUOTE},
+     {{.op = OP_SUBMIT,
+       .id = "qq",
+       .side = FB_VENUE_BUY,
+       .type = FB_VENUE_MARKET,
+       .tif = FB_VENUE_GTC,
+       .qty = "1000",
+       .flags = F_QUOTE},
       RUN(0)},
      {ACK("qq", 0), FILL("qq", 0, "0.0153", "65006.5", "0.39783978", TAKER)}},
     {"iceberg keeps its display qty and fills like a limit",
      {0},
-     {{.op = OP_SUBMIT, .id = "ice", .side = FB_VENUE_SELL, .type = FB_VENUE_LIMIT,
-       .tif = FB_VENUE_GTC, .qty = "0.01", .price = "64000", .flags = F_ICEBERG},
+     {{.op = OP_SUBMIT,
+       .id = "ice",
+       .side = FB_VENUE_SELL,
+       .type = FB_VENUE_LIMIT,
+       .tif = FB_VENUE_GTC,
+       .qty = "0.01",
+       .price = "64000",
+       .flags = F_ICEBERG},
       RUN(0)},
      {ACK("ice", 0), FILL("ice", 0, "0.01", "64993.5", "0.259974", TAKER)}},
     {"query of an unknown order",
      {0},
      {{.op = OP_QUERY, .id = "ghost"}, RUN(0)},
      {{.kind = FB_VEV_STATUS, .id = "ghost", .rid = "ghost", .reason = FB_VOS_UNKNOWN}}},
+    {"replace of a post-only order to a crossing price is refused",
+     {0},
+     {{.op = OP_SUBMIT,
+       .id = "pa",
+       .side = FB_VENUE_BUY,
+       .type = FB_VENUE_LIMIT,
+       .tif = FB_VENUE_GTC,
+       .qty = "0.01",
+       .price = "65000",
+       .flags = F_POST},
+      {.op = OP_REPLACE, .id = "pa", .id2 = "pb", .qty = "0.01", .price = "65010"},
+      {.op = OP_REPLACE, .id = "pa", .id2 = "pc", .qty = "0.02"},
+      RUN(0)},
+     {ACK("pa", 0),
+      {.kind = FB_VEV_REPLACE_REJECT,
+       .id = "pa",
+       .rid = "pb",
+       .reason = FB_VRR_POST_ONLY,
+       .text = "Order would immediately match and take."},
+      {.kind = FB_VEV_REPLACED, .id = "pa", .rid = "pc", .qty = "0.02", .leaves = "0.02"}}},
+    {"replace refused by filters and by an immediate stop trigger",
+     {0},
+     {SUB(0, "sa", BUY, STOP, GTC, "0.01", NULL, "65100"),
+      {.op = OP_REPLACE, .id = "sa", .id2 = "sb", .qty = "0.01", .stop = "65100.005"},
+      {.op = OP_REPLACE, .id = "sa", .id2 = "sc", .qty = "0.01", .stop = "64900"},
+      {.op = OP_REPLACE, .id = "sa", .id2 = "sd", .qty = "0.00015"},
+      {.op = OP_REPLACE, .id = "sa", .id2 = "sa", .qty = "0.02"},
+      RUN(0)},
+     {ACK("sa", 0),
+      {.kind = FB_VEV_REPLACE_REJECT,
+       .id = "sa",
+       .rid = "sb",
+       .reason = FB_VRR_FILTER,
+       .text = "Filter failure: PRICE_FILTER"},
+      {.kind = FB_VEV_REPLACE_REJECT,
+       .id = "sa",
+       .rid = "sc",
+       .reason = FB_VRR_WOULD_TRIGGER,
+       .text = "Order would trigger immediately."},
+      {.kind = FB_VEV_REPLACE_REJECT,
+       .id = "sa",
+       .rid = "sd",
+       .reason = FB_VRR_FILTER,
+       .text = "Filter failure: LOT_SIZE"},
+      {.kind = FB_VEV_REPLACE_REJECT,
+       .id = "sa",
+       .rid = "sa",
+       .reason = FB_VRR_DUPLICATE_ID,
+       .text = "Duplicate order sent."}}},
 };
 
 static void do_op(struct fb_sim *sim, const struct op *op)
@@ -634,13 +797,13 @@ struct walk_case {
 };
 
 static const struct walk_case walks[] = {
-    {"100", 100, 2000000, "101"},   /* u = +1: up by the full 1% */
-    {"100", 100, 0, "99"},          /* u = -1 */
-    {"100", 100, 1000000, "100"},   /* u = 0 */
-    {"100", 0, 2000000, "100"},     /* no volatility */
-    {"0.01", 10000, 0, "0.01"},     /* would reach 0: floor at one tick */
-    {"100", 1, 1500000, "100"},     /* 0.5 bp = 0.005, half-even to 100.00 */
-    {"100", 3, 2000000, "100.03"},  /* 3 bp */
+    {"100", 100, 2000000, "101"},  /* u = +1: up by the full 1% */
+    {"100", 100, 0, "99"},         /* u = -1 */
+    {"100", 100, 1000000, "100"},  /* u = 0 */
+    {"100", 0, 2000000, "100"},    /* no volatility */
+    {"0.01", 10000, 0, "0.01"},    /* would reach 0: floor at one tick */
+    {"100", 1, 1500000, "100"},    /* 0.5 bp = 0.005, half-even to 100.00 */
+    {"100", 3, 2000000, "100.03"}, /* 3 bp */
 };
 
 START_TEST(walk_step_table)
@@ -744,14 +907,24 @@ static const struct bad_order bad_orders[] = {
     {"negative qty", SUB(0, "b7", BUY, LIMIT, GTC, "-0.01", "65000", NULL)},
     {"bad id chars", SUB(0, "b 8", BUY, LIMIT, GTC, "0.01", "65000", NULL)},
     {"empty id", SUB(0, "", BUY, LIMIT, GTC, "0.01", "65000", NULL)},
-    {"37-char id", SUB(0, "0123456789012345678901234567890123456", BUY, LIMIT, GTC, "0.01",
-                       "65000", NULL)},
+    {"37-char id",
+     SUB(0, "0123456789012345678901234567890123456", BUY, LIMIT, GTC, "0.01", "65000", NULL)},
     {"GTD without expiry", SUB(0, "b9", BUY, LIMIT, GTD, "0.01", "65000", NULL)},
-    {"post-only market", {.op = OP_SUBMIT, .id = "b10", .side = FB_VENUE_BUY,
-                          .type = FB_VENUE_MARKET, .qty = "0.01", .flags = F_POST}},
-    {"quote qty on a limit", {.op = OP_SUBMIT, .id = "b11", .side = FB_VENUE_BUY,
-                              .type = FB_VENUE_LIMIT, .qty = "100", .price = "65000",
-                              .flags = F_QUOTE}},
+    {"post-only market",
+     {.op = OP_SUBMIT,
+      .id = "b10",
+      .side = FB_VENUE_BUY,
+      .type = FB_VENUE_MARKET,
+      .qty = "0.01",
+      .flags = F_POST}},
+    {"quote qty on a limit",
+     {.op = OP_SUBMIT,
+      .id = "b11",
+      .side = FB_VENUE_BUY,
+      .type = FB_VENUE_LIMIT,
+      .qty = "100",
+      .price = "65000",
+      .flags = F_QUOTE}},
 };
 
 START_TEST(malformed_order_is_invalid)
@@ -801,13 +974,8 @@ struct bad_param {
 };
 
 static const struct bad_param bad_params[] = {
-    {0, "1..64 markets"},
-    {1, "tick_size"},
-    {2, "reference_price"},
-    {3, "partial_fill_parts"},
-    {4, "tick_ms"},
-    {5, "listed twice"},
-    {6, "max_qty"},
+    {0, "1..64 markets"}, {1, "tick_size"},    {2, "reference_price"}, {3, "partial_fill_parts"},
+    {4, "tick_ms"},       {5, "listed twice"}, {6, "max_qty"},
 };
 
 START_TEST(bad_params_refused)
