@@ -55,8 +55,8 @@ static int route_name_ok(const char *s, int may_be_null, const char *what, size_
         return 0;
     }
     if (strlen(s) > FB_ROUTE_NAME_MAX) {
-        snprintf(err, errlen, "routes[%zu]: %s '%.40s...' is longer than %d characters", i,
-                 what, s, FB_ROUTE_NAME_MAX);
+        snprintf(err, errlen, "routes[%zu]: %s '%.40s...' is longer than %d characters", i, what, s,
+                 FB_ROUTE_NAME_MAX);
         return 0;
     }
     return 1;
@@ -191,8 +191,8 @@ static size_t route_lower_bound(const struct fb_route_table *t, const char *symb
 enum fb_route_status fb_route_lookup(const struct fb_route_table *t, const char *symbol,
                                      const char *ex_destination, struct fb_route_hit *hit)
 {
-    const char *dest = (ex_destination != NULL && ex_destination[0] != '\0') ? ex_destination
-                                                                              : NULL;
+    const char *dest =
+        (ex_destination != NULL && ex_destination[0] != '\0') ? ex_destination : NULL;
     size_t i;
     const struct route_entry *e;
 

@@ -72,7 +72,7 @@ enum fb_route_status {
 
 /* What a lookup found. Pointers point into the table and live as long as it. */
 struct fb_route_hit {
-    size_t route_index;       /* index in the array given to fb_route_table_new */
+    size_t route_index; /* index in the array given to fb_route_table_new */
     size_t venue_index;
     const char *venue_symbol;
 };

@@ -46,9 +46,18 @@ enum {
     TAG_ORD_STATUS_REQ_ID = 790
 };
 
-#define TR_REQ(tag, name) {tag, name, 1, 0}
-#define TR_OPT(tag, name) {tag, name, 0, 0}
-#define TR_HDR(tag, name) {tag, name, 0, 1}
+#define TR_REQ(tag, name)                                                                          \
+    {                                                                                              \
+        tag, name, 1, 0                                                                            \
+    }
+#define TR_OPT(tag, name)                                                                          \
+    {                                                                                              \
+        tag, name, 0, 0                                                                            \
+    }
+#define TR_HDR(tag, name)                                                                          \
+    {                                                                                              \
+        tag, name, 0, 1                                                                            \
+    }
 #define TR_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The most tags any message reads (checked by a test through the export). */
@@ -58,16 +67,16 @@ enum {
 
 /* HandlInst(21) is required in FIX 4.2 and optional in 4.4; otherwise the
  * versions read the same tags, except OrdStatusReqID, new in 4.3. */
-#define TR_ORDER_TAGS(handl_inst)                                                                 \
-    TR_REQ(TAG_CL_ORD_ID, "ClOrdID"), TR_OPT(TAG_ACCOUNT, "Account"), handl_inst,                 \
-        TR_OPT(TAG_EXEC_INST, "ExecInst"), TR_OPT(TAG_MAX_FLOOR, "MaxFloor"),                     \
-        TR_OPT(TAG_EX_DESTINATION, "ExDestination"), TR_REQ(TAG_SYMBOL, "Symbol"),                \
-        TR_REQ(TAG_SIDE, "Side"), TR_REQ(TAG_TRANSACT_TIME, "TransactTime"),                      \
-        TR_OPT(TAG_ORDER_QTY, "OrderQty"), TR_OPT(TAG_CASH_ORDER_QTY, "CashOrderQty"),            \
-        TR_REQ(TAG_ORD_TYPE, "OrdType"), TR_OPT(TAG_PRICE, "Price"),                              \
-        TR_OPT(TAG_STOP_PX, "StopPx"), TR_OPT(TAG_TIF, "TimeInForce"),                            \
-        TR_OPT(TAG_EXPIRE_TIME, "ExpireTime"), TR_OPT(TAG_TEXT, "Text"),                  \
-        TR_OPT(TAG_CURRENCY, "Currency"), TR_OPT(TAG_SECURITY_EXCHANGE, "SecurityExchange"),     \
+#define TR_ORDER_TAGS(handl_inst)                                                                  \
+    TR_REQ(TAG_CL_ORD_ID, "ClOrdID"), TR_OPT(TAG_ACCOUNT, "Account"), handl_inst,                  \
+        TR_OPT(TAG_EXEC_INST, "ExecInst"), TR_OPT(TAG_MAX_FLOOR, "MaxFloor"),                      \
+        TR_OPT(TAG_EX_DESTINATION, "ExDestination"), TR_REQ(TAG_SYMBOL, "Symbol"),                 \
+        TR_REQ(TAG_SIDE, "Side"), TR_REQ(TAG_TRANSACT_TIME, "TransactTime"),                       \
+        TR_OPT(TAG_ORDER_QTY, "OrderQty"), TR_OPT(TAG_CASH_ORDER_QTY, "CashOrderQty"),             \
+        TR_REQ(TAG_ORD_TYPE, "OrdType"), TR_OPT(TAG_PRICE, "Price"),                               \
+        TR_OPT(TAG_STOP_PX, "StopPx"), TR_OPT(TAG_TIF, "TimeInForce"),                             \
+        TR_OPT(TAG_EXPIRE_TIME, "ExpireTime"), TR_OPT(TAG_TEXT, "Text"),                           \
+        TR_OPT(TAG_CURRENCY, "Currency"), TR_OPT(TAG_SECURITY_EXCHANGE, "SecurityExchange"),       \
         TR_OPT(TAG_NO_TRADING_SESSIONS, "NoTradingSessions")
 
 static const struct fb_tr_tag tags_d44[] = {
@@ -89,9 +98,12 @@ static const struct fb_tr_tag tags_g42[] = {
     TR_ORDER_TAGS(TR_REQ(TAG_HANDL_INST, "HandlInst")),
 };
 static const struct fb_tr_tag tags_f[] = {
-    TR_REQ(TAG_ORIG_CL_ORD_ID, "OrigClOrdID"), TR_OPT(TAG_ORDER_ID, "OrderID"),
-    TR_REQ(TAG_CL_ORD_ID, "ClOrdID"),          TR_REQ(TAG_SYMBOL, "Symbol"),
-    TR_REQ(TAG_SIDE, "Side"),                  TR_REQ(TAG_TRANSACT_TIME, "TransactTime"),
+    TR_REQ(TAG_ORIG_CL_ORD_ID, "OrigClOrdID"),
+    TR_OPT(TAG_ORDER_ID, "OrderID"),
+    TR_REQ(TAG_CL_ORD_ID, "ClOrdID"),
+    TR_REQ(TAG_SYMBOL, "Symbol"),
+    TR_REQ(TAG_SIDE, "Side"),
+    TR_REQ(TAG_TRANSACT_TIME, "TransactTime"),
     TR_OPT(TAG_TEXT, "Text"),
 };
 static const struct fb_tr_tag tags_h44[] = {
@@ -108,9 +120,12 @@ static const struct fb_tr_tag tags_h42[] = {
     TR_REQ(TAG_SIDE, "Side"),
 };
 static const struct fb_tr_tag tags_q[] = {
-    TR_REQ(TAG_CL_ORD_ID, "ClOrdID"),    TR_REQ(TAG_MASS_CANCEL_TYPE, "MassCancelRequestType"),
-    TR_OPT(TAG_SYMBOL, "Symbol"),        TR_OPT(TAG_SIDE, "Side"),
-    TR_REQ(TAG_TRANSACT_TIME, "TransactTime"), TR_OPT(TAG_TEXT, "Text"),
+    TR_REQ(TAG_CL_ORD_ID, "ClOrdID"),
+    TR_REQ(TAG_MASS_CANCEL_TYPE, "MassCancelRequestType"),
+    TR_OPT(TAG_SYMBOL, "Symbol"),
+    TR_OPT(TAG_SIDE, "Side"),
+    TR_REQ(TAG_TRANSACT_TIME, "TransactTime"),
+    TR_OPT(TAG_TEXT, "Text"),
 };
 static const struct fb_tr_tag tags_af[] = {
     TR_REQ(TAG_MASS_STATUS_REQ_ID, "MassStatusReqID"),
@@ -120,13 +135,16 @@ static const struct fb_tr_tag tags_af[] = {
     TR_OPT(TAG_SIDE, "Side"),
 };
 
-#define TR_MSG(type, ver, arr) {type, ver, arr, TR_COUNT(arr)}
+#define TR_MSG(type, ver, arr)                                                                     \
+    {                                                                                              \
+        type, ver, arr, TR_COUNT(arr)                                                              \
+    }
 static const struct fb_tr_msg_tags tag_tables[] = {
-    TR_MSG("D", FB_FIX_44, tags_d44),  TR_MSG("D", FB_FIX_42, tags_d42),
-    TR_MSG("F", FB_FIX_44, tags_f),    TR_MSG("F", FB_FIX_42, tags_f),
-    TR_MSG("G", FB_FIX_44, tags_g44),  TR_MSG("G", FB_FIX_42, tags_g42),
-    TR_MSG("H", FB_FIX_44, tags_h44),  TR_MSG("H", FB_FIX_42, tags_h42),
-    TR_MSG("q", FB_FIX_44, tags_q),    TR_MSG("AF", FB_FIX_44, tags_af),
+    TR_MSG("D", FB_FIX_44, tags_d44), TR_MSG("D", FB_FIX_42, tags_d42),
+    TR_MSG("F", FB_FIX_44, tags_f),   TR_MSG("F", FB_FIX_42, tags_f),
+    TR_MSG("G", FB_FIX_44, tags_g44), TR_MSG("G", FB_FIX_42, tags_g42),
+    TR_MSG("H", FB_FIX_44, tags_h44), TR_MSG("H", FB_FIX_42, tags_h42),
+    TR_MSG("q", FB_FIX_44, tags_q),   TR_MSG("AF", FB_FIX_44, tags_af),
 };
 
 const struct fb_tr_msg_tags *fb_tr_tag_tables(size_t *count)
@@ -145,11 +163,11 @@ const struct fb_tr_msg_tags *fb_tr_tag_tables(size_t *count)
  * value, 5 value out of range, 6 incorrect data format.
  */
 struct tr_reasons {
-    int session;                         /* 373, 0 = not a session-level problem */
-    int ord_rej[FB_FIX_VERSION_LAST];    /* 103, indexed by version */
-    int cxl_rej[FB_FIX_VERSION_LAST];    /* 102 */
-    int mass_rej;                        /* 532 */
-    int business;                        /* 380 */
+    int session;                      /* 373, 0 = not a session-level problem */
+    int ord_rej[FB_FIX_VERSION_LAST]; /* 103, indexed by version */
+    int cxl_rej[FB_FIX_VERSION_LAST]; /* 102 */
+    int mass_rej;                     /* 532 */
+    int business;                     /* 380 */
 };
 
 static const struct tr_reasons reasons[FB_TRP_LAST] = {
@@ -183,22 +201,14 @@ struct tr_value {
 };
 
 static const struct tr_value side_values[] = {
-    {"1", "buy", 1, FB_SIDE_BUY},
-    {"2", "sell", 1, FB_SIDE_SELL},
-    {"3", "buy minus", 0, 0},
-    {"4", "sell plus", 0, 0},
-    {"5", "sell short", 0, 0},
-    {"6", "sell short exempt", 0, 0},
-    {"7", "undisclosed", 0, 0},
-    {"8", "cross", 0, 0},
-    {"9", "cross short", 0, 0},
-    {"A", "cross short exempt", 0, 0},
-    {"B", "as defined", 0, 0},
-    {"C", "opposite", 0, 0},
-    {"D", "subscribe", 0, 0},
-    {"E", "redeem", 0, 0},
-    {"F", "lend", 0, 0},
-    {"G", "borrow", 0, 0},
+    {"1", "buy", 1, FB_SIDE_BUY}, {"2", "sell", 1, FB_SIDE_SELL},
+    {"3", "buy minus", 0, 0},     {"4", "sell plus", 0, 0},
+    {"5", "sell short", 0, 0},    {"6", "sell short exempt", 0, 0},
+    {"7", "undisclosed", 0, 0},   {"8", "cross", 0, 0},
+    {"9", "cross short", 0, 0},   {"A", "cross short exempt", 0, 0},
+    {"B", "as defined", 0, 0},    {"C", "opposite", 0, 0},
+    {"D", "subscribe", 0, 0},     {"E", "redeem", 0, 0},
+    {"F", "lend", 0, 0},          {"G", "borrow", 0, 0},
 };
 
 /* HandlInst(21): any of the three is fine; we route automatically anyway. */
@@ -250,8 +260,7 @@ static const struct tr_ord_type ord_types[] = {
     {{"1", "market", 1, FB_ORD_MARKET}, FB_VSUP_MARKET, TR_NO, TR_NO, 0, 0, 1, 0},
     {{"2", "limit", 1, FB_ORD_LIMIT}, FB_VSUP_LIMIT, TR_REQD, TR_NO, 1, 1, 0, 1},
     {{"3", "stop", 1, FB_ORD_STOP}, FB_VSUP_STOP, TR_NO, TR_REQD, 0, 0, 0, 0},
-    {{"4", "stop limit", 1, FB_ORD_STOP_LIMIT}, FB_VSUP_STOP_LIMIT, TR_REQD, TR_REQD, 0, 1, 0,
-     1},
+    {{"4", "stop limit", 1, FB_ORD_STOP_LIMIT}, FB_VSUP_STOP_LIMIT, TR_REQD, TR_REQD, 0, 1, 0, 1},
     {{"5", "market on close", 0, 0}, 0, TR_NO, TR_NO, 0, 0, 0, 0},
     {{"6", "with or without", 0, 0}, 0, TR_NO, TR_NO, 0, 0, 0, 0},
     {{"7", "limit or better", 0, 0}, 0, TR_NO, TR_NO, 0, 0, 0, 0},
@@ -392,8 +401,8 @@ static int tr_fetch(struct tr *t)
             return tr_reject(t, FB_TRP_REQUIRED_MISSING, tg->tag, "Required tag %d (%s) missing",
                              tg->tag, tg->name);
         if (v != NULL && v[0] == '\0')
-            return tr_reject(t, FB_TRP_EMPTY_VALUE, tg->tag, "Tag %d (%s) has no value",
-                             tg->tag, tg->name);
+            return tr_reject(t, FB_TRP_EMPTY_VALUE, tg->tag, "Tag %d (%s) has no value", tg->tag,
+                             tg->name);
     }
     return 0;
 }
@@ -433,8 +442,7 @@ static void tr_echo(struct tr *t)
     tr_cut(e->cl_ord_id, sizeof e->cl_ord_id, tr_get(t, TAG_CL_ORD_ID));
     tr_cut(e->orig_cl_ord_id, sizeof e->orig_cl_ord_id, tr_get(t, TAG_ORIG_CL_ORD_ID));
     tr_cut(e->order_id, sizeof e->order_id, tr_get(t, TAG_ORDER_ID));
-    tr_cut(e->mass_status_req_id, sizeof e->mass_status_req_id,
-           tr_get(t, TAG_MASS_STATUS_REQ_ID));
+    tr_cut(e->mass_status_req_id, sizeof e->mass_status_req_id, tr_get(t, TAG_MASS_STATUS_REQ_ID));
     tr_cut(e->account, sizeof e->account, tr_get(t, TAG_ACCOUNT));
     tr_cut(e->symbol, sizeof e->symbol, tr_get(t, TAG_SYMBOL));
     tr_cut(e->side, sizeof e->side, tr_get(t, TAG_SIDE));
@@ -445,8 +453,7 @@ static void tr_echo(struct tr *t)
  * value FIX does not define is a session-level problem; one it defines but
  * we do not support is refused by name. */
 #define TR_ABSENT ((size_t)-1)
-static int tr_enum(struct tr *t, int tag, const void *table, size_t n, size_t stride,
-                   size_t *idx)
+static int tr_enum(struct tr *t, int tag, const void *table, size_t n, size_t stride, size_t *idx)
 {
     const char *v = tr_get(t, tag);
     const unsigned char *base = table;
@@ -482,8 +489,8 @@ static int tr_dec(struct tr *t, int tag, struct fb_dec *out, int *present)
         return 0;
     e = fb_dec_parse_str(v, out);
     if (e == FB_ERR_OVERFLOW)
-        return tr_reject(t, FB_TRP_BAD_VALUE, tag, "%s (%d) '%s' is out of range",
-                         tr_name(t, tag), tag, v);
+        return tr_reject(t, FB_TRP_BAD_VALUE, tag, "%s (%d) '%s' is out of range", tr_name(t, tag),
+                         tag, v);
     if (e != FB_OK)
         return tr_reject(t, FB_TRP_BAD_FORMAT, tag, "%s (%d) '%s' is not a decimal",
                          tr_name(t, tag), tag, v);
@@ -559,8 +566,7 @@ enum fb_err fb_tr_parse_utc_timestamp(const char *s, int64_t *ns)
         return FB_ERR_PARSE;
     if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
         return FB_ERR_PARSE;
-    *ns = ((tr_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000000000) +
-          frac;
+    *ns = ((tr_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000000000) + frac;
     return FB_OK;
 }
 
@@ -777,8 +783,8 @@ static int tr_terms(struct tr *t, const struct tr_route *r, struct fb_order_term
 
     /* Presence rules of the order type and TIF. */
     if (ot->price == TR_REQD && !has_price)
-        return tr_reject(t, FB_TRP_BAD_PRICE, TAG_PRICE, "Price (44) is required for OrdType %s (%s)",
-                         ot->v.fix, ot->v.name);
+        return tr_reject(t, FB_TRP_BAD_PRICE, TAG_PRICE,
+                         "Price (44) is required for OrdType %s (%s)", ot->v.fix, ot->v.name);
     if (ot->price == TR_NO && has_price)
         return tr_reject(t, FB_TRP_BAD_PRICE, TAG_PRICE,
                          "Price (44) is not allowed on OrdType %s (%s)", ot->v.fix, ot->v.name);
@@ -818,8 +824,7 @@ static int tr_terms(struct tr *t, const struct tr_route *r, struct fb_order_term
                          ot->v.fix, ot->v.name);
     if (has_floor && !ot->max_floor_ok)
         return tr_reject(t, FB_TRP_UNSUPPORTED, TAG_MAX_FLOOR,
-                         "MaxFloor (111) is not allowed on OrdType %s (%s)", ot->v.fix,
-                         ot->v.name);
+                         "MaxFloor (111) is not allowed on OrdType %s (%s)", ot->v.fix, ot->v.name);
 
     /* The venue must honour every feature as asked. */
     snprintf(what, sizeof what, "OrdType %s (%s)", ot->v.fix, ot->v.name);
@@ -855,8 +860,7 @@ static int tr_terms(struct tr *t, const struct tr_route *r, struct fb_order_term
          * venue capability either. */
         if (fb_dec_cmp(max_floor, qty) == 0)
             has_floor = 0;
-        else if (tr_need_cap(t, r, FB_VSUP_ICEBERG, TAG_MAX_FLOOR,
-                             "MaxFloor (111) (iceberg)") != 0)
+        else if (tr_need_cap(t, r, FB_VSUP_ICEBERG, TAG_MAX_FLOOR, "MaxFloor (111) (iceberg)") != 0)
             return -1;
     }
     if (fb_dec_sign(r->mkt.min_notional) > 0) {
@@ -871,8 +875,8 @@ static int tr_terms(struct tr *t, const struct tr_route *r, struct fb_order_term
             struct fb_dec notional;
             if (fb_dec_mul(qty, price, FB_ROUND_DOWN, &notional) != FB_OK)
                 return tr_reject(t, FB_TRP_BAD_QTY, TAG_ORDER_QTY,
-                                 "OrderQty %s x Price %s is out of range",
-                                 tr_get(t, TAG_ORDER_QTY), tr_get(t, TAG_PRICE));
+                                 "OrderQty %s x Price %s is out of range", tr_get(t, TAG_ORDER_QTY),
+                                 tr_get(t, TAG_PRICE));
             if (fb_dec_cmp(notional, r->mkt.min_notional) < 0) {
                 fb_dec_format(notional, buf2);
                 return tr_reject(t, FB_TRP_BAD_QTY, TAG_ORDER_QTY,
@@ -906,8 +910,8 @@ static int tr_new_order(struct tr *t)
     o.session = t->env->session;
     if (tr_copy_id(t, o.cl_ord_id, sizeof o.cl_ord_id, TAG_CL_ORD_ID) != 0 ||
         tr_copy_id(t, o.account, sizeof o.account, TAG_ACCOUNT) != 0 ||
-        tr_side(t, 1, &o.side, NULL) != 0 || tr_route(t, &r) != 0 ||
-        tr_instrument(t, &r) != 0 || tr_terms(t, &r, &o.terms) != 0)
+        tr_side(t, 1, &o.side, NULL) != 0 || tr_route(t, &r) != 0 || tr_instrument(t, &r) != 0 ||
+        tr_terms(t, &r, &o.terms) != 0)
         return -1;
     if (poss_resend != NULL && strcmp(poss_resend, "Y") != 0 && strcmp(poss_resend, "N") != 0)
         return tr_reject(t, FB_TRP_BAD_VALUE, TAG_POSS_RESEND,
@@ -952,8 +956,7 @@ static int tr_replace(struct tr *t)
         tr_copy_id(t, g.orig_cl_ord_id, sizeof g.orig_cl_ord_id, TAG_ORIG_CL_ORD_ID) != 0 ||
         tr_copy_id(t, g.order_id, sizeof g.order_id, TAG_ORDER_ID) != 0 ||
         tr_copy_id(t, g.account, sizeof g.account, TAG_ACCOUNT) != 0 ||
-        tr_side(t, 1, &g.side, NULL) != 0 || tr_route(t, &r) != 0 ||
-        tr_instrument(t, &r) != 0)
+        tr_side(t, 1, &g.side, NULL) != 0 || tr_route(t, &r) != 0 || tr_instrument(t, &r) != 0)
         return -1;
     /* A venue that cannot amend is refused before the terms: the terms
      * would be fine, the operation is not. */
@@ -997,9 +1000,8 @@ static int tr_mass_scope(struct tr *t, int type_tag, const struct tr_value *tabl
 
     if (row->value == FB_MASS_SYMBOL) {
         if (sym == NULL)
-            return tr_reject(t, FB_TRP_COND_MISSING, TAG_SYMBOL,
-                             "%s %s (%s) requires Symbol (55)", tr_name(t, type_tag), row->fix,
-                             row->name);
+            return tr_reject(t, FB_TRP_COND_MISSING, TAG_SYMBOL, "%s %s (%s) requires Symbol (55)",
+                             tr_name(t, type_tag), row->fix, row->name);
         if (fb_route_lookup(t->env->routes, sym, NULL, NULL) == FB_ROUTE_UNKNOWN_SYMBOL)
             return tr_reject(t, FB_TRP_UNKNOWN_SYMBOL, TAG_SYMBOL, "Unknown symbol %s", sym);
         return tr_copy_id(t, symbol, cap, TAG_SYMBOL);
@@ -1025,7 +1027,8 @@ static int tr_mass_cancel(struct tr *t)
         tr_time(t, TAG_TRANSACT_TIME, &ns, &has) != 0 ||
         TR_ENUM(t, TAG_MASS_CANCEL_TYPE, mass_cancel_values, &i) != 0 ||
         tr_side(t, 0, &m.side, &m.has_side) != 0 ||
-        tr_mass_scope(t, TAG_MASS_CANCEL_TYPE, mass_cancel_values, i, m.symbol, sizeof m.symbol) != 0)
+        tr_mass_scope(t, TAG_MASS_CANCEL_TYPE, mass_cancel_values, i, m.symbol, sizeof m.symbol) !=
+            0)
         return -1;
     m.scope = (enum fb_mass_scope)mass_cancel_values[i].value;
     tr_cut(m.text, sizeof m.text, tr_get(t, TAG_TEXT));
@@ -1040,12 +1043,13 @@ static int tr_mass_status(struct tr *t)
 
     memset(&m, 0, sizeof m);
     m.session = t->env->session;
-    if (tr_copy_id(t, m.mass_status_req_id, sizeof m.mass_status_req_id,
-                   TAG_MASS_STATUS_REQ_ID) != 0 ||
+    if (tr_copy_id(t, m.mass_status_req_id, sizeof m.mass_status_req_id, TAG_MASS_STATUS_REQ_ID) !=
+            0 ||
         tr_copy_id(t, m.account, sizeof m.account, TAG_ACCOUNT) != 0 ||
         TR_ENUM(t, TAG_MASS_STATUS_TYPE, mass_status_values, &i) != 0 ||
         tr_side(t, 0, &m.side, &m.has_side) != 0 ||
-        tr_mass_scope(t, TAG_MASS_STATUS_TYPE, mass_status_values, i, m.symbol, sizeof m.symbol) != 0)
+        tr_mass_scope(t, TAG_MASS_STATUS_TYPE, mass_status_values, i, m.symbol, sizeof m.symbol) !=
+            0)
         return -1;
     m.scope = (enum fb_mass_scope)mass_status_values[i].value;
     t->out->u.mass_status = m;
@@ -1078,8 +1082,8 @@ enum fb_err fb_translate(const struct fb_tr_env *env, const struct fb_msg_view *
     const struct tr_msg *m = NULL;
     int fetched;
 
-    if (env == NULL || msg == NULL || out == NULL || msg->get == NULL ||
-        msg->msg_type == NULL || (unsigned)msg->version >= FB_FIX_VERSION_LAST)
+    if (env == NULL || msg == NULL || out == NULL || msg->get == NULL || msg->msg_type == NULL ||
+        (unsigned)msg->version >= FB_FIX_VERSION_LAST)
         return FB_ERR_INVALID;
     memset(out, 0, sizeof *out);
     memset(&t, 0, sizeof t);

@@ -96,8 +96,8 @@ enum fb_tr_kind {
 
 /* Which message answers a reject, and what rej.reason means there. */
 enum fb_tr_channel {
-    FB_TR_CH_SESSION = 0,      /* Reject (3): SessionRejectReason(373), RefTagID(371) */
-    FB_TR_CH_EXEC_REPORT = 1,  /* ExecutionReport 150=8 39=8: OrdRejReason(103) */
+    FB_TR_CH_SESSION = 0,       /* Reject (3): SessionRejectReason(373), RefTagID(371) */
+    FB_TR_CH_EXEC_REPORT = 1,   /* ExecutionReport 150=8 39=8: OrdRejReason(103) */
     FB_TR_CH_CANCEL_REJECT = 2, /* OrderCancelReject (9): CxlRejReason(102),
                                    CxlRejResponseTo(434) */
     FB_TR_CH_STATUS_REJECT = 3, /* ExecutionReport 150=I 39=8: OrdRejReason(103) */
@@ -111,23 +111,23 @@ enum fb_tr_channel {
  * version through one table in translate.c. */
 enum fb_tr_problem {
     FB_TRP_NONE = 0,
-    FB_TRP_UNSUPPORTED_MSG = 1,  /* MsgType not handled */
-    FB_TRP_REQUIRED_MISSING = 2, /* required tag absent (session level) */
-    FB_TRP_BAD_FORMAT = 3,       /* value does not parse (session level) */
-    FB_TRP_BAD_VALUE = 4,        /* value FIX does not define (session level) */
-    FB_TRP_COND_MISSING = 5,     /* a tag this order's other tags require is absent */
-    FB_TRP_TOO_LONG = 6,         /* identifier longer than the bridge stores */
-    FB_TRP_UNKNOWN_SYMBOL = 7,   /* Symbol(55) has no route */
-    FB_TRP_NO_ROUTE = 8,         /* ExDestination(100) names no route (or none given
-                                    and the symbol has no default) */
-    FB_TRP_UNSUPPORTED = 9,      /* a FIX feature or combination the bridge or venue
-                                    cannot honour */
-    FB_TRP_BAD_QTY = 10,         /* quantity invalid or against the venue's rules */
-    FB_TRP_BAD_PRICE = 11,       /* price present/absent wrongly or off tick */
-    FB_TRP_BAD_EXPIRE = 12,      /* ExpireTime missing, in the past or misplaced */
-    FB_TRP_EMPTY_VALUE = 13,     /* tag present without a value (session level) */
+    FB_TRP_UNSUPPORTED_MSG = 1,   /* MsgType not handled */
+    FB_TRP_REQUIRED_MISSING = 2,  /* required tag absent (session level) */
+    FB_TRP_BAD_FORMAT = 3,        /* value does not parse (session level) */
+    FB_TRP_BAD_VALUE = 4,         /* value FIX does not define (session level) */
+    FB_TRP_COND_MISSING = 5,      /* a tag this order's other tags require is absent */
+    FB_TRP_TOO_LONG = 6,          /* identifier longer than the bridge stores */
+    FB_TRP_UNKNOWN_SYMBOL = 7,    /* Symbol(55) has no route */
+    FB_TRP_NO_ROUTE = 8,          /* ExDestination(100) names no route (or none given
+                                     and the symbol has no default) */
+    FB_TRP_UNSUPPORTED = 9,       /* a FIX feature or combination the bridge or venue
+                                     cannot honour */
+    FB_TRP_BAD_QTY = 10,          /* quantity invalid or against the venue's rules */
+    FB_TRP_BAD_PRICE = 11,        /* price present/absent wrongly or off tick */
+    FB_TRP_BAD_EXPIRE = 12,       /* ExpireTime missing, in the past or misplaced */
+    FB_TRP_EMPTY_VALUE = 13,      /* tag present without a value (session level) */
     FB_TRP_INVALID_MSG_TYPE = 14, /* MsgType not defined in this FIX version (session) */
-    FB_TRP_LAST                  /* not a true problem, never use this */
+    FB_TRP_LAST                   /* not a true problem, never use this */
 };
 
 struct fb_tr_reject {
@@ -156,12 +156,12 @@ struct fb_tr_result {
     enum fb_tr_kind kind;
     uint8_t rejected; /* 1: rej is set and u is all zero; 0: u.<kind> is set */
     union {
-        struct fb_new_order new_order;       /* FB_TR_NEW_ORDER */
-        struct fb_cancel_order cancel;       /* FB_TR_CANCEL */
-        struct fb_replace_order replace;     /* FB_TR_REPLACE */
-        struct fb_status_request status;     /* FB_TR_STATUS */
-        struct fb_mass_cancel mass_cancel;   /* FB_TR_MASS_CANCEL */
-        struct fb_mass_status mass_status;   /* FB_TR_MASS_STATUS */
+        struct fb_new_order new_order;     /* FB_TR_NEW_ORDER */
+        struct fb_cancel_order cancel;     /* FB_TR_CANCEL */
+        struct fb_replace_order replace;   /* FB_TR_REPLACE */
+        struct fb_status_request status;   /* FB_TR_STATUS */
+        struct fb_mass_cancel mass_cancel; /* FB_TR_MASS_CANCEL */
+        struct fb_mass_status mass_status; /* FB_TR_MASS_STATUS */
     } u;
     struct fb_tr_reject rej;
     struct fb_tr_echo echo;

@@ -6,12 +6,9 @@
 #include "bridge/route.h"
 
 static const struct fb_route routes[] = {
-    {"BTC/USDT", NULL, 2, "BTCUSDT"},
-    {"BTC/USDT", "KRAKEN", 1, "XBT/USDT"},
-    {"ETH/USDT", NULL, 0, "ETHUSDT"},
-    {"SOL/USDT", "SIM", 0, "SOLUSDT"},
-    {"BTC/USDT", "SIM", 0, "BTC-SIM"},
-    {"AAA/USDT", NULL, 0, "AAAUSDT"},
+    {"BTC/USDT", NULL, 2, "BTCUSDT"},  {"BTC/USDT", "KRAKEN", 1, "XBT/USDT"},
+    {"ETH/USDT", NULL, 0, "ETHUSDT"},  {"SOL/USDT", "SIM", 0, "SOLUSDT"},
+    {"BTC/USDT", "SIM", 0, "BTC-SIM"}, {"AAA/USDT", NULL, 0, "AAAUSDT"},
 };
 
 struct lookup_case {
@@ -36,8 +33,8 @@ static const struct lookup_case lookups[] = {
     {"SOL/USDT", "SIM", FB_ROUTE_FOUND, 3, 0, "SOLUSDT"},
     {"DOGE/USDT", NULL, FB_ROUTE_UNKNOWN_SYMBOL, 0, 0, NULL},
     {"DOGE/USDT", "SIM", FB_ROUTE_UNKNOWN_SYMBOL, 0, 0, NULL},
-    {"AAA/USDT", NULL, FB_ROUTE_FOUND, 5, 0, "AAAUSDT"},  /* first in sort order */
-    {"AA/USDT", NULL, FB_ROUTE_UNKNOWN_SYMBOL, 0, 0, NULL}, /* before the first */
+    {"AAA/USDT", NULL, FB_ROUTE_FOUND, 5, 0, "AAAUSDT"},     /* first in sort order */
+    {"AA/USDT", NULL, FB_ROUTE_UNKNOWN_SYMBOL, 0, 0, NULL},  /* before the first */
     {"ZZZ/USDT", NULL, FB_ROUTE_UNKNOWN_SYMBOL, 0, 0, NULL}, /* after the last */
     {"BTC/USD", NULL, FB_ROUTE_UNKNOWN_SYMBOL, 0, 0, NULL},  /* a prefix is not a match */
 };
@@ -144,8 +141,7 @@ START_TEST(many_routes_sorted_lookup)
     }
     ck_assert_int_eq(fb_route_table_new(rs, N, 4, &t, err, sizeof err), FB_OK);
     for (size_t i = 0; i < N; i++) {
-        ck_assert_int_eq(fb_route_lookup(t, names[i], rs[i].ex_destination, &hit),
-                         FB_ROUTE_FOUND);
+        ck_assert_int_eq(fb_route_lookup(t, names[i], rs[i].ex_destination, &hit), FB_ROUTE_FOUND);
         ck_assert_uint_eq(hit.route_index, i);
         ck_assert_uint_eq(hit.venue_index, i % 4);
         ck_assert_int_eq(fb_route_lookup(t, names[i], rs[i].ex_destination ? NULL : "X", NULL),

@@ -68,14 +68,14 @@ static void fake_parse(struct fake_msg *m, const char *s)
 #define ALL_CAPS 0x3fffu
 /* Kraken-like: no Day, no FOK, no stop-market, no post-only, no iceberg,
  * no quote quantity, no replace. */
-#define KRAKEN_CAPS                                                                               \
-    (FB_VSUP_MARKET | FB_VSUP_LIMIT | FB_VSUP_STOP_LIMIT | FB_VSUP_TIF_GTC | FB_VSUP_TIF_IOC |    \
+#define KRAKEN_CAPS                                                                                \
+    (FB_VSUP_MARKET | FB_VSUP_LIMIT | FB_VSUP_STOP_LIMIT | FB_VSUP_TIF_GTC | FB_VSUP_TIF_IOC |     \
      FB_VSUP_TIF_GTD)
 /* Binance-like: no Day, no GTD. */
-#define BINANCE_CAPS                                                                              \
-    (FB_VSUP_MARKET | FB_VSUP_LIMIT | FB_VSUP_STOP | FB_VSUP_STOP_LIMIT | FB_VSUP_TIF_GTC |      \
-     FB_VSUP_TIF_IOC | FB_VSUP_TIF_FOK | FB_VSUP_POST_ONLY | FB_VSUP_ICEBERG |                   \
-     FB_VSUP_QUOTE_QTY | FB_VSUP_REPLACE)
+#define BINANCE_CAPS                                                                               \
+    (FB_VSUP_MARKET | FB_VSUP_LIMIT | FB_VSUP_STOP | FB_VSUP_STOP_LIMIT | FB_VSUP_TIF_GTC |        \
+     FB_VSUP_TIF_IOC | FB_VSUP_TIF_FOK | FB_VSUP_POST_ONLY | FB_VSUP_ICEBERG | FB_VSUP_QUOTE_QTY | \
+     FB_VSUP_REPLACE)
 
 static const struct fb_tr_venue venues[] = {
     {"sim", ALL_CAPS},
@@ -84,10 +84,8 @@ static const struct fb_tr_venue venues[] = {
 };
 
 static const struct fb_route routes[] = {
-    {"BTC/USDT", NULL, 2, "BTCUSDT"},
-    {"BTC/USDT", "KRAKEN", 1, "XBT/USDT"},
-    {"ETH/USDT", NULL, 0, "ETHUSDT"},
-    {"SOL/USDT", "SIM", 0, "SOLUSDT"},
+    {"BTC/USDT", NULL, 2, "BTCUSDT"},  {"BTC/USDT", "KRAKEN", 1, "XBT/USDT"},
+    {"ETH/USDT", NULL, 0, "ETHUSDT"},  {"SOL/USDT", "SIM", 0, "SOLUSDT"},
     {"BTC/USDT", "SIM", 0, "BTC-SIM"},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -196,9 +194,9 @@ struct tr_case {
 #define AF_BASE "584=S1"
 
 #define ACCEPT(kind_, ...) .kind = kind_, .w = {__VA_ARGS__}
-#define REJECT(kind_, ch_, reason_, ref_, text_)                                                  \
+#define REJECT(kind_, ch_, reason_, ref_, text_)                                                   \
     .kind = kind_, .ch = ch_, .reason = reason_, .ref_tag = ref_, .text = text_
-#define NEW_REJ(reason_, ref_, text_)                                                             \
+#define NEW_REJ(reason_, ref_, text_)                                                              \
     REJECT(FB_TR_NEW_ORDER, FB_TR_CH_EXEC_REPORT, reason_, ref_, text_)
 #define SESS(kind_, reason_, ref_, text_) REJECT(kind_, FB_TR_CH_SESSION, reason_, ref_, text_)
 
@@ -220,26 +218,25 @@ static const struct tr_case cases[] = {
      ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C2", .symbol = "BTC/USDT", .side = FB_SIDE_SELL,
             .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_MARKET, .tif = FB_TIF_IOC,
             .qty = "0.25")},
-    {"D stop", V44, "D", "40=3|44=~|99=60000" "|" D_LIM,
+    {"D stop", V44, "D",
+     "40=3|44=~|99=60000"
+     "|" D_LIM,
      ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "BTC/USDT", .side = FB_SIDE_BUY,
             .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_STOP, .tif = FB_TIF_GTC,
             .qty = "0.5", .stop_px = "60000")},
     {"D stop limit FOK", V44, "D", "40=4|44=59990|99=60000|59=4|" D_LIM,
      ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "BTC/USDT", .side = FB_SIDE_BUY,
-            .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_STOP_LIMIT,
-            .tif = FB_TIF_FOK, .qty = "0.5", .price = "59990", .stop_px = "60000")},
+            .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_STOP_LIMIT, .tif = FB_TIF_FOK,
+            .qty = "0.5", .price = "59990", .stop_px = "60000")},
     {"D GTD with ExpireTime (ms) on sim", V44, "D",
      "55=ETH/USDT|59=6|126=20240102-00:00:00.500|" D_LIM,
      ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "ETH/USDT", .side = FB_SIDE_BUY,
             .venue = 0, .venue_symbol = "ETHUSDT", .ord_type = FB_ORD_LIMIT, .tif = FB_TIF_GTD,
-            .qty = "0.5", .price = "65000.01",
-            .expire_ns = INT64_C(1704153600500000000))},
-    {"D 4.2 GTD on kraken", V42, "D",
-     "100=KRAKEN|44=65000.1|59=6|126=20240101-00:00:01|" D_LIM42,
+            .qty = "0.5", .price = "65000.01", .expire_ns = INT64_C(1704153600500000000))},
+    {"D 4.2 GTD on kraken", V42, "D", "100=KRAKEN|44=65000.1|59=6|126=20240101-00:00:01|" D_LIM42,
      ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "BTC/USDT", .side = FB_SIDE_BUY,
-            .venue = 1, .venue_symbol = "XBT/USDT", .ord_type = FB_ORD_LIMIT,
-            .tif = FB_TIF_GTD, .qty = "0.5", .price = "65000.1",
-            .expire_ns = INT64_C(1704067201000000000))},
+            .venue = 1, .venue_symbol = "XBT/USDT", .ord_type = FB_ORD_LIMIT, .tif = FB_TIF_GTD,
+            .qty = "0.5", .price = "65000.1", .expire_ns = INT64_C(1704067201000000000))},
     {"D post-only", V44, "D", "18=6|" D_LIM,
      ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "BTC/USDT", .side = FB_SIDE_BUY,
             .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_LIMIT, .tif = FB_TIF_GTC,
@@ -255,8 +252,8 @@ static const struct tr_case cases[] = {
     {"D MaxFloor equal to OrderQty is a plain order", V44, "D",
      "100=KRAKEN|44=65000.1|111=0.5|" D_LIM,
      ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "BTC/USDT", .side = FB_SIDE_BUY,
-            .venue = 1, .venue_symbol = "XBT/USDT", .ord_type = FB_ORD_LIMIT,
-            .tif = FB_TIF_GTC, .qty = "0.5", .price = "65000.1")},
+            .venue = 1, .venue_symbol = "XBT/USDT", .ord_type = FB_ORD_LIMIT, .tif = FB_TIF_GTC,
+            .qty = "0.5", .price = "65000.1")},
     {"D cash quantity market", V44, "D", "38=~|152=100|" D_MKT,
      ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C2", .symbol = "BTC/USDT", .side = FB_SIDE_SELL,
             .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_MARKET, .tif = FB_TIF_IOC,
@@ -328,8 +325,9 @@ static const struct tr_case cases[] = {
     {"D OrderQty too large for a decimal", V44, "D", "38=1000000000000000000000|" D_LIM,
      SESS(FB_TR_NEW_ORDER, 5, 38, "OrderQty (38) '1000000000000000000000' is out of range")},
     {"D TransactTime malformed", V44, "D", "60=2024-01-01T00:00:00|" D_LIM,
-     SESS(FB_TR_NEW_ORDER, 6, 60, "TransactTime (60) '2024-01-01T00:00:00' is not a UTC "
-                                  "timestamp")},
+     SESS(FB_TR_NEW_ORDER, 6, 60,
+          "TransactTime (60) '2024-01-01T00:00:00' is not a UTC "
+          "timestamp")},
     {"D PossResend X", V44, "D", "97=X|" D_LIM,
      SESS(FB_TR_NEW_ORDER, 5, 97, "Value 'X' is not valid for PossResend (97)")},
     {"D OrderQty zero", V44, "D", "38=0|" D_LIM, NEW_REJ(13, 38, "OrderQty 0 must be positive")},
@@ -359,8 +357,9 @@ static const struct tr_case cases[] = {
     {"D ExpireTime with GTC", V44, "D", "126=20240102-00:00:00|" D_LIM,
      NEW_REJ(99, 126, "ExpireTime (126) is only valid with TimeInForce 6 (GTD)")},
     {"D ExpireTime malformed", V44, "D", "59=6|126=20240230-00:00:00|" D_LIM,
-     SESS(FB_TR_NEW_ORDER, 6, 126, "ExpireTime (126) '20240230-00:00:00' is not a UTC "
-                                   "timestamp")},
+     SESS(FB_TR_NEW_ORDER, 6, 126,
+          "ExpireTime (126) '20240230-00:00:00' is not a UTC "
+          "timestamp")},
     {"D post-only market", V44, "D", "18=6|59=~|" D_MKT,
      NEW_REJ(11, 18, "ExecInst 6 (post-only) is not allowed on OrdType 1 (market)")},
     {"D post-only stop limit", V44, "D", "18=6|40=4|99=60000|" D_LIM,
@@ -393,11 +392,12 @@ static const struct tr_case cases[] = {
     {"D symbol without default route", V44, "D", "55=SOL/USDT|" D_LIM,
      NEW_REJ(0, 100, "Symbol SOL/USDT has no default route; ExDestination (100) is required")},
 
-    {"D SecurityExchange agrees with ExDestination", V44, "D", "100=KRAKEN|207=KRAKEN|"
+    {"D SecurityExchange agrees with ExDestination", V44, "D",
+     "100=KRAKEN|207=KRAKEN|"
      "44=65000.1|15=USDT|" D_LIM,
      ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "BTC/USDT", .side = FB_SIDE_BUY,
-            .venue = 1, .venue_symbol = "XBT/USDT", .ord_type = FB_ORD_LIMIT,
-            .tif = FB_TIF_GTC, .qty = "0.5", .price = "65000.1")},
+            .venue = 1, .venue_symbol = "XBT/USDT", .ord_type = FB_ORD_LIMIT, .tif = FB_TIF_GTC,
+            .qty = "0.5", .price = "65000.1")},
     {"D 4.2 SecurityExchange names the default route's venue", V42, "D", "207=binance|" D_LIM42,
      ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "BTC/USDT", .side = FB_SIDE_BUY,
             .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_LIMIT, .tif = FB_TIF_GTC,
@@ -452,8 +452,9 @@ static const struct tr_case cases[] = {
     {"D MaxFloor off step", V44, "D", "111=0.0001|" D_LIM,
      NEW_REJ(13, 111, "MaxFloor 0.0001 is not a multiple of step size 0.001 for BTCUSDT")},
     {"D notional below minimum", V44, "D", "38=0.002|44=1000|" D_LIM,
-     NEW_REJ(13, 38, "Notional 2 (OrderQty 0.002 x Price 1000) is below the minimum notional 10 "
-                     "for BTCUSDT")},
+     NEW_REJ(13, 38,
+             "Notional 2 (OrderQty 0.002 x Price 1000) is below the minimum notional 10 "
+             "for BTCUSDT")},
     {"D cash below minimum notional", V44, "D", "38=~|152=5|" D_MKT,
      NEW_REJ(13, 152, "CashOrderQty 5 is below the minimum notional 10 for BTCUSDT")},
 
@@ -492,8 +493,8 @@ static const struct tr_case cases[] = {
             .ord_type = FB_ORD_LIMIT, .tif = FB_TIF_GTC, .qty = "0.7", .price = "64000")},
     {"G 4.2 replace", V42, "G", "21=1|" G_BASE,
      ACCEPT(FB_TR_REPLACE, .cl_ord_id = "C1b", .orig_cl_ord_id = "C1", .symbol = "BTC/USDT",
-            .side = FB_SIDE_BUY, .venue = 2, .venue_symbol = "BTCUSDT",
-            .ord_type = FB_ORD_LIMIT, .tif = FB_TIF_GTC, .qty = "0.5", .price = "65000.01")},
+            .side = FB_SIDE_BUY, .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_LIMIT,
+            .tif = FB_TIF_GTC, .qty = "0.5", .price = "65000.01")},
     {"G 4.2 HandlInst missing", V42, "G", G_BASE,
      SESS(FB_TR_REPLACE, 1, 21, "Required tag 21 (HandlInst) missing")},
     {"G on a venue that cannot replace", V44, "G", "100=KRAKEN|44=65000.1|" G_BASE,
@@ -538,13 +539,13 @@ static const struct tr_case cases[] = {
      ACCEPT(FB_TR_MASS_CANCEL, .cl_ord_id = "M1", .scope = FB_MASS_ALL, .side = NOSIDE,
             .text = "eod")},
     {"q cancel one symbol, sells", V44, "q", "530=1|55=BTC/USDT|54=2|" Q_BASE,
-     ACCEPT(FB_TR_MASS_CANCEL, .cl_ord_id = "M1", .scope = FB_MASS_SYMBOL,
-            .symbol = "BTC/USDT", .side = FB_SIDE_SELL)},
+     ACCEPT(FB_TR_MASS_CANCEL, .cl_ord_id = "M1", .scope = FB_MASS_SYMBOL, .symbol = "BTC/USDT",
+            .side = FB_SIDE_SELL)},
     {"q 4.2 is not a message type", V42, "q", "530=7|" Q_BASE,
      SESS(FB_TR_MASS_CANCEL, 11, 35, "MsgType q is not defined in FIX 4.2")},
     {"q symbol routed only by ExDestination", V44, "q", "530=1|55=SOL/USDT|" Q_BASE,
-     ACCEPT(FB_TR_MASS_CANCEL, .cl_ord_id = "M1", .scope = FB_MASS_SYMBOL,
-            .symbol = "SOL/USDT", .side = NOSIDE)},
+     ACCEPT(FB_TR_MASS_CANCEL, .cl_ord_id = "M1", .scope = FB_MASS_SYMBOL, .symbol = "SOL/USDT",
+            .side = NOSIDE)},
     {"q security without Symbol", V44, "q", "530=1|" Q_BASE,
      REJECT(FB_TR_MASS_CANCEL, FB_TR_CH_MASS_CANCEL, 99, 55,
             "MassCancelRequestType 1 (cancel orders for a security) requires Symbol (55)")},
@@ -565,8 +566,8 @@ static const struct tr_case cases[] = {
 
     /* ---------------- AF ---------------- */
     {"AF all orders of an account", V44, "AF", "585=7|1=ACC1|" AF_BASE,
-     ACCEPT(FB_TR_MASS_STATUS, .mass_status_req_id = "S1", .scope = FB_MASS_ALL,
-            .account = "ACC1", .side = NOSIDE)},
+     ACCEPT(FB_TR_MASS_STATUS, .mass_status_req_id = "S1", .scope = FB_MASS_ALL, .account = "ACC1",
+            .side = NOSIDE)},
     {"AF 4.2 is not a message type", V42, "AF", "585=7|" AF_BASE,
      SESS(FB_TR_MASS_STATUS, 11, 35, "MsgType AF is not defined in FIX 4.2")},
     {"AF one symbol, buys", V44, "AF", "585=1|55=ETH/USDT|54=1|" AF_BASE,
@@ -848,10 +849,10 @@ struct edge_case {
 };
 
 static const struct edge_case edges[] = {
-    {"ClOrdID of exactly 64", "11=1234567890123456789012345678901234567890123456789012345678901234|"
-                              D_LIM, 0},
-    {"Account of 65", "1=12345678901234567890123456789012345678901234567890123456789012345|"
-                      D_LIM, 1},
+    {"ClOrdID of exactly 64",
+     "11=1234567890123456789012345678901234567890123456789012345678901234|" D_LIM, 0},
+    {"Account of 65", "1=12345678901234567890123456789012345678901234567890123456789012345|" D_LIM,
+     1},
     {"ExpireTime 1 ns after now", "55=ETH/USDT|59=6|126=20240101-00:00:00.000000001|" D_LIM, 0},
     {"OrderQty exactly max", "38=9000|44=1|" D_LIM, 0},
     {"OrderQty exactly min", "38=0.002|44=5000|" D_LIM, 0},
@@ -1069,9 +1070,8 @@ START_TEST(tags_in_dictionaries)
     while (fgets(line, sizeof line, f) != NULL) {
         char v[16], type[8], kind[8];
         int off = 0;
-        if (sscanf(line, "%15s %7s %7s %n", v, type, kind, &off) == 3 &&
-            strcmp(v + 4, ver) == 0 && strcmp(type, row->msg_type) == 0 &&
-            strcmp(kind, "in") == 0) {
+        if (sscanf(line, "%15s %7s %7s %n", v, type, kind, &off) == 3 && strcmp(v + 4, ver) == 0 &&
+            strcmp(type, row->msg_type) == 0 && strcmp(kind, "in") == 0) {
             line[strcspn(line, "#\n")] = '\0';
             snprintf(in_line, sizeof in_line, " %s ", line + off);
         }
@@ -1094,8 +1094,8 @@ START_TEST(tags_in_dictionaries)
         if (tg->header)
             continue;
         snprintf(needle, sizeof needle, " %d ", tg->tag);
-        ck_assert_msg(strstr(in_line, needle) != NULL, "bridge_tags.txt FIX.%s %s in: no %d",
-                      ver, row->msg_type, tg->tag);
+        ck_assert_msg(strstr(in_line, needle) != NULL, "bridge_tags.txt FIX.%s %s in: no %d", ver,
+                      row->msg_type, tg->tag);
     }
     xmlFreeDoc(doc);
 }
