@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bridge/admin.h"
 #include "bridge/cli.h"
 #include "bridge/engine.h"
 #include "bridge/fix_sessions.h"
@@ -69,7 +70,8 @@ static int lock_data_dir(const char *dir)
     return fd;
 }
 
-static int write_ports_file(const char *path, const struct fb_config *cfg, fb_fix_acceptor *a)
+static int write_ports_file(const char *path, const struct fb_config *cfg, fb_fix_acceptor *a,
+                            const struct fb_admin *admin)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -78,6 +80,8 @@ static int write_ports_file(const char *path, const struct fb_config *cfg, fb_fi
         return -1;
     for (size_t i = 0; i < cfg->nsessions; i++)
         fprintf(f, "%s %u\n", cfg->sessions[i].name, (unsigned)fb_fix_acceptor_port(a, i));
+    if (admin)
+        fprintf(f, "admin %u\n", (unsigned)fb_admin_port(admin));
     if (fclose(f) != 0)
         return -1;
     return rename(tmp, path); /* readers never see a half-written file */
@@ -95,6 +99,7 @@ int fb_cmd_run(int argc, char **argv)
     struct fb_fix_sessions sessions = {0};
     fb_fix_acceptor *acceptor = NULL;
     struct fb_engine *engine = NULL;
+    struct fb_admin *admin = NULL;
     char *err = NULL, errbuf[512];
     int rc = FB_EXIT_FAILURE, c, lockfd = -1, sig = 0;
     sigset_t set;
@@ -194,13 +199,21 @@ int fb_cmd_run(int argc, char **argv)
         rc = FB_EXIT_STARTUP;
         goto out;
     }
+    if (cfg->admin.present) {
+        admin = fb_admin_start(cfg, engine, acceptor, errbuf, sizeof errbuf);
+        if (!admin) {
+            fb_error("run", "%s", errbuf);
+            rc = FB_EXIT_STARTUP;
+            goto out;
+        }
+    }
     for (size_t i = 0; i < cfg->nsessions; i++) {
         const struct fb_session_cfg *s = &cfg->sessions[i];
         fb_info("run", "session %s: %s %s <- %s on %s:%u", s->name,
                 sessions.cfgs[i].begin_string, s->sender_comp_id, s->target_comp_id, s->listen,
                 (unsigned)fb_fix_acceptor_port(acceptor, i));
     }
-    if (ports_file && write_ports_file(ports_file, cfg, acceptor) < 0) {
+    if (ports_file && write_ports_file(ports_file, cfg, acceptor, admin) < 0) {
         fb_error("run", "cannot write %s: %s", ports_file, strerror(errno));
         rc = FB_EXIT_STARTUP;
         goto out;
@@ -211,12 +224,15 @@ int fb_cmd_run(int argc, char **argv)
     while (sigwait(&set, &sig) != 0)
         ;
     fb_info("run", "%s received: logging sessions out", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    fb_admin_stop(admin); /* its requests go through the engine */
+    admin = NULL;
     fb_fix_acceptor_stop(acceptor, (int)cfg->bridge.shutdown_timeout_ms);
     fb_engine_stop(engine);
     fb_info("run", "stopped cleanly");
     rc = FB_EXIT_OK;
 out:
     /* The acceptor goes first: its callbacks enqueue into the engine. */
+    fb_admin_stop(admin);
     fb_fix_acceptor_free(acceptor);
     fb_engine_free(engine);
     fb_fix_sessions_free(&sessions);

@@ -13,6 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
+#include "adapters/sim.h"
 #include "bridge/engine_queue.h"
 #include "bridge/log.h"
 #include "bridge/order.h"
@@ -67,6 +70,12 @@ struct fb_engine {
     char id_prefix[16];
     uint64_t next_order;
     uint64_t next_mass;
+
+    /* counters for /metrics (engine thread only, except session_rejects) */
+    uint64_t exec_reports[FB_EXEC_TYPE_LAST];
+    uint64_t ord_rejects[100]; /* by OrdRejReason (99 = other) */
+    uint64_t cancel_rejects[100]; /* by CxlRejReason */
+    atomic_ulong session_rejects;
     struct fb_item batch[FB_ENGINE_BATCH];
 };
 
@@ -212,6 +221,16 @@ static void send_report(struct fb_engine *e, const struct fb_report *r)
 
     if (r->kind == FB_REPORT_NONE)
         return;
+    if (r->kind == FB_REPORT_EXEC) {
+        if ((unsigned)r->er.exec_type < FB_EXEC_TYPE_LAST)
+            e->exec_reports[r->er.exec_type]++;
+        if (r->er.ord_status == FB_ST_REJECTED)
+            e->ord_rejects[r->er.ord_rej_reason >= 0 && r->er.ord_rej_reason < 100
+                               ? r->er.ord_rej_reason
+                               : 99]++;
+    } else {
+        e->cancel_rejects[r->cxl.reason >= 0 && r->cxl.reason < 100 ? r->cxl.reason : 99]++;
+    }
     session = r->kind == FB_REPORT_EXEC ? r->er.session : r->cxl.session;
     enum fb_err rc = fb_report_render(r, e->versions[session], &msg_type, fields,
                                       FB_REPORT_MAX_FIELDS, &n, scratch, sizeof scratch);
@@ -639,11 +658,30 @@ static void handle_mass_status(struct fb_engine *e, const struct fb_mass_status 
                 e->cfg->sessions[m->session].name, m->mass_status_req_id);
 }
 
+static void handle_call(struct fb_engine *e, struct fb_engine_call *c);
+
+/* A waiting request from another thread: the caller sleeps on done. */
+struct call_slot {
+    struct fb_engine_call *call;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+};
+
 static void handle_item(struct fb_engine *e, const struct fb_item *it)
 {
     const struct fb_tr_result *tr = &it->tr;
 
     switch (it->kind) {
+    case FB_ITEM_CALL: {
+        struct call_slot *slot = it->call;
+        handle_call(e, slot->call);
+        pthread_mutex_lock(&slot->mu);
+        slot->done = 1;
+        pthread_cond_signal(&slot->cv);
+        pthread_mutex_unlock(&slot->mu);
+        return;
+    }
     case FB_ITEM_LOGON:
         fb_debug("engine", "session %s logged on", e->cfg->sessions[it->session].name);
         return;
@@ -842,6 +880,183 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
     (void)apply(e, eo, &ev);
 }
 
+/* ---- requests from other threads (admin) ------------------------------ */
+
+static json_t *order_json(const struct eorder *eo)
+{
+    char qty[FB_DEC_STRMAX], cum[FB_DEC_STRMAX], leaves[FB_DEC_STRMAX], px[FB_DEC_STRMAX],
+        avg[FB_DEC_STRMAX];
+    fb_dec_format(eo->o.terms.qty, qty);
+    fb_dec_format(eo->o.cum_qty, cum);
+    fb_dec_format(fb_order_leaves(&eo->o), leaves);
+    fb_dec_format(eo->o.terms.price, px);
+    fb_dec_format(eo->o.avg_px, avg);
+    /* decimals as strings: JSON numbers would go through a double */
+    return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+                     "order_id", eo->o.order_id, "cl_ord_id", eo->o.cl_ord_id, "state",
+                     fb_order_state_name(eo->o.state), "session", (json_int_t)eo->o.req.session,
+                     "account", eo->o.req.account, "symbol", eo->o.req.symbol, "side",
+                     eo->o.req.side == FB_SIDE_SELL ? "sell" : "buy", "venue",
+                     eo->o.venue_name, "venue_order_id", eo->o.venue_order_id,
+                     "client_order_id", eo->coid, "order_qty", qty, "price", px, "cum_qty",
+                     cum, "leaves_qty", leaves, "avg_px", avg);
+}
+
+static void call_orders(struct fb_engine *e, struct fb_engine_call *c)
+{
+    json_t *arr = json_array();
+    for (struct eorder *eo = c->all ? e->all : e->live; eo;
+         eo = c->all ? eo->all_next : eo->next) {
+        json_t *o = order_json(eo);
+        if (!o || json_array_append_new(arr, o) != 0) {
+            c->rc = FB_ERR_NOMEM;
+            json_decref(arr);
+            return;
+        }
+    }
+    c->text = json_dumps(arr, JSON_INDENT(1));
+    json_decref(arr);
+    c->rc = c->text ? FB_OK : FB_ERR_NOMEM;
+}
+
+static void call_metrics(struct fb_engine *e, struct fb_engine_call *c)
+{
+    size_t by_state[FB_ST_LAST] = {0};
+    size_t cap = 8192, n = 0;
+    char *t = malloc(cap);
+#define EMIT(...)                                                                                      do {                                                                                                   int w_ = snprintf(t + n, cap - n, __VA_ARGS__);                                                    if (w_ > 0 && (size_t)w_ < cap - n)                                                                    n += (size_t)w_;                                                                           } while (0)
+
+    if (!t) {
+        c->rc = FB_ERR_NOMEM;
+        return;
+    }
+    t[0] = '\0';
+    for (struct eorder *eo = e->all; eo; eo = eo->all_next)
+        by_state[eo->o.state]++;
+    EMIT("# HELP fixbridge_orders Orders held by the engine, by state.\n"
+         "# TYPE fixbridge_orders gauge\n");
+    for (int st = FB_ST_PENDING_NEW; st < FB_ST_LAST; st++)
+        EMIT("fixbridge_orders{state=\"%s\"} %zu\n",
+             fb_order_state_name((enum fb_order_state)st), by_state[st]);
+    EMIT("# HELP fixbridge_execution_reports_total ExecutionReports sent, by ExecType.\n"
+         "# TYPE fixbridge_execution_reports_total counter\n");
+    for (int x = 0; x < FB_EXEC_TYPE_LAST; x++)
+        EMIT("fixbridge_execution_reports_total{exec_type=\"%s\"} %llu\n",
+             fb_exec_type_name((enum fb_exec_type)x), (unsigned long long)e->exec_reports[x]);
+    EMIT("# HELP fixbridge_order_rejects_total Orders rejected, by OrdRejReason(103).\n"
+         "# TYPE fixbridge_order_rejects_total counter\n");
+    for (int r = 0; r < 100; r++) {
+        if (e->ord_rejects[r])
+            EMIT("fixbridge_order_rejects_total{reason=\"%d\"} %llu\n", r,
+                 (unsigned long long)e->ord_rejects[r]);
+    }
+    EMIT("# HELP fixbridge_cancel_rejects_total OrderCancelRejects sent, by CxlRejReason(102).\n"
+         "# TYPE fixbridge_cancel_rejects_total counter\n");
+    for (int r = 0; r < 100; r++) {
+        if (e->cancel_rejects[r])
+            EMIT("fixbridge_cancel_rejects_total{reason=\"%d\"} %llu\n", r,
+                 (unsigned long long)e->cancel_rejects[r]);
+    }
+    EMIT("# HELP fixbridge_session_rejects_total Messages refused at the FIX session level.\n"
+         "# TYPE fixbridge_session_rejects_total counter\n"
+         "fixbridge_session_rejects_total %lu\n",
+         (unsigned long)atomic_load(&e->session_rejects));
+#undef EMIT
+    c->text = t;
+    c->rc = FB_OK;
+}
+
+static struct fb_venue_inst *sim_venue(struct fb_engine *e, const char *name, char *err,
+                                       size_t errlen)
+{
+    for (size_t i = 0; i < e->nvenues; i++) {
+        if (strcmp(e->venues[i].name, name) != 0)
+            continue;
+        if (e->venues[i].ops != &fb_venue_sim) {
+            snprintf(err, errlen, "venue %s is not a sim venue", name);
+            return NULL;
+        }
+        return &e->venues[i];
+    }
+    snprintf(err, errlen, "no venue %s", name);
+    return NULL;
+}
+
+static void handle_call(struct fb_engine *e, struct fb_engine_call *c)
+{
+    struct fb_venue_inst *v;
+    c->rc = FB_ERR_INVALID;
+    switch (c->op) {
+    case FB_OP_ORDERS:
+        call_orders(e, c);
+        return;
+    case FB_OP_METRICS:
+        call_metrics(e, c);
+        return;
+    case FB_OP_SIM_PRICE: {
+        struct fb_dec px;
+        if (!(v = sim_venue(e, c->venue, c->err, sizeof c->err)))
+            return;
+        if (fb_dec_parse_str(c->price, &px) != FB_OK) {
+            snprintf(c->err, sizeof c->err, "price %.40s is not a decimal", c->price);
+            return;
+        }
+        c->rc = fb_sim_set_reference(v->state, c->symbol, px);
+        if (c->rc)
+            snprintf(c->err, sizeof c->err, "%s %s: %s", c->venue, c->symbol,
+                     fb_strerror(c->rc));
+        return;
+    }
+    case FB_OP_SIM_CANCEL:
+        if (!(v = sim_venue(e, c->venue, c->err, sizeof c->err)))
+            return;
+        for (struct eorder *eo = e->live; eo; eo = eo->next) {
+            if (eo->venue == v->index && !strcmp(eo->o.order_id, c->ref)) {
+                c->rc = fb_sim_cancel_unsolicited(v->state, eo->coid);
+                if (c->rc)
+                    snprintf(c->err, sizeof c->err, "%s: %s", c->ref, fb_strerror(c->rc));
+                return;
+            }
+        }
+        c->rc = FB_ERR_NOT_FOUND;
+        snprintf(c->err, sizeof c->err, "no open order %s at %s", c->ref, c->venue);
+        return;
+    case FB_OP_LAST:
+        break;
+    }
+    snprintf(c->err, sizeof c->err, "unknown request");
+}
+
+enum fb_err fb_engine_call(struct fb_engine *e, struct fb_engine_call *c)
+{
+    struct call_slot slot;
+    struct fb_item it;
+
+    c->text = NULL;
+    c->err[0] = '\0';
+    memset(&it, 0, sizeof it);
+    slot.call = c;
+    slot.done = 0;
+    pthread_mutex_init(&slot.mu, NULL);
+    pthread_cond_init(&slot.cv, NULL);
+    it.kind = FB_ITEM_CALL;
+    it.call = &slot;
+    enum fb_err rc = fb_engine_queue_push(&e->q, &it);
+    if (rc == FB_OK) {
+        /* The engine answers every queued item, also while stopping. */
+        pthread_mutex_lock(&slot.mu);
+        while (!slot.done)
+            pthread_cond_wait(&slot.cv, &slot.mu);
+        pthread_mutex_unlock(&slot.mu);
+        rc = c->rc;
+    } else {
+        snprintf(c->err, sizeof c->err, "the engine is stopped");
+    }
+    pthread_mutex_destroy(&slot.mu);
+    pthread_cond_destroy(&slot.cv);
+    return rc;
+}
+
 /* ---- the FIX side (FIX I/O thread) ---------------------------------- */
 
 static const char *view_get(void *ctx, int tag)
@@ -880,6 +1095,7 @@ static enum fb_fix_app_result on_app(void *user, size_t session, const fb_fix_ms
         *ref_tag = it.tr.rej.ref_tag;
         switch (it.tr.rej.channel) {
         case FB_TR_CH_SESSION:
+            atomic_fetch_add(&e->session_rejects, 1);
             fb_info("engine", "session %s: 35=%s refused: %s", e->cfg->sessions[session].name,
                     view.msg_type, it.tr.rej.text);
             if (it.tr.rej.problem == FB_TRP_REQUIRED_MISSING)

@@ -35,6 +35,34 @@ struct fb_fix_callbacks fb_engine_fix_callbacks(struct fb_engine *e);
 void fb_engine_attach(struct fb_engine *e, fb_fix_acceptor *acceptor);
 
 enum fb_err fb_engine_start(struct fb_engine *e) FB_WARN_UNUSED;
+
+/* Requests another thread (the admin endpoint) may make; each is carried
+ * out on the engine thread, so it sees and changes orders safely. */
+enum fb_engine_op {
+    FB_OP_ORDERS = 0,     /* JSON array of orders (open only unless .all) */
+    FB_OP_METRICS = 1,    /* Prometheus text of the engine's counters */
+    FB_OP_SIM_PRICE = 2,  /* sim venue .venue: reference of .symbol = .price */
+    FB_OP_SIM_CANCEL = 3, /* sim venue cancels order .ref (OrderID) on its own */
+    FB_OP_LAST            /* not a true op, never use this */
+};
+
+struct fb_engine_call {
+    enum fb_engine_op op;
+    int all;
+    char venue[65];
+    char symbol[65];
+    char ref[65];
+    char price[48];
+    /* Results: rc, and on success a malloc()ed text the caller frees, or on
+     * failure a reason in err. */
+    enum fb_err rc;
+    char *text;
+    char err[256];
+};
+
+/* Runs c on the engine thread and waits for it. Thread safe; must not be
+ * called from the engine thread itself. FB_ERR_STATE once stopped. */
+enum fb_err fb_engine_call(struct fb_engine *e, struct fb_engine_call *c);
 /* Finishes what is queued and stops the thread. */
 void fb_engine_stop(struct fb_engine *e);
 void fb_engine_free(struct fb_engine *e);

@@ -17,6 +17,7 @@ enum fb_item_kind {
     FB_ITEM_MESSAGE = 0, /* a translated application message (.tr) */
     FB_ITEM_LOGON = 1,   /* session logged on */
     FB_ITEM_LOGOUT = 2,  /* session logged out or disconnected */
+    FB_ITEM_CALL = 3,    /* a request from another thread (.call) */
     FB_ITEM_LAST         /* not a true kind, never use this */
 };
 
@@ -24,6 +25,7 @@ struct fb_item {
     enum fb_item_kind kind;
     size_t session;
     int64_t received_ns; /* when the FIX thread decoded it */
+    void *call;          /* FB_ITEM_CALL: the caller's waiting request */
     struct fb_tr_result tr;
 };
 

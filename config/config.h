@@ -168,8 +168,18 @@ struct fb_route_cfg {
     char *venue_symbol;
 };
 
+/* The loopback admin and observability endpoint (absent: not started). */
+struct fb_admin_cfg {
+    bool present;
+    char *listen;        /* an IPv4 or IPv6 literal, default 127.0.0.1 */
+    unsigned port;       /* 0: any free port (written to --ports-file as "admin") */
+    char *token_env;     /* name of the variable holding the bearer token, or NULL */
+    bool sim_control;    /* allow /sim/... test controls of sim venues */
+};
+
 struct fb_config {
     struct fb_bridge_cfg bridge;
+    struct fb_admin_cfg admin;
     struct fb_session_cfg *sessions;
     size_t nsessions;
     struct fb_venue_cfg *venues;

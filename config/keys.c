@@ -588,6 +588,41 @@ static const struct cfg_table route_table = {.what = "route",
                                              .nkeys = N(route_keys),
                                              .size = sizeof(struct fb_route_cfg)};
 
+/* ---- admin: ---- */
+#define ST struct fb_admin_cfg
+static const struct cfg_key admin_keys[] = {
+    {.name = "listen",
+     .type = CFG_IPADDR,
+     .min = 1,
+     .max = 64,
+     .def = "127.0.0.1",
+     .off = offsetof(ST, listen),
+     .doc = "address the admin endpoint binds (keep it on loopback)"},
+    {.name = "port",
+     .type = CFG_UINT,
+     .flags = REQ,
+     .min = 0,
+     .max = 65535,
+     .off = offsetof(ST, port),
+     .doc = "admin HTTP port; 0 = any free port"},
+    {.name = "token_env",
+     .type = CFG_ENVNAME,
+     .min = 1,
+     .max = 128,
+     .off = offsetof(ST, token_env),
+     .doc = "variable holding the bearer token requests must carry"},
+    {.name = "sim_control",
+     .type = CFG_BOOL,
+     .def = "false",
+     .off = offsetof(ST, sim_control),
+     .doc = "allow the /sim test controls (paper venues only)"},
+};
+#undef ST
+static const struct cfg_table admin_table = {.what = "admin",
+                                             .keys = admin_keys,
+                                             .nkeys = N(admin_keys),
+                                             .size = sizeof(struct fb_admin_cfg)};
+
 /* ---- the file ---- */
 #define ST struct fb_config
 static const struct cfg_key root_keys[] = {
@@ -596,6 +631,13 @@ static const struct cfg_key root_keys[] = {
      .sub = &bridge_table,
      .off = offsetof(ST, bridge),
      .doc = "process-wide settings"},
+    {.name = "admin",
+     .type = CFG_MAP,
+     .flags = CFG_OPTIONAL,
+     .sub = &admin_table,
+     .off = offsetof(ST, admin),
+     .off_aux = offsetof(ST, admin.present),
+     .doc = "loopback admin and metrics endpoint"},
     {.name = "sessions",
      .type = CFG_LIST,
      .flags = REQ,
