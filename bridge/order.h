@@ -81,16 +81,20 @@ struct fb_order_terms {
 
 /* A NewOrderSingle (35=D) that translate accepted. */
 struct fb_new_order {
-    size_t session;                    /* index of the FIX session it came on */
-    char cl_ord_id[FB_ID_LEN + 1];     /* ClOrdID(11) */
-    char account[FB_ID_LEN + 1];       /* Account(1); "" if absent */
-    char symbol[FB_SYMBOL_LEN + 1];    /* Symbol(55) as the OMS sent it */
-    size_t venue;                      /* index of the routed venue */
+    size_t session;                       /* index of the FIX session it came on */
+    char cl_ord_id[FB_ID_LEN + 1];        /* ClOrdID(11) */
+    char account[FB_ID_LEN + 1];          /* Account(1); "" if absent */
+    char symbol[FB_SYMBOL_LEN + 1];       /* Symbol(55) as the OMS sent it */
+    size_t venue;                         /* index of the routed venue */
     char venue_symbol[FB_SYMBOL_LEN + 1]; /* the venue's name for it */
     enum fb_side side;
     struct fb_order_terms terms;
-    uint8_t poss_resend; /* PossResend(97)=Y in the header */
+    uint8_t poss_resend;        /* PossResend(97)=Y in the header */
     char text[FB_TEXT_LEN + 1]; /* Text(58); "" if absent */
+    /* Echoed on every ExecutionReport when given (spec/RULES_OF_ENGAGEMENT.md
+     * 6.1); "" if absent. */
+    char security_exchange[FB_SYMBOL_LEN + 1]; /* SecurityExchange(207) */
+    char ex_destination[FB_SYMBOL_LEN + 1];    /* ExDestination(100) */
 };
 
 /* An OrderCancelRequest (35=F). */
@@ -205,14 +209,14 @@ enum fb_exec_type {
 /* OrdRejReason(103) values the bridge uses (FIX 4.4 numbers; report.c maps
  * those 4.2 lacks to 0). Other spec values may be passed as plain ints. */
 enum {
-    FB_ORDREJ_BROKER = 0,         /* broker / exchange option */
+    FB_ORDREJ_BROKER = 0, /* broker / exchange option */
     FB_ORDREJ_UNKNOWN_SYMBOL = 1,
     FB_ORDREJ_EXCHANGE_CLOSED = 2,
     FB_ORDREJ_EXCEEDS_LIMIT = 3,
     FB_ORDREJ_TOO_LATE = 4,
     FB_ORDREJ_UNKNOWN_ORDER = 5,
-    FB_ORDREJ_DUPLICATE = 6,      /* duplicate order (ClOrdID in use) */
-    FB_ORDREJ_UNSUPPORTED = 11,   /* unsupported order characteristic */
+    FB_ORDREJ_DUPLICATE = 6,    /* duplicate order (ClOrdID in use) */
+    FB_ORDREJ_UNSUPPORTED = 11, /* unsupported order characteristic */
     FB_ORDREJ_INCORRECT_QTY = 13,
     FB_ORDREJ_UNKNOWN_ACCOUNT = 15,
     FB_ORDREJ_PRICE_INCREMENT = 18,
@@ -258,11 +262,11 @@ enum fb_cancel_cause {
 
 /* One execution at the venue. */
 struct fb_fill {
-    char trade_id[FB_ID_LEN + 1]; /* the venue's trade id: the dedup key */
-    struct fb_dec qty;            /* LastQty(32), > 0 */
-    struct fb_dec px;             /* LastPx(31), > 0 */
-    uint8_t has_commission;       /* the venue reported a fee for it */
-    struct fb_dec commission;     /* Commission(12), CommType(13)=3 absolute */
+    char trade_id[FB_ID_LEN + 1];        /* the venue's trade id: the dedup key */
+    struct fb_dec qty;                   /* LastQty(32), > 0 */
+    struct fb_dec px;                    /* LastPx(31), > 0 */
+    uint8_t has_commission;              /* the venue reported a fee for it */
+    struct fb_dec commission;            /* Commission(12), CommType(13)=3 absolute */
     char commission_ccy[FB_CCY_LEN + 1]; /* CommCurrency(479), 4.4; "" none */
     enum fb_liquidity liquidity;
     /* The venue says the order is now complete. Only orders sized by
@@ -274,6 +278,7 @@ struct fb_fill {
 struct fb_status_query {
     char ord_status_req_id[FB_ID_LEN + 1];  /* OrdStatusReqID(790) to echo; "" */
     char mass_status_req_id[FB_ID_LEN + 1]; /* MassStatusReqID(584) to echo; "" */
+    uint32_t tot_num_reports;               /* TotNumReports(911), sent with 584 */
     uint8_t last_rpt_requested;             /* LastRptRequested(912)=Y (mass) */
 };
 
@@ -315,7 +320,7 @@ enum fb_order_event_type {
 /* One event for one order. Plain data; the order keeps no pointer to it. */
 struct fb_order_event {
     enum fb_order_event_type type;
-    int64_t time_ns; /* TransactTime(60), ns since the epoch UTC; 0: env clock */
+    int64_t time_ns;                    /* TransactTime(60), ns since the epoch UTC; 0: env clock */
     char venue_order_id[FB_ID_LEN + 1]; /* SecondaryOrderID(198) if learned; "" */
     char text[FB_TEXT_LEN + 1];         /* reason for Text(58); "" for default */
     int reason;                         /* REJECT, CANCEL_REJECT, REPLACE_REJECT */
@@ -395,9 +400,13 @@ struct fb_order {
         char cl_ord_id[FB_ID_LEN + 1]; /* the request's ClOrdID */
         struct fb_order_terms terms;   /* replace: the requested terms */
     } pending;
+    int rej_reason;         /* OrdRejReason(103) once Rejected */
     struct fb_dec cum_qty;  /* CumQty(14) */
     struct fb_dec notional; /* sum of LastQty * LastPx */
-    struct fb_dec avg_px;   /* AvgPx(6) = notional / cum_qty, 18 places HALF_EVEN */
+    /* AvgPx(6) = notional / cum_qty rounded HALF_EVEN to px_places + 8
+     * places (at most 18): the price precision seen plus 8 digits. */
+    struct fb_dec avg_px;
+    uint8_t px_places; /* most fractional digits of any LastPx */
     /* Trade ids seen (dedup), NUL-separated; owned, freed by fb_order_clear. */
     char *trade_ids;
     size_t trade_ids_len;

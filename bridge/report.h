@@ -7,15 +7,20 @@
  * the fields to fb_fix_send(). The same report renders as FIX 4.4 or 4.2:
  *
  *   4.4: ExecType(150) F for a trade, I for an order status reply; no
- *        ExecTransType(20); OrdStatusReqID(790), MassStatusReqID(584),
- *        LastRptRequested(912), CommCurrency(479), LastLiquidityInd(851)
- *        when set.
+ *        ExecTransType(20); OrdStatusReqID(790), MassStatusReqID(584) with
+ *        TotNumReports(911), LastRptRequested(912), SecondaryExecID(527),
+ *        CommCurrency(479), LastLiquidityInd(851) when set.
  *   4.2: ExecTransType(20) = 0 (New), or 3 (Status) for a status reply whose
  *        ExecType(150) is then the OrdStatus value; a trade is ExecType 1
- *        (partial fill) or 2 (fill, nothing left); no 790/584/912/479/851.
- *        OrdRejReason values above 8 are sent as 0 (broker option) and
- *        CxlRejReason values above 3 as 2 (broker option); Text keeps the
- *        reason. LastQty(32) is 4.2's LastShares: same tag.
+ *        (partial fill) or 2 (fill, nothing left); a Replaced report of an
+ *        order with nothing filled has OrdStatus 5 (Replaced, as in the 4.2
+ *        matrices; otherwise Partially Filled / Filled take precedence); no
+ *        790/584/911/912/527/479/851. OrdRejReason values above 6 are sent
+ *        as 0 (broker option) and CxlRejReason values above 3 as 2 (broker
+ *        option); Text keeps the reason. LastQty(32) is 4.2's LastShares.
+ *
+ * The tags and values each version may carry are listed in
+ * spec/bridge_tags.txt; tests/bridge/test_order.c holds the renderer to it.
  *
  * Everything here is pure: no allocation, no I/O, no clock.
  */
@@ -27,21 +32,13 @@
 
 #include "bridge/decimal.h"
 #include "bridge/error.h"
+#include "bridge/fix_version.h"
 #include "bridge/order.h"
 #include "fix/fix_shim.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-enum fb_fix_version {
-    FB_FIX_42 = 0,      /* BeginString FIX.4.2 */
-    FB_FIX_44 = 1,      /* BeginString FIX.4.4 */
-    FB_FIX_VERSION_LAST /* not a true value, never use this */
-};
-
-/* "FIX.4.2" / "FIX.4.4" -> version. Returns FB_ERR_UNSUPPORTED otherwise. */
-enum fb_err fb_fix_version_parse(const char *begin_string, enum fb_fix_version *out);
 
 enum fb_report_kind {
     FB_REPORT_NONE = 0,         /* nothing to send */
@@ -52,27 +49,31 @@ enum fb_report_kind {
 /* An ExecutionReport. Empty strings and zero decimals are not rendered
  * unless the field is required. */
 struct fb_exec_report {
-    size_t session;                         /* FIX session to send it on */
-    char order_id[FB_ID_LEN + 1];           /* OrderID(37) */
-    char secondary_order_id[FB_ID_LEN + 1]; /* SecondaryOrderID(198): venue's id */
-    char exec_id[FB_ID_LEN + 1];            /* ExecID(17) */
-    char cl_ord_id[FB_ID_LEN + 1];          /* ClOrdID(11) */
-    char orig_cl_ord_id[FB_ID_LEN + 1];     /* OrigClOrdID(41) */
-    char ord_status_req_id[FB_ID_LEN + 1];  /* OrdStatusReqID(790), 4.4 */
-    char mass_status_req_id[FB_ID_LEN + 1]; /* MassStatusReqID(584), 4.4 */
-    uint8_t last_rpt_requested;             /* LastRptRequested(912)=Y, 4.4 */
-    enum fb_exec_type exec_type;            /* ExecType(150) */
-    enum fb_order_state ord_status;         /* OrdStatus(39), never FB_ST_NONE */
-    int ord_rej_reason;                     /* OrdRejReason(103), exec_type REJECTED */
-    char account[FB_ID_LEN + 1];            /* Account(1) */
-    char symbol[FB_SYMBOL_LEN + 1];         /* Symbol(55) */
-    enum fb_side side;                      /* Side(54) */
-    struct fb_order_terms terms; /* 38, 152, 40, 44, 99, 59, 126, 111, 18=6 */
-    struct fb_dec last_qty;      /* LastQty(32), trades only */
-    struct fb_dec last_px;       /* LastPx(31), trades only */
-    char last_mkt[FB_ID_LEN + 1];        /* LastMkt(30), trades only */
-    enum fb_liquidity liquidity;         /* LastLiquidityInd(851), 4.4 trades */
-    uint8_t has_commission;              /* Commission(12) + CommType(13)=3 */
+    size_t session;                            /* FIX session to send it on */
+    char order_id[FB_ID_LEN + 1];              /* OrderID(37) */
+    char secondary_order_id[FB_ID_LEN + 1];    /* SecondaryOrderID(198): venue's id */
+    char exec_id[FB_ID_LEN + 1];               /* ExecID(17) */
+    char cl_ord_id[FB_ID_LEN + 1];             /* ClOrdID(11) */
+    char orig_cl_ord_id[FB_ID_LEN + 1];        /* OrigClOrdID(41) */
+    char ord_status_req_id[FB_ID_LEN + 1];     /* OrdStatusReqID(790), 4.4 */
+    char mass_status_req_id[FB_ID_LEN + 1];    /* MassStatusReqID(584), 4.4 */
+    uint32_t tot_num_reports;                  /* TotNumReports(911), 4.4, with 584 */
+    uint8_t last_rpt_requested;                /* LastRptRequested(912)=Y, 4.4 */
+    enum fb_exec_type exec_type;               /* ExecType(150) */
+    enum fb_order_state ord_status;            /* OrdStatus(39), never FB_ST_NONE */
+    int ord_rej_reason;                        /* OrdRejReason(103): sent on 150=8 and with 39=8 */
+    char account[FB_ID_LEN + 1];               /* Account(1) */
+    char symbol[FB_SYMBOL_LEN + 1];            /* Symbol(55) */
+    char security_exchange[FB_SYMBOL_LEN + 1]; /* SecurityExchange(207) */
+    char ex_destination[FB_SYMBOL_LEN + 1];    /* ExDestination(100) */
+    enum fb_side side;                         /* Side(54) */
+    struct fb_order_terms terms;               /* 38, 152, 40, 44, 99, 59, 126, 111, 18=6 */
+    struct fb_dec last_qty;                    /* LastQty(32), trades only */
+    struct fb_dec last_px;                     /* LastPx(31), trades only */
+    char secondary_exec_id[FB_ID_LEN + 1];     /* SecondaryExecID(527), 4.4 trades */
+    char last_mkt[FB_ID_LEN + 1];              /* LastMkt(30), trades only */
+    enum fb_liquidity liquidity;               /* LastLiquidityInd(851), 4.4 trades */
+    uint8_t has_commission;                    /* Commission(12) + CommType(13)=3 */
     struct fb_dec commission;
     char commission_ccy[FB_CCY_LEN + 1]; /* CommCurrency(479), 4.4 */
     struct fb_dec cum_qty;               /* CumQty(14) */
@@ -85,16 +86,16 @@ struct fb_exec_report {
 /* An OrderCancelReject. */
 struct fb_cancel_reject {
     size_t session;
-    char order_id[FB_ID_LEN + 1];           /* OrderID(37); "NONE" if unknown */
-    char secondary_order_id[FB_ID_LEN + 1]; /* SecondaryOrderID(198) */
-    char cl_ord_id[FB_ID_LEN + 1];          /* ClOrdID(11) of the request */
-    char orig_cl_ord_id[FB_ID_LEN + 1];     /* OrigClOrdID(41): last accepted */
-    enum fb_order_state ord_status;         /* OrdStatus(39) after the reject */
+    char order_id[FB_ID_LEN + 1];            /* OrderID(37); "NONE" if unknown */
+    char secondary_order_id[FB_ID_LEN + 1];  /* SecondaryOrderID(198) */
+    char cl_ord_id[FB_ID_LEN + 1];           /* ClOrdID(11) of the request */
+    char orig_cl_ord_id[FB_ID_LEN + 1];      /* OrigClOrdID(41): last accepted */
+    enum fb_order_state ord_status;          /* OrdStatus(39) after the reject */
     enum fb_cxl_rej_response_to response_to; /* CxlRejResponseTo(434) */
-    int reason;                             /* CxlRejReason(102) */
-    char account[FB_ID_LEN + 1];            /* Account(1) */
-    int64_t transact_time_ns;               /* TransactTime(60) */
-    char text[FB_TEXT_LEN + 1];             /* Text(58) */
+    int reason;                              /* CxlRejReason(102) */
+    char account[FB_ID_LEN + 1];             /* Account(1) */
+    int64_t transact_time_ns;                /* TransactTime(60) */
+    char text[FB_TEXT_LEN + 1];              /* Text(58) */
 };
 
 struct fb_report {
