@@ -2,6 +2,7 @@
 //
 // Every exported body sits between SHIM_BEGIN and SHIM_END, which catch
 // everything: no C++ exception crosses into C (ONNX Runtime's API_IMPL_*).
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -129,6 +130,18 @@ static SessionConf copy_conf(const fb_fix_session_cfg &c)
     return s;
 }
 
+// "HH:MM:SS" minus one second, wrapping at midnight.
+static std::string one_second_before(const std::string &hms)
+{
+    int h = 0, m = 0, sec = 0;
+    if (sscanf(hms.c_str(), "%d:%d:%d", &h, &m, &sec) != 3)
+        return hms;
+    int t = (h * 3600 + m * 60 + sec + 86399) % 86400;
+    char buf[16];
+    snprintf(buf, sizeof buf, "%02d:%02d:%02d", t / 3600, (t / 60) % 60, t % 60);
+    return buf;
+}
+
 // QuickFIX session settings built from our config: users never write a .cfg.
 static FIX::Dictionary settings_for(const SessionConf &s)
 {
@@ -160,8 +173,11 @@ static FIX::Dictionary settings_for(const SessionConf &s)
     if (s.reset == FB_FIX_RESET_DAILY && !scheduled) {
         // A 24-hour session that starts at reset_time: QuickFIX resets the
         // sequence numbers when a new session window begins.
+        // With StartTime == EndTime QuickFIX compares calendar dates and so
+        // resets at midnight whatever the time; a window ending one second
+        // before it starts makes the reset happen at reset_time.
         d.setString("StartTime", s.reset_time);
-        d.setString("EndTime", s.reset_time);
+        d.setString("EndTime", one_second_before(s.reset_time));
     } else if (scheduled) {
         d.setString("StartTime", s.start_time);
         d.setString("EndTime", s.end_time);

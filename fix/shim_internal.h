@@ -204,6 +204,7 @@ class Acceptor
     void refuse_logon(Connection *c, size_t slot, const std::string &msg, const char *reason);
     void close_conn(Connection *c);
     void tick(int64_t now_ms);
+    int listener_logon_timeout_s(const Connection *c) const;
     void open_listeners();
     bool bind_conn(Connection *c, size_t slot);
 

@@ -619,6 +619,7 @@ void Acceptor::on_readable(Connection *c)
             char sample[256];
             fb_log_sample(msg.data(), msg.size(), sample, sizeof sample);
             fb_warn("fix", "%s: garbled input dropped", c->peer_name.c_str());
+            c->buffered = 0; // the parser discarded what it held
             continue;
         }
         if (!got)
@@ -652,6 +653,16 @@ void Acceptor::close_conn(Connection *c)
     delete c;
 }
 
+// The longest logon timeout among the sessions a connection's listener
+// serves: before the Logon arrives we cannot know which one it is for.
+int Acceptor::listener_logon_timeout_s(const Connection *c) const
+{
+    int t = 1;
+    for (size_t slot : listeners_[c->listener].slots)
+        t = std::max(t, confs_[slot].logon_timeout_s);
+    return t;
+}
+
 void Acceptor::tick(int64_t now)
 {
     for (Connection *c : conns_) {
@@ -660,7 +671,7 @@ void Acceptor::tick(int64_t now)
                 c->session->next(FIX::UtcTimeStamp());
             } catch (...) {
             }
-        } else if (!c->closing && now - c->accepted_ms > 1000LL * confs_[0].logon_timeout_s) {
+        } else if (!c->closing && now - c->accepted_ms > 1000LL * listener_logon_timeout_s(c)) {
             fb_warn("fix", "%s: no Logon within the logon timeout; closing",
                     c->peer_name.c_str());
             c->closing = true;
