@@ -289,6 +289,7 @@ static void send_rejected_er(struct fb_engine *e, size_t session, const struct f
     copy_str(er->account, sizeof er->account, tr->echo.account);
     copy_str(er->symbol, sizeof er->symbol, tr->echo.symbol);
     er->side = side_of(tr->echo.side);
+    er->terms_unknown = 1;
     er->transact_time_ns = realtime_ns();
     copy_str(er->text, sizeof er->text, tr->rej.text);
     send_report(e, &rep);

@@ -240,6 +240,8 @@ static enum fb_err render_exec(const struct fb_exec_report *er, enum fb_fix_vers
     put(r, 55, er->symbol);
     put_str(r, 207, er->security_exchange);
     put(r, 54, side);
+    if (er->terms_unknown)
+        goto after_terms;
     put_dec_opt(r, 38, t->qty);
     put_dec_opt(r, 152, t->cash_qty);
     put(r, 40, ord_type);
@@ -253,6 +255,7 @@ static enum fb_err render_exec(const struct fb_exec_report *er, enum fb_fix_vers
     if (t->post_only)
         put(r, 18, "6");
     put_dec_opt(r, 111, t->max_floor);
+after_terms:
     put_str(r, 100, er->ex_destination);
     if (trade) {
         put_dec(r, 32, er->last_qty);

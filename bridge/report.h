@@ -68,6 +68,9 @@ struct fb_exec_report {
     char ex_destination[FB_SYMBOL_LEN + 1];    /* ExDestination(100) */
     enum fb_side side;                         /* Side(54) */
     struct fb_order_terms terms;               /* 38, 152, 40, 44, 99, 59, 126, 111, 18=6 */
+    /* The order never got terms (refused before it was read in full): the
+     * fields above are not sent rather than sent as zeros and defaults. */
+    uint8_t terms_unknown;
     struct fb_dec last_qty;                    /* LastQty(32), trades only */
     struct fb_dec last_px;                     /* LastPx(31), trades only */
     char secondary_exec_id[FB_ID_LEN + 1];     /* SecondaryExecID(527), 4.4 trades */
