@@ -1,0 +1,397 @@
+/*
+ * libcurl multi wrapper (see http.h). Only the adapters call it; it knows
+ * nothing about venues.
+ */
+#include "adapters/http.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+struct fb_http {
+    CURLM *multi;
+    char *ca_file;
+    char *user_agent;
+    long connect_timeout_ms, request_timeout_ms, poll_ms;
+    size_t max_response;
+    size_t active;
+    struct xfer *xfers; /* in flight, for destroy */
+    int unstarted;      /* handles added since the last perform */
+    int64_t last_now;   /* of the last run() */
+    long curl_wait_ms;  /* curl_multi_timeout at the last run(); -1 none */
+};
+
+/* One transfer; owned by the multi handle until it completes. */
+struct xfer {
+    struct fb_http *h;
+    struct xfer *prev, *next;
+    CURL *easy;
+    struct curl_slist *hdrs;
+    char *body;
+    size_t body_len, body_cap;
+    char *head;
+    size_t head_len;
+    int too_large;
+    fb_http_done_fn done;
+    void *user;
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+enum fb_err fb_http_create(const struct fb_http_params *p, struct fb_http **out)
+{
+    struct fb_http *h;
+    if (!p || !out || p->connect_timeout_ms <= 0 || p->request_timeout_ms <= 0 || p->poll_ms < 0)
+        return FB_ERR_INVALID;
+    *out = NULL;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return FB_ERR_INTERNAL;
+    h = calloc(1, sizeof *h);
+    if (!h)
+        goto nomem;
+    h->multi = curl_multi_init();
+    h->ca_file = dup_or_null(p->ca_file);
+    h->user_agent = strdup(p->user_agent ? p->user_agent : "fixbridge");
+    if (!h->multi || (p->ca_file && !h->ca_file) || !h->user_agent)
+        goto nomem;
+    h->connect_timeout_ms = p->connect_timeout_ms;
+    h->request_timeout_ms = p->request_timeout_ms;
+    h->max_response = p->max_response ? p->max_response : FB_HTTP_MAX_RESPONSE_DEFAULT;
+    h->poll_ms = p->poll_ms ? p->poll_ms : FB_HTTP_POLL_MS_DEFAULT;
+    h->curl_wait_ms = -1;
+    *out = h;
+    return FB_OK;
+nomem:
+    if (h) {
+        if (h->multi)
+            curl_multi_cleanup(h->multi);
+        free(h->ca_file);
+        free(h->user_agent);
+        free(h);
+    }
+    curl_global_cleanup();
+    return FB_ERR_NOMEM;
+}
+
+static void xfer_free(struct xfer *x)
+{
+    if (!x)
+        return;
+    if (x->easy)
+        curl_easy_cleanup(x->easy);
+    curl_slist_free_all(x->hdrs);
+    free(x->body);
+    free(x->head);
+    free(x);
+}
+
+void fb_http_destroy(struct fb_http *h)
+{
+    if (!h)
+        return;
+    while (h->xfers) {
+        struct xfer *x = h->xfers;
+        h->xfers = x->next;
+        curl_multi_remove_handle(h->multi, x->easy);
+        xfer_free(x);
+    }
+    curl_multi_cleanup(h->multi);
+    free(h->ca_file);
+    free(h->user_agent);
+    free(h);
+    curl_global_cleanup();
+}
+
+/* Grows *buf to hold len + add + 1 bytes, up to max; 0 when over. */
+static int grow(char **buf, size_t *cap, size_t len, size_t add, size_t max)
+{
+    size_t need = len + add + 1, ncap;
+    char *p;
+    if (add > max || len > max - add)
+        return 0;
+    if (need <= *cap)
+        return 1;
+    ncap = *cap ? *cap : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    p = realloc(*buf, ncap);
+    if (!p)
+        return 0;
+    *buf = p;
+    *cap = ncap;
+    return 1;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
+{
+    struct xfer *x = user;
+    size_t n = size * nmemb;
+    if (!grow(&x->body, &x->body_cap, x->body_len, n, x->h->max_response)) {
+        x->too_large = 1;
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    memcpy(x->body + x->body_len, data, n);
+    x->body_len += n;
+    x->body[x->body_len] = '\0';
+    return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
+{
+    struct xfer *x = user;
+    size_t n = size * nmemb;
+    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0)
+        x->head_len = 0; /* a new block (after 1xx): keep only the last */
+    if (x->head_len + n >= FB_HTTP_MAX_HEADERS) {
+        x->too_large = 1;
+        return 0;
+    }
+    if (!x->head && !(x->head = malloc(FB_HTTP_MAX_HEADERS)))
+        return 0;
+    memcpy(x->head + x->head_len, data, n);
+    x->head_len += n;
+    x->head[x->head_len] = '\0';
+    return n;
+}
+
+#define SETOPT(opt, val)                                                                           \
+    do {                                                                                           \
+        if (curl_easy_setopt(e, opt, val) != CURLE_OK)                                             \
+            goto fail;                                                                             \
+    } while (0)
+
+enum fb_err fb_http_submit(struct fb_http *h, const struct fb_http_request *req)
+{
+    struct xfer *x;
+    CURL *e;
+    if (!h || !req || !req->url || !req->done || (!req->body && req->body_len) ||
+        (!req->headers && req->n_headers) || req->method > FB_HTTP_DELETE)
+        return FB_ERR_INVALID;
+    x = calloc(1, sizeof *x);
+    if (!x)
+        return FB_ERR_NOMEM;
+    x->h = h;
+    x->done = req->done;
+    x->user = req->user;
+    e = x->easy = curl_easy_init();
+    if (!e)
+        goto fail;
+    for (size_t i = 0; i < req->n_headers; i++) {
+        struct curl_slist *l = curl_slist_append(x->hdrs, req->headers[i]);
+        if (!l)
+            goto fail;
+        x->hdrs = l;
+    }
+    {
+        /* No 100-continue round trip: bodies are small and it only adds a
+         * state in which the request is half sent. */
+        struct curl_slist *l = curl_slist_append(x->hdrs, "Expect:");
+        if (!l)
+            goto fail;
+        x->hdrs = l;
+    }
+    SETOPT(CURLOPT_PRIVATE, (char *)x);
+    SETOPT(CURLOPT_URL, req->url);
+    SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+    SETOPT(CURLOPT_NOSIGNAL, 1L);
+    SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+    SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
+    SETOPT(CURLOPT_TIMEOUT_MS, h->request_timeout_ms);
+    SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+    SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+    if (h->ca_file)
+        SETOPT(CURLOPT_CAINFO, h->ca_file);
+    SETOPT(CURLOPT_USERAGENT, h->user_agent);
+    SETOPT(CURLOPT_HTTPHEADER, x->hdrs);
+    SETOPT(CURLOPT_WRITEFUNCTION, on_body);
+    SETOPT(CURLOPT_WRITEDATA, x);
+    SETOPT(CURLOPT_HEADERFUNCTION, on_header);
+    SETOPT(CURLOPT_HEADERDATA, x);
+    SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_response);
+    SETOPT(CURLOPT_TCP_NODELAY, 1L);
+    if (req->method != FB_HTTP_GET) {
+        /* Part H.1: a fresh connection, so libcurl never resends it. */
+        SETOPT(CURLOPT_FRESH_CONNECT, 1L);
+        SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        SETOPT(CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
+        if (req->method == FB_HTTP_PUT)
+            SETOPT(CURLOPT_CUSTOMREQUEST, "PUT");
+        else if (req->method == FB_HTTP_DELETE)
+            SETOPT(CURLOPT_CUSTOMREQUEST, "DELETE");
+    }
+    if (curl_multi_add_handle(h->multi, e) != CURLM_OK)
+        goto fail;
+    x->next = h->xfers;
+    if (h->xfers)
+        h->xfers->prev = x;
+    h->xfers = x;
+    h->active++;
+    h->unstarted = 1;
+    return FB_OK;
+fail:
+    xfer_free(x);
+    return FB_ERR_NOMEM;
+}
+
+/* Errors that can only happen before a request byte is written. */
+static int before_send(CURLcode c)
+{
+    switch (c) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void complete(struct fb_http *h, struct xfer *x, CURLcode code)
+{
+    struct fb_http_response r;
+    memset(&r, 0, sizeof r);
+    r.body = x->body ? x->body : "";
+    r.body_len = x->body_len;
+    r.headers = x->head ? x->head : "";
+    r.headers_len = x->head_len;
+    r.curl_code = (int)code;
+    r.error = "";
+    if (code == CURLE_OK) {
+        r.outcome = FB_HTTP_RESPONSE;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r.status);
+    } else if (x->too_large || code == CURLE_FILESIZE_EXCEEDED) {
+        r.outcome = FB_HTTP_TOO_LARGE;
+        r.error = "response too large";
+    } else {
+        curl_off_t pre = 0;
+        /* PRETRANSFER is set when the connection is ready and the request
+         * is about to be written; zero means nothing can have left. */
+        curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
+        r.outcome = before_send(code) || pre == 0 ? FB_HTTP_NOT_SENT : FB_HTTP_UNKNOWN;
+        r.error = curl_easy_strerror(code);
+    }
+    if (r.outcome != FB_HTTP_RESPONSE) {
+        r.body = "";
+        r.body_len = 0;
+    }
+    if (x->prev)
+        x->prev->next = x->next;
+    else
+        h->xfers = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+    h->active--;
+    x->done(x->user, &r);
+}
+
+enum fb_err fb_http_run(struct fb_http *h, int64_t now_ns)
+{
+    int running = 0, left = 0;
+    CURLMsg *m;
+    if (!h)
+        return FB_ERR_INVALID;
+    h->last_now = now_ns;
+    /* Twice at most: callbacks may queue follow-up requests, which should
+     * start now rather than a poll period later. */
+    for (int pass = 0; pass < 2; pass++) {
+        h->unstarted = 0;
+        if (curl_multi_perform(h->multi, &running) != CURLM_OK)
+            return FB_ERR_INTERNAL;
+        while ((m = curl_multi_info_read(h->multi, &left))) {
+            struct xfer *x = NULL;
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            CURL *e = m->easy_handle;
+            CURLcode code = m->data.result;
+            curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+            curl_multi_remove_handle(h->multi, e);
+            complete(h, x, code);
+            xfer_free(x);
+        }
+        if (!h->unstarted)
+            break;
+    }
+    if (curl_multi_timeout(h->multi, &h->curl_wait_ms) != CURLM_OK)
+        h->curl_wait_ms = -1;
+    return FB_OK;
+}
+
+int64_t fb_http_next_deadline(const struct fb_http *h)
+{
+    int64_t wait_ms;
+    if (!h || h->active == 0)
+        return INT64_MAX;
+    if (h->unstarted)
+        return h->last_now;
+    /* Sockets are not in the engine's poll set, so poll at poll_ms; curl's
+     * own timers (timeouts, retries of connect) may want it sooner. */
+    wait_ms = h->poll_ms;
+    if (h->curl_wait_ms >= 0 && h->curl_wait_ms < wait_ms)
+        wait_ms = h->curl_wait_ms;
+    return h->last_now + wait_ms * 1000000LL;
+}
+
+size_t fb_http_active(const struct fb_http *h)
+{
+    return h ? h->active : 0;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int fb_http_header_next(const struct fb_http_response *r, size_t *pos, const char **name,
+                        size_t *nlen, const char **val, size_t *vlen)
+{
+    while (r && pos && *pos < r->headers_len) {
+        const char *line = r->headers + *pos;
+        const char *end = memchr(line, '\n', r->headers_len - *pos);
+        const char *colon;
+        size_t len = end ? (size_t)(end - line) : r->headers_len - *pos;
+        *pos += len + (end ? 1 : 0);
+        colon = memchr(line, ':', len);
+        if (!colon || colon == line || (len >= 5 && memcmp(line, "HTTP/", 5) == 0))
+            continue;
+        const char *v = colon + 1, *ve = line + len;
+        while (v < ve && is_space(*v))
+            v++;
+        while (ve > v && is_space(ve[-1]))
+            ve--;
+        *name = line;
+        *nlen = (size_t)(colon - line);
+        *val = v;
+        *vlen = (size_t)(ve - v);
+        return 1;
+    }
+    return 0;
+}
+
+int fb_http_header(const struct fb_http_response *r, const char *name, const char **val,
+                   size_t *vlen)
+{
+    size_t pos = 0, nl, want = strlen(name);
+    const char *n;
+    while (fb_http_header_next(r, &pos, &n, &nl, val, vlen))
+        if (nl == want && strncasecmp(n, name, nl) == 0)
+            return 1;
+    return 0;
+}
