@@ -20,5 +20,6 @@ enum fb_exit {
 int fb_cmd_run(int argc, char **argv);
 int fb_cmd_check_config(int argc, char **argv);
 int fb_cmd_client(int argc, char **argv);
+int fb_cmd_admin(int argc, char **argv);
 
 #endif

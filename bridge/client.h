@@ -25,6 +25,7 @@
 #define FB_CLIENT_MSG_MAX_FIELDS 256 /* fields in one received message */
 #define FB_CLIENT_MAX_ORDERS 4096   /* orders one run remembers by name */
 #define FB_CLIENT_DEFAULT_TIMEOUT_MS 5000
+#define FB_CLIENT_MAX_PARAMS 8      /* key=value arguments of one admin line */
 
 enum fb_client_verb {
     FB_CV_NEW = 0,     /* buy / sell */
@@ -37,11 +38,20 @@ enum fb_client_verb {
     FB_CV_EXPECT,      /* expect TYPE field=value... [timeout=S] */
     FB_CV_EXPECT_NONE, /* expect-none S */
     FB_CV_WAIT_FOR,    /* wait-for TYPE field=value... [timeout=S] */
-    FB_CV_SLEEP        /* sleep S */
+    FB_CV_SLEEP,       /* sleep S */
+    FB_CV_ADMIN        /* admin GET|POST /PATH key=value... (the admin endpoint) */
 };
 
 struct fb_client_kv {
     int tag;
+    char value[FB_CLIENT_VAL_MAX];
+};
+
+/* One query argument of an admin line. A value "$NAME.Field" stands for the
+ * last value of Field the run received for the order NAME (see
+ * fb_client_expand()); any other value is literal. */
+struct fb_client_param {
+    char key[32];
     char value[FB_CLIENT_VAL_MAX];
 };
 
@@ -70,6 +80,11 @@ struct fb_client_cmd {
     size_t nfields;
     /* expect/wait-for: timeout (0 = default); expect-none/sleep: duration. */
     unsigned timeout_ms;
+    /* admin: method ("GET"/"POST"), path ("/sim/price") and query arguments. */
+    char method[8];
+    char path[128];
+    struct fb_client_param params[FB_CLIENT_MAX_PARAMS];
+    size_t nparams;
 };
 
 /*
@@ -123,6 +138,25 @@ const struct fb_client_order *fb_client_ids_find(const struct fb_client_ids *ids
 /* The ClOrdID that name stands for: the remembered one, or name itself. */
 const char *fb_client_ids_resolve(const struct fb_client_ids *ids, const char *name);
 
+/*
+ * What the run received, for $NAME.Field in admin lines: seen(user, clordid,
+ * tag) returns the last value of tag in a received message whose ClOrdID(11)
+ * or OrigClOrdID(41) is clordid, or NULL.
+ */
+typedef const char *(*fb_client_seen_fn)(void *user, const char *clordid, int tag);
+
+/*
+ * Expands one admin argument value into out: "$NAME.Field" becomes the
+ * field's last received value for the order NAME (its ClOrdID through ids,
+ * else NAME itself as a ClOrdID); anything else is copied. FB_ERR_NOT_FOUND
+ * with a reason when nothing was received for it yet, FB_ERR_PARSE on a
+ * malformed reference, FB_ERR_TOO_LARGE over outlen. With seen NULL only
+ * the syntax is checked and value is copied unchanged (ids may be NULL).
+ */
+enum fb_err fb_client_expand(const char *value, const struct fb_client_ids *ids,
+                             fb_client_seen_fn seen, void *user, char *out, size_t outlen,
+                             char *err, size_t errlen) FB_WARN_UNUSED;
+
 /* The message a command sends. Values point into this struct or into the
  * command; valid while both live. */
 struct fb_client_out {
@@ -141,7 +175,7 @@ struct fb_client_out {
 };
 
 /*
- * Builds the message for an order command (not expect/sleep/...). fix44
+ * Builds the message for an order command (not expect/sleep/admin/...). fix44
  * selects FIX 4.4 rules (else 4.2: HandlInst(21) and OrderQty on a cancel
  * are required). transact_time is TransactTime(60), injected for tests.
  * Records new names in ids. FB_ERR_INVALID with a reason when a referenced

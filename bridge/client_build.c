@@ -252,9 +252,55 @@ enum fb_err fb_client_build(const struct fb_client_cmd *c, struct fb_client_ids 
     case FB_CV_EXPECT_NONE:
     case FB_CV_WAIT_FOR:
     case FB_CV_SLEEP:
+    case FB_CV_ADMIN:
         seterr(err, errlen, "not a command that sends a message");
         return FB_ERR_INVALID;
     }
     add_extras(c, out);
     return remember(ids, out, side, ord_type, err, errlen);
+}
+
+enum fb_err fb_client_expand(const char *value, const struct fb_client_ids *ids,
+                             fb_client_seen_fn seen, void *user, char *out, size_t outlen,
+                             char *err, size_t errlen)
+{
+    const char *v = value;
+    if (value[0] == '$') {
+        /* $NAME.Field: the field is after the last '.', so names may hold dots. */
+        const char *dot = strrchr(value, '.');
+        size_t nl = dot ? (size_t)(dot - value - 1) : 0;
+        char name[64];
+        if (dot == NULL || nl == 0 || dot[1] == '\0') {
+            seterr(err, errlen, "'%s': want $NAME.Field (an order name and a field)", value);
+            return FB_ERR_PARSE;
+        }
+        if (nl >= sizeof name) {
+            seterr(err, errlen, "'%s': order name longer than %zu characters", value,
+                   sizeof name - 1);
+            return FB_ERR_TOO_LARGE;
+        }
+        int tag = fb_client_tag_parse(dot + 1);
+        if (tag <= 0) {
+            seterr(err, errlen, "'%s': unknown field '%s' (use the tag number)", value, dot + 1);
+            return FB_ERR_PARSE;
+        }
+        if (seen != NULL) {
+            memcpy(name, value + 1, nl);
+            name[nl] = '\0';
+            const char *clordid = ids ? fb_client_ids_resolve(ids, name) : name;
+            v = seen(user, clordid, tag);
+            if (v == NULL) {
+                seterr(err, errlen, "%s: no %s received yet for order %s (ClOrdID %s)", value,
+                       dot + 1, name, clordid);
+                return FB_ERR_NOT_FOUND;
+            }
+        }
+    }
+    size_t n = strlen(v);
+    if (n >= outlen) {
+        seterr(err, errlen, "'%s' is longer than %zu characters", v, outlen ? outlen - 1 : 0);
+        return FB_ERR_TOO_LARGE;
+    }
+    memcpy(out, v, n + 1);
+    return FB_OK;
 }

@@ -13,6 +13,7 @@
  *   expect TYPE|* [Field=Value ...] [timeout=S]
  *   wait-for TYPE|* [Field=Value ...] [timeout=S]
  *   expect-none S       sleep S
+ *   admin GET|POST /PATH [key=value|key=$NAME.Field ...]
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -440,6 +441,51 @@ static enum fb_err parse_expect(int n, char *const *words, struct fb_client_cmd 
     return FB_OK;
 }
 
+/* admin GET|POST /PATH key=value... */
+static enum fb_err parse_admin(int n, char *const *words, struct fb_client_cmd *c, char *err,
+                               size_t errlen)
+{
+    enum fb_err e;
+    if (n < 3 || (strcmp(words[1], "GET") != 0 && strcmp(words[1], "POST") != 0) ||
+        words[2][0] != '/' || strpbrk(words[2], "?# ") != NULL) {
+        seterr(err, errlen, "admin: want GET or POST, a /PATH and key=value arguments");
+        return FB_ERR_PARSE;
+    }
+    memcpy(c->method, words[1], strlen(words[1]) + 1);
+    if ((e = copy(c->path, sizeof c->path, words[2], "admin path", err, errlen)) != FB_OK)
+        return e;
+    for (int i = 3; i < n; i++) {
+        const char *w = words[i];
+        const char *eq = strchr(w, '=');
+        size_t kl = eq ? (size_t)(eq - w) : 0;
+        if (kl == 0 || strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                 "0123456789_-") != kl) {
+            seterr(err, errlen, "admin: '%s' is not key=value", w);
+            return FB_ERR_PARSE;
+        }
+        if (c->nparams == FB_CLIENT_MAX_PARAMS) {
+            seterr(err, errlen, "admin: more than %d arguments", FB_CLIENT_MAX_PARAMS);
+            return FB_ERR_TOO_LARGE;
+        }
+        struct fb_client_param *p = &c->params[c->nparams];
+        if (kl >= sizeof p->key) {
+            seterr(err, errlen, "admin: key '%.*s' is longer than %zu characters", (int)kl, w,
+                   sizeof p->key - 1);
+            return FB_ERR_TOO_LARGE;
+        }
+        memcpy(p->key, w, kl);
+        p->key[kl] = '\0';
+        if ((e = copy(p->value, sizeof p->value, eq + 1, "value", err, errlen)) != FB_OK)
+            return e;
+        char tmp[FB_CLIENT_VAL_MAX];
+        if ((e = fb_client_expand(p->value, NULL, NULL, NULL, tmp, sizeof tmp, err, errlen)) !=
+            FB_OK)
+            return e;
+        c->nparams++;
+    }
+    return FB_OK;
+}
+
 static const struct {
     const char *word;
     enum fb_client_verb verb;
@@ -458,6 +504,7 @@ static const struct {
     {"expect-none", FB_CV_EXPECT_NONE, 1},
     {"wait-for", FB_CV_WAIT_FOR, 1},
     {"sleep", FB_CV_SLEEP, 1},
+    {"admin", FB_CV_ADMIN, 1},
 };
 
 enum fb_err fb_client_parse(int nwords, char *const *words, int script, struct fb_client_cmd *out,
@@ -498,6 +545,8 @@ enum fb_err fb_client_parse(int nwords, char *const *words, int script, struct f
             return FB_ERR_PARSE;
         }
         return seconds(words[1], &out->timeout_ms, err, errlen);
+    case FB_CV_ADMIN:
+        return parse_admin(nwords, words, out, err, errlen);
     }
     seterr(err, errlen, "unknown command '%s'", words[0]);
     return FB_ERR_PARSE;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bridge/admin_client.h"
 #include "bridge/cli.h"
 #include "bridge/client.h"
 #include "config/config.h"
@@ -34,6 +35,12 @@ struct entry {
     struct fb_client_msg msg; /* ENTRY_MSG */
 };
 
+/* A received message kept for $NAME.Field in admin lines (newest first). */
+struct seen {
+    struct seen *next;
+    struct fb_client_msg msg;
+};
+
 struct client {
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -46,6 +53,8 @@ struct client {
     int fix44;
     fb_fix_initiator *ini;
     struct fb_client_ids *ids;
+    struct seen *seen;                 /* main thread only */
+    struct fb_admin_target admin;      /* admin lines: where the endpoint is */
 };
 
 struct options {
@@ -57,6 +66,7 @@ struct options {
     const char *password_env;
     const char *dictionary;
     long port;
+    long admin_port;
     unsigned wait_ms;
     unsigned connect_ms;
     int verbose;
@@ -77,6 +87,8 @@ static void usage(FILE *out)
         "  -s, --session NAME     session to use (default: the first)\n"
         "      --host HOST        connect here instead of the session's listen address\n"
         "      --port PORT        connect to this port instead of the session's\n"
+        "      --admin-port PORT  the admin endpoint's port for admin lines (default:\n"
+        "                         the config's admin.port; needed when that is 0)\n"
         "      --script FILE      run commands and expectations from FILE\n"
         "  -w, --wait SECONDS     how long a command waits for its answer (default 5)\n"
         "      --connect-timeout SECONDS  connect and logon limit (default 5)\n"
@@ -103,6 +115,11 @@ static void usage(FILE *out)
         "  wait-for TYPE|* [Field=Value ...] [timeout=S] skip messages until one matches\n"
         "  expect-none S                                 no message for S seconds\n"
         "  sleep S\n"
+        "  admin GET|POST /PATH [key=value ...]  an HTTP request to the bridge's admin\n"
+        "       endpoint (the config's admin: listen and port, the bearer token from\n"
+        "       admin.token_env); a non-2xx answer fails the script. A value $NAME.Field\n"
+        "       is the last Field received for order NAME, e.g.\n"
+        "       admin POST /sim/cancel venue=paper order_id=$o1.OrderID\n"
         "Fields and types by name or number (ExecType=New or 150=0); values compare\n"
         "exactly as text, or by enum name; * = present, ! = absent.\n"
         "\n"
@@ -246,6 +263,47 @@ static void free_entry(struct entry *e)
     free(e);
 }
 
+/* Keeps a copy of m for $NAME.Field (rebuilt from its fields: m's buffer
+ * has NULs for SOH). A lost copy only makes a later reference fail. */
+static void remember_seen(struct client *c, const struct fb_client_msg *m)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < m->nfields; i++)
+        len += strlen(m->f[i].value) + 8;
+    char *raw = malloc(len + 1);
+    struct seen *s = calloc(1, sizeof *s);
+    if (raw == NULL || s == NULL) {
+        free(raw);
+        free(s);
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < m->nfields; i++)
+        n += (size_t)snprintf(raw + n, len + 1 - n, "%d=%s\001", m->f[i].tag, m->f[i].value);
+    if (fb_client_msg_parse(raw, n, 0, &s->msg) != FB_OK) {
+        free(raw);
+        free(s);
+        return;
+    }
+    free(raw);
+    s->next = c->seen;
+    c->seen = s;
+}
+
+/* fb_client_seen_fn over the messages this run received. */
+static const char *seen_value(void *user, const char *clordid, int tag)
+{
+    const struct client *c = user;
+    for (const struct seen *s = c->seen; s; s = s->next) {
+        const char *id = fb_client_msg_get(&s->msg, 11);
+        const char *orig = fb_client_msg_get(&s->msg, 41);
+        const char *v = fb_client_msg_get(&s->msg, tag);
+        if (v && ((id && strcmp(id, clordid) == 0) || (orig && strcmp(orig, clordid) == 0)))
+            return v;
+    }
+    return NULL;
+}
+
 /* Prints incoming entries until deadline (or the first message when
  * want_msg). Printed messages go to the pending list. Returns 1 if a message
  * was printed. */
@@ -273,6 +331,7 @@ static int pump(struct client *c, long long deadline, int want_msg)
             continue;
         }
         print_msg(&e->msg);
+        remember_seen(c, &e->msg);
         if (c->pending_tail)
             c->pending_tail->next = e;
         else
@@ -394,6 +453,7 @@ static int finishes(const struct fb_client_cmd *cmd, const struct fb_client_out 
     case FB_CV_EXPECT_NONE:
     case FB_CV_WAIT_FOR:
     case FB_CV_SLEEP:
+    case FB_CV_ADMIN:
         break;
     }
     return 0;
@@ -505,6 +565,51 @@ static int expect_failed(struct client *c, const char *path, const struct script
     return FB_EXIT_EXPECT;
 }
 
+/* One admin line: the request, its answer printed, judged by its status. */
+static int run_admin(struct client *c, const char *path, const struct script_line *sl)
+{
+    const struct fb_client_cmd *cmd = &sl->cmd;
+    char values[FB_CLIENT_MAX_PARAMS][FB_CLIENT_VAL_MAX], url[FB_ADMIN_URL_MAX], err[512];
+    const char *keys[FB_CLIENT_MAX_PARAMS], *vals[FB_CLIENT_MAX_PARAMS];
+    struct fb_admin_answer ans;
+
+    pump(c, now_ms(), 0); /* what arrived before is printed first, and can be referred to */
+    for (size_t i = 0; i < cmd->nparams; i++) {
+        if (fb_client_expand(cmd->params[i].value, c->ids, seen_value, c, values[i],
+                             sizeof values[i], err, sizeof err) != FB_OK) {
+            fprintf(stderr, "%s:%u: %s\n  %s\n", path, sl->lineno, sl->text, err);
+            return FB_EXIT_EXPECT;
+        }
+        keys[i] = cmd->params[i].key;
+        vals[i] = values[i];
+    }
+    if (fb_admin_url(c->admin.host, c->admin.port, cmd->path, keys, vals, cmd->nparams, url,
+                     sizeof url) != FB_OK) {
+        fprintf(stderr, "%s:%u: the URL is longer than %d characters\n", path, sl->lineno,
+                FB_ADMIN_URL_MAX - 1);
+        return FB_EXIT_USAGE;
+    }
+    printf("> admin %s %s\n", cmd->method, strchr(url + 7, '/'));
+    fflush(stdout);
+    enum fb_err e = fb_admin_request(&c->admin, cmd->method, url, &ans, err, sizeof err);
+    if (e != FB_OK) {
+        fprintf(stderr, "%s:%u: %s\n  %s\n", path, sl->lineno, sl->text, err);
+        return e == FB_ERR_IO ? FB_EXIT_CONNECT : FB_EXIT_FAILURE;
+    }
+    size_t blen = strlen(ans.body);
+    printf("< admin %ld %s%s", ans.status, ans.body,
+           blen && ans.body[blen - 1] == '\n' ? "" : "\n");
+    fflush(stdout);
+    int rc = FB_EXIT_OK;
+    if (ans.status < 200 || ans.status > 299) {
+        fprintf(stderr, "%s:%u: admin request failed: %s\n  HTTP %ld: %s\n", path, sl->lineno,
+                sl->text, ans.status, ans.body);
+        rc = FB_EXIT_EXPECT;
+    }
+    fb_admin_answer_free(&ans);
+    return rc;
+}
+
 static int run_script(struct client *c, const char *path, const struct script_line *lines,
                       size_t n)
 {
@@ -555,6 +660,12 @@ static int run_script(struct client *c, const char *path, const struct script_li
             }
             break;
         }
+        case FB_CV_ADMIN: {
+            int rc = run_admin(c, path, sl);
+            if (rc != FB_EXIT_OK)
+                return rc;
+            break;
+        }
         case FB_CV_NEW:
         case FB_CV_CANCEL:
         case FB_CV_REPLACE:
@@ -599,6 +710,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"session", required_argument, NULL, 's'},
         {"host", required_argument, NULL, 'H'},
         {"port", required_argument, NULL, 'P'},
+        {"admin-port", required_argument, NULL, 'A'},
         {"script", required_argument, NULL, 'S'},
         {"wait", required_argument, NULL, 'w'},
         {"connect-timeout", required_argument, NULL, 'T'},
@@ -633,6 +745,15 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->port = strtol(optarg, &end, 10);
             if (*end != '\0' || o->port <= 0 || o->port > 65535) {
                 fprintf(stderr, "fixbridge client: --port: '%s' is not a port\n", optarg);
+                return -1;
+            }
+            break;
+        }
+        case 'A': {
+            char *end;
+            o->admin_port = strtol(optarg, &end, 10);
+            if (*end != '\0' || o->admin_port <= 0 || o->admin_port > 65535) {
+                fprintf(stderr, "fixbridge client: --admin-port: '%s' is not a port\n", optarg);
                 return -1;
             }
             break;
@@ -824,6 +945,18 @@ int fb_cmd_client(int argc, char **argv)
     rc = session_to_initiator(&o, s, &ic);
     if (rc != FB_EXIT_OK)
         goto out;
+    for (size_t i = 0; i < nlines; i++) {
+        if (lines[i].cmd.verb != FB_CV_ADMIN)
+            continue;
+        /* Before logging on: a script that cannot reach the endpoint stops here. */
+        if (fb_admin_target_from_config(cfg, (unsigned)o.admin_port, NULL, &c.admin, perr,
+                                        sizeof perr) != FB_OK) {
+            fprintf(stderr, "fixbridge client: %s:%u: %s\n", o.script, lines[i].lineno, perr);
+            rc = FB_EXIT_CONFIG;
+            goto out;
+        }
+        break;
+    }
     c.verbose = o.verbose;
     c.fix44 = s->fix_version == FB_FIX_44;
     c.ids = calloc(1, sizeof *c.ids);
@@ -856,6 +989,12 @@ out:
         struct entry *e = c.pending;
         c.pending = e->next;
         free_entry(e);
+    }
+    while (c.seen) {
+        struct seen *sn = c.seen;
+        c.seen = sn->next;
+        fb_client_msg_free(&sn->msg);
+        free(sn);
     }
     free(c.ids);
     free(lines);

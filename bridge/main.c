@@ -17,6 +17,7 @@ static const struct subcommand subcommands[] = {
     {"run", fb_cmd_run, "run the bridge (FIX acceptor, order engine, venues)"},
     {"check-config", fb_cmd_check_config, "validate a config file and print what it sets"},
     {"client", fb_cmd_client, "a FIX initiator to send orders to a bridge and script tests"},
+    {"admin", fb_cmd_admin, "ask a running bridge's admin endpoint (orders, metrics, sim)"},
     {NULL, NULL, NULL},
 };
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge/admin_client.h"
 #include "bridge/client.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -420,6 +421,179 @@ START_TEST(expect_prints_back)
 }
 END_TEST
 
+/* --- admin lines: parsing, $NAME.Field, the URL ------------------------- */
+
+static const struct {
+    const char *line;
+    enum fb_err err;
+    const char *parsed; /* "METHOD PATH|key=value|..." or a substring of the error */
+} admin_cases[] = {
+    {"admin POST /sim/price venue=paper symbol=BTCUSDT price=59000", FB_OK,
+     "POST /sim/price|venue=paper|symbol=BTCUSDT|price=59000"},
+    {"admin GET /orders state=open", FB_OK, "GET /orders|state=open"},
+    {"admin GET /health", FB_OK, "GET /health"},
+    {"admin POST /sim/cancel venue=paper order_id=$o1.OrderID", FB_OK,
+     "POST /sim/cancel|venue=paper|order_id=$o1.OrderID"},
+    {"admin POST /sim/cancel order_id=$run.7.37", FB_OK, "POST /sim/cancel|order_id=$run.7.37"},
+    {"admin GET /x note=\"a b&c\"", FB_OK, "GET /x|note=a b&c"},
+    {"admin PUT /orders", FB_ERR_PARSE, "want GET or POST"},
+    {"admin GET orders", FB_ERR_PARSE, "/PATH"},
+    {"admin GET /orders?state=open", FB_ERR_PARSE, "/PATH"},
+    {"admin GET", FB_ERR_PARSE, "want GET or POST"},
+    {"admin GET /orders state", FB_ERR_PARSE, "'state' is not key=value"},
+    {"admin GET /orders =open", FB_ERR_PARSE, "is not key=value"},
+    {"admin GET /orders st/ate=open", FB_ERR_PARSE, "is not key=value"},
+    {"admin POST /sim/cancel order_id=$o1", FB_ERR_PARSE, "want $NAME.Field"},
+    {"admin POST /sim/cancel order_id=$.OrderID", FB_ERR_PARSE, "want $NAME.Field"},
+    {"admin POST /sim/cancel order_id=$o1.", FB_ERR_PARSE, "want $NAME.Field"},
+    {"admin POST /sim/cancel order_id=$o1.Bogus", FB_ERR_PARSE, "unknown field 'Bogus'"},
+    {"admin GET /x a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9", FB_ERR_TOO_LARGE, "more than 8"},
+};
+
+START_TEST(admin_table)
+{
+    char line[256], err[256] = "", got[512];
+    char *words[FB_CLIENT_MAX_WORDS];
+    size_t n;
+    struct fb_client_cmd cmd;
+    snprintf(line, sizeof line, "%s", admin_cases[_i].line);
+    ck_assert_int_eq(fb_client_split(line, words, COUNT(words), &n, err, sizeof err), FB_OK);
+    enum fb_err e = fb_client_parse((int)n, words, 1, &cmd, err, sizeof err);
+    ck_assert_msg(e == admin_cases[_i].err, "%s: got %d (%s)", admin_cases[_i].line, e, err);
+    if (e != FB_OK) {
+        ck_assert_msg(strstr(err, admin_cases[_i].parsed) != NULL, "%s: error '%s' lacks '%s'",
+                      admin_cases[_i].line, err, admin_cases[_i].parsed);
+        return;
+    }
+    ck_assert_int_eq(cmd.verb, FB_CV_ADMIN);
+    snprintf(got, sizeof got, "%s %s", cmd.method, cmd.path);
+    for (size_t i = 0; i < cmd.nparams; i++) {
+        size_t len = strlen(got);
+        snprintf(got + len, sizeof got - len, "|%s=%s", cmd.params[i].key, cmd.params[i].value);
+    }
+    ck_assert_str_eq(got, admin_cases[_i].parsed);
+    /* A script-only verb: one-shot commands cannot make admin requests. */
+    ck_assert_int_eq(fb_client_parse((int)n, words, 0, &cmd, err, sizeof err), FB_ERR_PARSE);
+}
+END_TEST
+
+/* What "the run received": one report for ClOrdID run-o1 (o1), one cancel
+ * reject naming it as OrigClOrdID, newest first. */
+static const char *seen_stub(void *user, const char *clordid, int tag)
+{
+    static const struct {
+        const char *clordid, *orig;
+        int tag;
+        const char *value;
+    } msgs[] = {
+        {"c9", "run-o1", 39, "0"},   /* newest: a cancel reject for o1 */
+        {"run-o1", "", 37, "B7"},    /* the ER of o1 */
+        {"run-o1", "", 39, "A"},
+        {"run-o1", "", 58, "a b&c"},
+    };
+    (void)user;
+    for (size_t i = 0; i < COUNT(msgs); i++)
+        if (msgs[i].tag == tag &&
+            (strcmp(msgs[i].clordid, clordid) == 0 || strcmp(msgs[i].orig, clordid) == 0))
+            return msgs[i].value;
+    return NULL;
+}
+
+static const struct {
+    const char *value;
+    enum fb_err err;
+    const char *out; /* the expansion, or a substring of the error */
+} expand_cases[] = {
+    {"paper", FB_OK, "paper"},
+    {"", FB_OK, ""},
+    {"a$o1.OrderID", FB_OK, "a$o1.OrderID"}, /* only a whole value is a reference */
+    {"$o1.OrderID", FB_OK, "B7"},
+    {"$o1.37", FB_OK, "B7"},
+    {"$o1.OrdStatus", FB_OK, "0"}, /* the last one received, also via OrigClOrdID */
+    {"$run-o1.OrderID", FB_OK, "B7"}, /* a ClOrdID works as a name too */
+    {"$o1.Text", FB_OK, "a b&c"},
+    {"$o1.LastPx", FB_ERR_NOT_FOUND, "no LastPx received yet for order o1 (ClOrdID run-o1)"},
+    {"$o2.OrderID", FB_ERR_NOT_FOUND, "no OrderID received yet for order o2"},
+    {"$o1", FB_ERR_PARSE, "want $NAME.Field"},
+    {"$o1.Nope", FB_ERR_PARSE, "unknown field 'Nope'"},
+};
+
+START_TEST(expand_table)
+{
+    static struct fb_client_ids ids;
+    char out[FB_CLIENT_VAL_MAX], err[256] = "";
+    memset(&ids, 0, sizeof ids);
+    ids.norders = 1;
+    snprintf(ids.orders[0].name, sizeof ids.orders[0].name, "o1");
+    snprintf(ids.orders[0].clordid, sizeof ids.orders[0].clordid, "run-o1");
+    enum fb_err e = fb_client_expand(expand_cases[_i].value, &ids, seen_stub, NULL, out,
+                                     sizeof out, err, sizeof err);
+    ck_assert_msg(e == expand_cases[_i].err, "%s: got %d (%s)", expand_cases[_i].value, e, err);
+    if (e == FB_OK)
+        ck_assert_str_eq(out, expand_cases[_i].out);
+    else
+        ck_assert_msg(strstr(err, expand_cases[_i].out) != NULL, "%s: error '%s' lacks '%s'",
+                      expand_cases[_i].value, err, expand_cases[_i].out);
+}
+END_TEST
+
+START_TEST(expand_limits)
+{
+    char out[4], err[128] = "";
+    ck_assert_int_eq(fb_client_expand("$o1.Text", NULL, seen_stub, NULL, out, sizeof out, err,
+                                      sizeof err),
+                     FB_ERR_NOT_FOUND); /* o1 is no ClOrdID without ids */
+    ck_assert_int_eq(fb_client_expand("$run-o1.Text", NULL, seen_stub, NULL, out, sizeof out,
+                                      err, sizeof err),
+                     FB_ERR_TOO_LARGE);
+    ck_assert_int_eq(fb_client_expand("abc", NULL, NULL, NULL, out, sizeof out, err, sizeof err),
+                     FB_OK);
+    ck_assert_str_eq(out, "abc");
+}
+END_TEST
+
+static const struct {
+    const char *host;
+    unsigned port;
+    const char *path;
+    const char *k1, *v1, *k2, *v2;
+    const char *url;
+} url_cases[] = {
+    {"127.0.0.1", 8081, "/health", NULL, NULL, NULL, NULL, "http://127.0.0.1:8081/health"},
+    {"127.0.0.1", 1, "/orders", "state", "all", NULL, NULL,
+     "http://127.0.0.1:1/orders?state=all"},
+    {"::1", 65535, "/sim/price", "venue", "paper", "price", "59000.5",
+     "http://[::1]:65535/sim/price?venue=paper&price=59000.5"},
+    {"127.0.0.1", 80, "sim/cancel", "order_id", "a b&c=d/é", NULL, NULL,
+     "http://127.0.0.1:80/sim/cancel?order_id=a%20b%26c%3Dd%2F%C3%A9"},
+    {"127.0.0.1", 80, "/x", "k", "A-z_0.9~", NULL, NULL, "http://127.0.0.1:80/x?k=A-z_0.9~"},
+};
+
+START_TEST(url_table)
+{
+    char out[256];
+    const char *keys[2] = {url_cases[_i].k1, url_cases[_i].k2};
+    const char *vals[2] = {url_cases[_i].v1, url_cases[_i].v2};
+    size_t n = url_cases[_i].k2 ? 2 : url_cases[_i].k1 ? 1 : 0;
+    ck_assert_int_eq(fb_admin_url(url_cases[_i].host, url_cases[_i].port, url_cases[_i].path,
+                                  keys, vals, n, out, sizeof out),
+                     FB_OK);
+    ck_assert_str_eq(out, url_cases[_i].url);
+}
+END_TEST
+
+START_TEST(url_too_long)
+{
+    char out[32];
+    const char *k = "order_id", *v = "&&&&&&&&&&"; /* 30 bytes encoded */
+    ck_assert_int_eq(fb_admin_url("127.0.0.1", 8081, "/sim/cancel", &k, &v, 1, out, sizeof out),
+                     FB_ERR_TOO_LARGE);
+    ck_assert_int_eq(fb_admin_url("127.0.0.1", 8081, "/health", NULL, NULL, 0, out, 28),
+                     FB_ERR_TOO_LARGE); /* 28 characters need 29 bytes: the NUL */
+    ck_assert_int_eq(fb_admin_url("127.0.0.1", 8081, "/health", NULL, NULL, 0, out, 29), FB_OK);
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
     Suite *s = suite_create("client_format");
@@ -435,11 +609,16 @@ static Suite *client_suite(void)
     tcase_add_test(core, names_follow_version);
     tcase_add_loop_test(core, match_table, 0, COUNT(match_cases));
     tcase_add_test(core, expect_prints_back);
+    tcase_add_loop_test(core, admin_table, 0, COUNT(admin_cases));
+    tcase_add_loop_test(core, expand_table, 0, COUNT(expand_cases));
+    tcase_add_loop_test(core, url_table, 0, COUNT(url_cases));
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, split_limits);
     tcase_add_test(limits, format_truncates_and_reports_length);
     tcase_add_loop_test(limits, msg_parse_rejects_garbage, 0, COUNT(bad_raw));
+    tcase_add_test(limits, expand_limits);
+    tcase_add_test(limits, url_too_long);
     suite_add_tcase(s, limits);
     return s;
 }
