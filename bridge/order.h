@@ -249,7 +249,10 @@ enum fb_liquidity {
     FB_LIQ_LAST         /* not a true value, never use this */
 };
 
-/* Why the venue closed an order with quantity left (FB_OEV_CANCELED). */
+/* Why the venue closed an order with quantity left (FB_OEV_CANCELED). An
+ * IOC or FOK order that cannot (fully) execute is killed as Canceled
+ * (150=4 39=4, LeavesQty 0), never as Expired: FIX allows either, and
+ * Canceled is what the matrices and spec/RULES_OF_ENGAGEMENT.md use. */
 enum fb_cancel_cause {
     FB_CXL_REQUESTED = 0,   /* answer to a cancel we sent (OMS or bridge) */
     FB_CXL_UNSOLICITED = 1, /* the venue canceled on its own */
@@ -300,8 +303,13 @@ enum fb_order_event_type {
     FB_OEV_FILL = 3,            /* .u.fill -> 150=F; a trade id seen before is
                                    ignored (FB_OK, no report) */
     FB_OEV_CANCEL_REQUEST = 4,  /* .u.cancel -> PendingCancel (150=6) or 35=9 */
-    FB_OEV_CANCELED = 5,        /* venue closed the order: .u.cause; resolves a
-                                   pending cancel -> Canceled (150=4) */
+    FB_OEV_CANCELED = 5,        /* venue closed the order: .u.cause -> Canceled
+                                   (150=4). Resolves a pending cancel (11 = the
+                                   cancel's ClOrdID, 41 = the order's); drops a
+                                   pending replace (reject it first if the OMS
+                                   should get a 35=9). If the order had filled
+                                   completely while the cancel was pending:
+                                   35=9 102=0 39=2 instead */
     FB_OEV_CANCEL_REJECT = 6,   /* venue refused our cancel -> 35=9 434=1;
                                    .reason = CxlRejReason (0 too late) */
     FB_OEV_REPLACE_REQUEST = 7, /* .u.replace -> PendingReplace (150=E) or 35=9 */
