@@ -41,6 +41,8 @@ const char *fb_strerror(enum fb_err err)
         return "duplicate";
     case FB_ERR_INTERNAL:
         return "internal error";
+    case FB_ERR_CORRUPT:
+        return "stored data is corrupt";
     case FB_ERR_LAST:
         break;
     }

@@ -32,6 +32,7 @@ enum fb_err {
     FB_ERR_UNSUPPORTED = 15, /* 15: not supported */
     FB_ERR_DUPLICATE = 16,   /* 16: duplicate identifier */
     FB_ERR_INTERNAL = 17,    /* 17: internal error (a bug) */
+    FB_ERR_CORRUPT = 18,     /* 18: stored data failed its checksum */
     FB_ERR_LAST              /* not a true code, never use this */
 };
 
