@@ -172,6 +172,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
             return all ? reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4", all) : MHD_NO;
         }
         return engine_reply(conn, &c, rc, "text/plain");
+    } else if (get && !strcmp(url, "/kill")) {
+        c.op = FB_OP_KILLS;
+        return engine_reply(conn, &c, fb_engine_call(a->engine, &c), "application/json");
+    } else if (post && (!strcmp(url, "/kill") || !strcmp(url, "/release"))) {
+        c.op = !strcmp(url, "/kill") ? FB_OP_KILL : FB_OP_RELEASE;
+        copy_arg(c.venue, sizeof c.venue, arg(conn, "scope"));
+        copy_arg(c.ref, sizeof c.ref, arg(conn, "name"));
+        return engine_reply(conn, &c, fb_engine_call(a->engine, &c), "application/json");
     } else if (post && (!strcmp(url, "/sim/price") || !strcmp(url, "/sim/cancel"))) {
         if (!a->cfg->admin.sim_control)
             return reply_error(conn, MHD_HTTP_FORBIDDEN, "sim_control is off in the config");

@@ -1,6 +1,8 @@
 /*
  * admin.h -- the admin and observability endpoint on loopback: /health,
- * /metrics (Prometheus text), /sessions, /orders?state=open|all, and, with
+ * /metrics (Prometheus text), /sessions, /orders?state=open|all, the kill
+ * switch (POST /kill?scope=session|account|venue|all&name=N, POST /release,
+ * GET /kill), and, with
  * admin.sim_control, POST /sim/price and /sim/cancel for tests. Runs its
  * own HTTP thread (libmicrohttpd); an optional bearer token is read from
  * the environment variable the config names.

@@ -71,6 +71,17 @@ struct fb_engine {
     uint64_t next_order;
     uint64_t next_mass;
 
+    /* per session: logged on, and when cancel-on-disconnect fires (0 none) */
+    uint8_t *logged_on;
+    int64_t *cod_deadline;
+
+    /* engaged kill switches */
+    struct kill {
+        enum kill_scope { KILL_SESSION, KILL_ACCOUNT, KILL_VENUE, KILL_ALL } scope;
+        char name[65];
+    } kills[64];
+    size_t nkills;
+
     /* counters for /metrics (engine thread only, except session_rejects) */
     uint64_t exec_reports[FB_EXEC_TYPE_LAST];
     uint64_t ord_rejects[100]; /* by OrdRejReason (99 = other) */
@@ -415,8 +426,55 @@ static void to_venue_order(const struct eorder *eo, struct fb_venue_order *vo)
     vo->post_only = t->post_only != 0;
 }
 
+static const char *const kill_scope_names[] = {"session", "account", "venue", "all"};
+
+/* The kill switch that covers an order (session, account, venue), or NULL. */
+static const struct kill *kill_for(const struct fb_engine *e, size_t session, const char *account,
+                                   size_t venue)
+{
+    for (size_t i = 0; i < e->nkills; i++) {
+        const struct kill *k = &e->kills[i];
+        switch (k->scope) {
+        case KILL_ALL:
+            return k;
+        case KILL_SESSION:
+            if (!strcmp(k->name, e->cfg->sessions[session].name))
+                return k;
+            break;
+        case KILL_ACCOUNT:
+            if (account && *account && !strcmp(k->name, account))
+                return k;
+            break;
+        case KILL_VENUE:
+            if (!strcmp(k->name, e->venues[venue].name))
+                return k;
+            break;
+        }
+    }
+    return NULL;
+}
+
+static void bridge_cancel(struct fb_engine *e, struct eorder *eo, const char *why);
+
 static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
 {
+    const struct kill *k = kill_for(e, n->session, n->account, n->venue);
+    if (k && !find_by_clordid(e, n->session, n->cl_ord_id)) {
+        struct fb_tr_result tr;
+        memset(&tr, 0, sizeof tr);
+        copy_str(tr.echo.cl_ord_id, sizeof tr.echo.cl_ord_id, n->cl_ord_id);
+        copy_str(tr.echo.account, sizeof tr.echo.account, n->account);
+        copy_str(tr.echo.symbol, sizeof tr.echo.symbol, n->symbol);
+        tr.echo.side[0] = n->side == FB_SIDE_SELL ? '2' : '1';
+        tr.rej.reason = FB_ORDREJ_BROKER;
+        snprintf(tr.rej.text, sizeof tr.rej.text,
+                 "Kill switch engaged for %s%s%s: new orders are refused",
+                 kill_scope_names[k->scope], k->scope == KILL_ALL ? "" : " ",
+                 k->scope == KILL_ALL ? "" : k->name);
+        send_rejected_er(e, n->session, &tr, FB_EXEC_REJECTED);
+        return;
+    }
+
     struct eorder *eo = find_by_clordid(e, n->session, n->cl_ord_id);
     struct fb_order_event ev;
     char order_id[FB_ID_LEN + 1];
@@ -684,11 +742,25 @@ static void handle_item(struct fb_engine *e, const struct fb_item *it)
         return;
     }
     case FB_ITEM_LOGON:
-        fb_debug("engine", "session %s logged on", e->cfg->sessions[it->session].name);
+        e->logged_on[it->session] = 1;
+        if (e->cod_deadline[it->session])
+            fb_info("engine", "session %s back within the grace period: orders kept",
+                    e->cfg->sessions[it->session].name);
+        e->cod_deadline[it->session] = 0;
         return;
-    case FB_ITEM_LOGOUT:
-        fb_debug("engine", "session %s logged out", e->cfg->sessions[it->session].name);
+    case FB_ITEM_LOGOUT: {
+        const struct fb_session_cfg *s = &e->cfg->sessions[it->session];
+        e->logged_on[it->session] = 0;
+        if (s->cancel_on_disconnect) {
+            /* never 0: 0 means "nothing scheduled" */
+            e->cod_deadline[it->session] =
+                it->received_ns + (int64_t)s->cancel_on_disconnect_grace_ms * 1000000 + 1;
+            fb_info("engine", "session %s disconnected: its orders are canceled in %u ms unless "
+                              "it logs on again",
+                    s->name, s->cancel_on_disconnect_grace_ms);
+        }
         return;
+    }
     case FB_ITEM_MESSAGE:
     case FB_ITEM_LAST:
         break;
@@ -983,6 +1055,97 @@ static struct fb_venue_inst *sim_venue(struct fb_engine *e, const char *name, ch
     return NULL;
 }
 
+static void call_kill(struct fb_engine *e, struct fb_engine_call *c)
+{
+    struct kill k;
+    size_t i;
+
+    memset(&k, 0, sizeof k);
+    for (i = 0; i < 4 && strcmp(c->venue, kill_scope_names[i]) != 0; i++)
+        ;
+    if (i == 4) {
+        snprintf(c->err, sizeof c->err, "scope must be session, account, venue or all");
+        return;
+    }
+    k.scope = (enum kill_scope)i;
+    copy_str(k.name, sizeof k.name, k.scope == KILL_ALL ? "" : c->ref);
+    if (k.scope == KILL_SESSION) {
+        size_t s = 0;
+        while (s < e->cfg->nsessions && strcmp(e->cfg->sessions[s].name, k.name) != 0)
+            s++;
+        if (s == e->cfg->nsessions) {
+            c->rc = FB_ERR_NOT_FOUND;
+            snprintf(c->err, sizeof c->err, "no session %.64s", k.name);
+            return;
+        }
+    } else if (k.scope == KILL_VENUE) {
+        size_t v = 0;
+        while (v < e->nvenues && strcmp(e->venues[v].name, k.name) != 0)
+            v++;
+        if (v == e->nvenues) {
+            c->rc = FB_ERR_NOT_FOUND;
+            snprintf(c->err, sizeof c->err, "no venue %.64s", k.name);
+            return;
+        }
+    } else if (k.scope == KILL_ACCOUNT && !k.name[0]) {
+        snprintf(c->err, sizeof c->err, "account kill switch needs a name");
+        return;
+    }
+    for (i = 0; i < e->nkills; i++) {
+        if (e->kills[i].scope == k.scope && !strcmp(e->kills[i].name, k.name))
+            break;
+    }
+    if (c->op == FB_OP_RELEASE) {
+        if (i == e->nkills) {
+            c->rc = FB_ERR_NOT_FOUND;
+            snprintf(c->err, sizeof c->err, "no kill switch engaged for %s %.64s",
+                     kill_scope_names[k.scope], k.name);
+            return;
+        }
+        e->kills[i] = e->kills[--e->nkills];
+        fb_warn("engine", "kill switch released: %s %s", kill_scope_names[k.scope], k.name);
+        c->rc = FB_OK;
+        return;
+    }
+    if (i == e->nkills) {
+        if (e->nkills == sizeof e->kills / sizeof e->kills[0]) {
+            c->rc = FB_ERR_TOO_LARGE;
+            snprintf(c->err, sizeof c->err, "too many kill switches engaged");
+            return;
+        }
+        e->kills[e->nkills++] = k;
+    }
+    char why[FB_TEXT_LEN + 1];
+    size_t n = 0;
+    snprintf(why, sizeof why, "Canceled by kill switch (%s%s%s)", kill_scope_names[k.scope],
+             k.name[0] ? " " : "", k.name);
+    for (struct eorder *eo = e->live; eo; eo = eo->next) {
+        if (kill_for(e, eo->o.req.session, eo->o.req.account, eo->venue)) {
+            bridge_cancel(e, eo, why);
+            n++;
+        }
+    }
+    fb_warn("engine", "kill switch engaged: %s %s: %zu open orders sent for cancel",
+            kill_scope_names[k.scope], k.name, n);
+    json_t *j = json_pack("{s:s, s:s, s:I}", "scope", kill_scope_names[k.scope], "name", k.name,
+                          "orders_canceled", (json_int_t)n);
+    c->text = j ? json_dumps(j, 0) : NULL;
+    json_decref(j);
+    c->rc = FB_OK;
+}
+
+static void call_kills(struct fb_engine *e, struct fb_engine_call *c)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < e->nkills; i++)
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "scope",
+                                             kill_scope_names[e->kills[i].scope], "name",
+                                             e->kills[i].name));
+    c->text = json_dumps(arr, 0);
+    json_decref(arr);
+    c->rc = c->text ? FB_OK : FB_ERR_NOMEM;
+}
+
 static void handle_call(struct fb_engine *e, struct fb_engine_call *c)
 {
     struct fb_venue_inst *v;
@@ -1021,6 +1184,13 @@ static void handle_call(struct fb_engine *e, struct fb_engine_call *c)
         }
         c->rc = FB_ERR_NOT_FOUND;
         snprintf(c->err, sizeof c->err, "no open order %s at %s", c->ref, c->venue);
+        return;
+    case FB_OP_KILL:
+    case FB_OP_RELEASE:
+        call_kill(e, c);
+        return;
+    case FB_OP_KILLS:
+        call_kills(e, c);
         return;
     case FB_OP_LAST:
         break;
@@ -1142,11 +1312,41 @@ struct fb_fix_callbacks fb_engine_fix_callbacks(struct fb_engine *e)
     return cb;
 }
 
+/* Orders a session's cancel-on-disconnect covers: its own, or with
+ * order_scope account, its account's. */
+static void cancel_on_disconnect(struct fb_engine *e, size_t session)
+{
+    char why[FB_TEXT_LEN + 1];
+    size_t n = 0;
+    snprintf(why, sizeof why, "Canceled on disconnect of session %s",
+             e->cfg->sessions[session].name);
+    for (struct eorder *eo = e->live; eo; eo = eo->next) {
+        if (in_scope(e, session, eo)) {
+            bridge_cancel(e, eo, why);
+            n++;
+        }
+    }
+    fb_warn("engine", "cancel on disconnect: session %s: %zu open orders sent for cancel",
+            e->cfg->sessions[session].name, n);
+}
+
+static void run_timers(struct fb_engine *e, int64_t now)
+{
+    for (size_t i = 0; i < e->cfg->nsessions; i++) {
+        if (e->cod_deadline[i] && e->cod_deadline[i] <= now) {
+            e->cod_deadline[i] = 0;
+            if (!e->logged_on[i])
+                cancel_on_disconnect(e, i);
+        }
+    }
+}
+
 /* ---- the engine thread ------------------------------------------------ */
 
 static void run_venues(struct fb_engine *e)
 {
     int64_t now = realtime_ns();
+    run_timers(e, now);
     for (size_t i = 0; i < e->nvenues; i++) {
         enum fb_err rc = e->venues[i].ops->run(e->venues[i].state, now);
         if (rc)
@@ -1157,6 +1357,10 @@ static void run_venues(struct fb_engine *e)
 static int next_timeout_ms(struct fb_engine *e)
 {
     int64_t now = realtime_ns(), deadline = INT64_MAX;
+    for (size_t i = 0; i < e->cfg->nsessions; i++) {
+        if (e->cod_deadline[i] && e->cod_deadline[i] < deadline)
+            deadline = e->cod_deadline[i];
+    }
     for (size_t i = 0; i < e->nvenues; i++) {
         int64_t d = e->venues[i].ops->next_deadline(e->venues[i].state);
         if (d < deadline)
@@ -1254,7 +1458,9 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     e->venues = calloc(cfg->nvenues, sizeof *e->venues);
     e->trv = calloc(cfg->nvenues, sizeof *e->trv);
     e->versions = calloc(cfg->nsessions, sizeof *e->versions);
-    if (!e->venues || !e->trv || !e->versions)
+    e->logged_on = calloc(cfg->nsessions, sizeof *e->logged_on);
+    e->cod_deadline = calloc(cfg->nsessions, sizeof *e->cod_deadline);
+    if (!e->venues || !e->trv || !e->versions || !e->logged_on || !e->cod_deadline)
         goto nomem;
     for (size_t i = 0; i < cfg->nsessions; i++)
         e->versions[i] = cfg->sessions[i].fix_version;
@@ -1334,6 +1540,8 @@ void fb_engine_free(struct fb_engine *e)
     free(e->trv);
     free(e->markets);
     free(e->versions);
+    free(e->logged_on);
+    free(e->cod_deadline);
     fb_engine_queue_destroy(&e->q);
     free(e);
 }

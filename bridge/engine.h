@@ -43,13 +43,17 @@ enum fb_engine_op {
     FB_OP_METRICS = 1,    /* Prometheus text of the engine's counters */
     FB_OP_SIM_PRICE = 2,  /* sim venue .venue: reference of .symbol = .price */
     FB_OP_SIM_CANCEL = 3, /* sim venue cancels order .ref (OrderID) on its own */
+    FB_OP_KILL = 4,       /* kill switch on for scope .venue ("session", "account",
+                             "venue", "all") named .ref: cancel and block */
+    FB_OP_RELEASE = 5,    /* kill switch off for the same scope and name */
+    FB_OP_KILLS = 6,      /* JSON array of engaged kill switches */
     FB_OP_LAST            /* not a true op, never use this */
 };
 
 struct fb_engine_call {
     enum fb_engine_op op;
     int all;
-    char venue[65];
+    char venue[65]; /* or, for KILL/RELEASE, the scope */
     char symbol[65];
     char ref[65];
     char price[48];

@@ -117,6 +117,7 @@ struct fb_session_cfg {
     char *account; /* NULL: no default Account(1) */
     enum fb_order_scope order_scope;
     bool cancel_on_disconnect;
+    unsigned cancel_on_disconnect_grace_ms;
     struct fb_credentials_cfg credentials;
     struct fb_tls_cfg tls;
     struct fb_cidr *allow; /* nallow == 0: any source address */
@@ -177,6 +178,69 @@ struct fb_admin_cfg {
     bool sim_control;    /* allow /sim/... test controls of sim venues */
 };
 
+/* policy: what a market order becomes (see fixbridge.example.yaml). */
+enum fb_market_orders {
+    FB_MKT_CONVERT_TO_IOC_LIMIT = 0, /* IOC limit at reference +/- slippage_bps */
+    FB_MKT_REFUSE = 1,
+    FB_MKT_ALLOW = 2 /* sent as market orders, uncapped */
+};
+
+/* One bit per policy limit key, for fb_policy_limits_cfg.set. */
+enum fb_policy_key {
+    FB_PK_MAX_ORDER_QTY = 0,
+    FB_PK_MAX_ORDER_NOTIONAL,
+    FB_PK_MAX_OPEN_ORDERS,
+    FB_PK_MAX_POSITION,
+    FB_PK_ALLOWED_ORD_TYPES,
+    FB_PK_ALLOWED_TIFS,
+    FB_PK_ALLOW_POST_ONLY,
+    FB_PK_COLLAR_BPS,
+    FB_PK_MIN_PRICE,
+    FB_PK_MAX_PRICE,
+    FB_PK_MARKET_ORDERS,
+    FB_PK_SLIPPAGE_BPS,
+    FB_PK_REFERENCE_MAX_AGE_MS,
+    FB_PK_LAST /* not a true key, never use this */
+};
+
+/*
+ * One block of pre-trade limits. In policy.default every key is set (from
+ * the file or its default); in an override only the keys given are, and
+ * `set` says which (1u << FB_PK_*), so the rest fall through to less
+ * specific layers.
+ */
+struct fb_policy_limits_cfg {
+    uint32_t set;
+    struct fb_dec max_order_qty;      /* > 0 */
+    struct fb_dec max_order_notional; /* > 0, in the quote currency */
+    unsigned max_open_orders;         /* >= 1 */
+    struct fb_dec max_position;       /* > 0, |net position| bound, base units */
+    unsigned allowed_ord_types;       /* 1u << enum fb_ord_type */
+    unsigned allowed_tifs;            /* 1u << enum fb_tif */
+    bool allow_post_only;
+    unsigned collar_bps;     /* 0 = no collar */
+    struct fb_dec min_price; /* 0 = none */
+    struct fb_dec max_price; /* 0 = none */
+    enum fb_market_orders market_orders;
+    unsigned slippage_bps;
+    unsigned reference_max_age_ms;
+};
+
+/* policy.overrides[]: limits for orders matching every selector given. */
+struct fb_policy_override_cfg {
+    char *venue;   /* venues[].name, or NULL: any */
+    char *session; /* sessions[].name, or NULL: any */
+    char *account; /* Account(1), or NULL: any */
+    char *symbol;  /* FIX Symbol(55) of a route, or NULL: any */
+    struct fb_policy_limits_cfg limits;
+};
+
+struct fb_policy_cfg {
+    struct fb_policy_limits_cfg def; /* policy.default */
+    struct fb_policy_override_cfg *overrides;
+    size_t noverrides;
+};
+
 struct fb_config {
     struct fb_bridge_cfg bridge;
     struct fb_admin_cfg admin;
@@ -186,6 +250,7 @@ struct fb_config {
     size_t nvenues;
     struct fb_route_cfg *routes;
     size_t nroutes;
+    struct fb_policy_cfg policy; /* pre-trade limits (bridge/policy.h) */
     char *path; /* the file it came from, as given (or the filename passed to _string) */
 };
 

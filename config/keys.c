@@ -20,6 +20,11 @@ static const char *const order_scopes[] = {"session", "account", NULL};
 static const char *const venue_types[] = {"sim", "binance", "kraken", NULL};
 static const char *const fill_modes[] = {"full", "partial", NULL};
 static const char *const weekdays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL};
+/* In enum fb_ord_type / enum fb_tif order: bit i is names[i]. */
+static const char *const ord_type_names[] = {"market", "limit", "stop", "stop_limit", NULL};
+static const char *const tif_names[] = {"day", "gtc", "ioc", "fok", "gtd", NULL};
+static const char *const market_orders_modes[] = {"convert_to_ioc_limit", "refuse", "allow",
+                                                  NULL};
 
 #define SIM CFG_V(FB_VENUE_SIM)
 #define REST (CFG_V(FB_VENUE_BINANCE) | CFG_V(FB_VENUE_KRAKEN))
@@ -283,6 +288,13 @@ static const struct cfg_key session_keys[] = {
      .def = "false",
      .off = offsetof(ST, cancel_on_disconnect),
      .doc = "cancel open orders on disconnect"},
+    {.name = "cancel_on_disconnect_grace_ms",
+     .type = CFG_UINT,
+     .min = 0,
+     .max = 600000,
+     .def = "2000",
+     .off = offsetof(ST, cancel_on_disconnect_grace_ms),
+     .doc = "how long a disconnected session may take to log on again before its orders are canceled"},
     {.name = "credentials",
      .type = CFG_MAP,
      .flags = CFG_OPTIONAL,
@@ -623,6 +635,173 @@ static const struct cfg_table admin_table = {.what = "admin",
                                              .nkeys = N(admin_keys),
                                              .size = sizeof(struct fb_admin_cfg)};
 
+/* ---- policy: ---- */
+/* In enum fb_policy_key order; config/checks.c marks which an override sets. */
+const char *const cfg_policy_key_names[FB_PK_LAST + 1] = {
+    "max_order_qty", "max_order_notional", "max_open_orders", "max_position",
+    "allowed_ord_types", "allowed_tifs", "allow_post_only", "collar_bps",
+    "min_price", "max_price", "market_orders", "slippage_bps",
+    "reference_max_age_ms", NULL};
+
+/*
+ * The limit rows, shared by policy.default (with defaults, PFX empty) and
+ * policy.overrides[] (no defaults: a key not given falls through to a less
+ * specific layer; PFX "limits.").
+ */
+#define PL_DEF(x) x
+#define PL_NODEF(x) NULL
+#define POLICY_LIMIT_ROWS(ST, PFX, D)                                                              \
+    {.name = "max_order_qty",                                                                      \
+     .type = CFG_DEC,                                                                              \
+     .min = 1,                                                                                     \
+     .def = D("10"),                                                                               \
+     .off = offsetof(ST, PFX max_order_qty),                                                       \
+     .doc = "largest OrderQty (base units)"},                                                      \
+    {.name = "max_order_notional",                                                                 \
+     .type = CFG_DEC,                                                                              \
+     .min = 1,                                                                                     \
+     .def = D("1000000"),                                                                          \
+     .off = offsetof(ST, PFX max_order_notional),                                                  \
+     .doc = "largest OrderQty * price (quote currency)"},                                          \
+    {.name = "max_open_orders",                                                                    \
+     .type = CFG_UINT,                                                                             \
+     .min = 1,                                                                                     \
+     .max = 1000000,                                                                               \
+     .def = D("500"),                                                                              \
+     .off = offsetof(ST, PFX max_open_orders),                                                     \
+     .doc = "most open orders in the scope"},                                                      \
+    {.name = "max_position",                                                                       \
+     .type = CFG_DEC,                                                                              \
+     .min = 1,                                                                                     \
+     .def = D("50"),                                                                               \
+     .off = offsetof(ST, PFX max_position),                                                        \
+     .doc = "largest net position, long or short (base units)"},                                   \
+    {.name = "allowed_ord_types",                                                                  \
+     .type = CFG_FLAGS,                                                                            \
+     .min = 1,                                                                                     \
+     .max = 4,                                                                                     \
+     .names = ord_type_names,                                                                      \
+     .def = D("market limit stop stop_limit"),                                                     \
+     .off = offsetof(ST, PFX allowed_ord_types),                                                   \
+     .doc = "OrdType(40) values accepted"},                                                        \
+    {.name = "allowed_tifs",                                                                       \
+     .type = CFG_FLAGS,                                                                            \
+     .min = 1,                                                                                     \
+     .max = 5,                                                                                     \
+     .names = tif_names,                                                                           \
+     .def = D("day gtc ioc fok gtd"),                                                              \
+     .off = offsetof(ST, PFX allowed_tifs),                                                        \
+     .doc = "TimeInForce(59) values accepted"},                                                    \
+    {.name = "allow_post_only",                                                                    \
+     .type = CFG_BOOL,                                                                             \
+     .def = D("true"),                                                                             \
+     .off = offsetof(ST, PFX allow_post_only),                                                     \
+     .doc = "accept ExecInst(18) 6, participate don't initiate"},                                  \
+    {.name = "collar_bps",                                                                         \
+     .type = CFG_UINT,                                                                             \
+     .min = 0,                                                                                     \
+     .max = 10000,                                                                                 \
+     .def = D("500"),                                                                              \
+     .off = offsetof(ST, PFX collar_bps),                                                          \
+     .doc = "limit price band around the reference; 0 = no collar"},                               \
+    {.name = "min_price",                                                                          \
+     .type = CFG_DEC,                                                                              \
+     .def = D("0"),                                                                                \
+     .off = offsetof(ST, PFX min_price),                                                           \
+     .doc = "lowest Price/StopPx; 0 = none"},                                                      \
+    {.name = "max_price",                                                                          \
+     .type = CFG_DEC,                                                                              \
+     .def = D("0"),                                                                                \
+     .off = offsetof(ST, PFX max_price),                                                           \
+     .doc = "highest Price/StopPx; 0 = none"},                                                     \
+    {.name = "market_orders",                                                                      \
+     .type = CFG_ENUM,                                                                             \
+     .names = market_orders_modes,                                                                 \
+     .def = D("convert_to_ioc_limit"),                                                             \
+     .off = offsetof(ST, PFX market_orders),                                                       \
+     .doc = "what a market order becomes"},                                                        \
+    {.name = "slippage_bps",                                                                       \
+     .type = CFG_UINT,                                                                             \
+     .min = 0,                                                                                     \
+     .max = 9999,                                                                                  \
+     .def = D("50"),                                                                               \
+     .off = offsetof(ST, PFX slippage_bps),                                                        \
+     .doc = "cap of a converted market order, from the reference"},                                \
+    {.name = "reference_max_age_ms",                                                               \
+     .type = CFG_UINT,                                                                             \
+     .min = 1,                                                                                     \
+     .max = 3600000,                                                                               \
+     .def = D("5000"),                                                                             \
+     .off = offsetof(ST, PFX reference_max_age_ms),                                                \
+     .doc = "older reference prices fail collar and slippage checks"}
+
+static const struct cfg_key policy_default_keys[] = {
+    POLICY_LIMIT_ROWS(struct fb_policy_limits_cfg, , PL_DEF),
+};
+static const struct cfg_table policy_default_table = {.what = "policy",
+                                                      .keys = policy_default_keys,
+                                                      .nkeys = N(policy_default_keys),
+                                                      .size = sizeof(struct fb_policy_limits_cfg),
+                                                      .check = cfg_check_policy_default};
+
+#define ST struct fb_policy_override_cfg
+static const struct cfg_key policy_override_keys[] = {
+    {.name = "venue",
+     .type = CFG_NAME,
+     .min = 1,
+     .max = 64,
+     .off = offsetof(ST, venue),
+     .doc = "only orders routed to this venue"},
+    {.name = "session",
+     .type = CFG_NAME,
+     .min = 1,
+     .max = 64,
+     .off = offsetof(ST, session),
+     .doc = "only orders from this session"},
+    {.name = "account",
+     .type = CFG_COMPID,
+     .min = 1,
+     .max = 64,
+     .off = offsetof(ST, account),
+     .doc = "only orders for this Account(1)"},
+    {.name = "symbol",
+     .type = CFG_COMPID,
+     .min = 1,
+     .max = 64,
+     .off = offsetof(ST, symbol),
+     .doc = "only orders for this FIX Symbol(55)"},
+    POLICY_LIMIT_ROWS(ST, limits., PL_NODEF),
+};
+#undef ST
+static const struct cfg_table policy_override_table = {
+    .what = "policy override",
+    .keys = policy_override_keys,
+    .nkeys = N(policy_override_keys),
+    .size = sizeof(struct fb_policy_override_cfg),
+    .check = cfg_check_policy_override};
+
+#define ST struct fb_policy_cfg
+static const struct cfg_key policy_keys[] = {
+    {.name = "default",
+     .type = CFG_MAP,
+     .sub = &policy_default_table,
+     .off = offsetof(ST, def),
+     .doc = "limits for every order"},
+    {.name = "overrides",
+     .type = CFG_LIST,
+     .min = 0,
+     .max = 4096,
+     .sub = &policy_override_table,
+     .off = offsetof(ST, overrides),
+     .off_aux = offsetof(ST, noverrides),
+     .doc = "narrower limits by venue, session, account, symbol"},
+};
+#undef ST
+static const struct cfg_table policy_table = {.what = "policy",
+                                              .keys = policy_keys,
+                                              .nkeys = N(policy_keys),
+                                              .size = sizeof(struct fb_policy_cfg)};
+
 /* ---- the file ---- */
 #define ST struct fb_config
 static const struct cfg_key root_keys[] = {
@@ -665,6 +844,11 @@ static const struct cfg_key root_keys[] = {
      .off = offsetof(ST, routes),
      .off_aux = offsetof(ST, nroutes),
      .doc = "symbol routing"},
+    {.name = "policy",
+     .type = CFG_MAP,
+     .sub = &policy_table,
+     .off = offsetof(ST, policy),
+     .doc = "pre-trade limits"},
 };
 #undef ST
 const struct cfg_table cfg_root_table = {.what = "config",
