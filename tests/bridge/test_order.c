@@ -641,35 +641,72 @@ START_TEST(render_partial_fill_44_and_42)
 }
 END_TEST
 
-START_TEST(render_full_fill_and_status_42)
+/*
+ * Short event sequences and fields of the last report, per FIX version:
+ * what differs between 4.4 and 4.2, and AvgPx precision.
+ */
+#define SEQ(...) ((const struct step[]){__VA_ARGS__, END})
+
+struct render_case {
+    const char *name;
+    const struct step *steps;
+    enum fb_fix_version version;
+    const char *expect;
+};
+
+static const struct render_case render_cases[] = {
+    {"4.2 complete fill is ExecType 2",
+     SEQ({"", ACCEPT}, {"", ACK(NULL)}, {"", FILL("T1", "10000", "100")}), FB_FIX_42,
+     "20=0|150=2|39=2|32=10000|31=100|851=-|527=-"},
+    {"4.4 complete fill is ExecType F",
+     SEQ({"", ACCEPT}, {"", ACK(NULL)}, {"", FILL("T1", "10000", "100")}), FB_FIX_44,
+     "20=-|150=F|39=2|527=T1"},
+    {"4.2 partial fill while pending cancel: ExecType 1, OrdStatus 6",
+     SEQ({"", ACCEPT}, {"", ACK(NULL)}, {"", CANCEL("Y")}, {"", FILL("T1", "400", "100")}),
+     FB_FIX_42, "20=0|150=1|39=6|11=X|14=400|151=9600"},
+    {"4.2 status reply: ExecTransType 3, ExecType = OrdStatus",
+     SEQ({"", ACCEPT}, {"", ACK(NULL)}, {"", STATUS("S1")}), FB_FIX_42,
+     "20=3|150=0|39=0|790=-|32=-"},
+    {"4.4 status reply: ExecType I, OrdStatusReqID echoed",
+     SEQ({"", ACCEPT}, {"", ACK(NULL)}, {"", STATUS("S1")}), FB_FIX_44, "20=-|150=I|39=0|790=S1"},
+    /* FIX 4.2 D6: a zero-filled order replaced is OrdStatus Replaced... */
+    {"4.2 replaced, nothing filled: OrdStatus 5",
+     SEQ({"", ACCEPT}, {"", ACK(NULL)}, {"", REPLACE("Y", "11000", "100")}, {"", REPLACED}),
+     FB_FIX_42, "20=0|150=5|39=5|11=Y|41=X|38=11000|151=11000"},
+    {"4.4 replaced, nothing filled: OrdStatus 0",
+     SEQ({"", ACCEPT}, {"", ACK(NULL)}, {"", REPLACE("Y", "11000", "100")}, {"", REPLACED}),
+     FB_FIX_44, "20=-|150=5|39=0|11=Y|41=X|38=11000|151=11000"},
+    /* ... D10/D13: Partially Filled takes precedence over Replaced. */
+    {"4.2 replaced, part filled: OrdStatus 1",
+     SEQ({"", ACCEPT}, {"", ACK(NULL)}, {"", FILL("T1", "1000", "100")},
+         {"", REPLACE("Y", "11000", "100")}, {"", REPLACED}),
+     FB_FIX_42, "20=0|150=5|39=1|38=11000|14=1000|151=10000"},
+    /* AvgPx: the most LastPx digits seen plus 8, HALF_EVEN, at most 18. */
+    {"AvgPx, prices with 2 places",
+     SEQ({"", ACCEPT}, {"", ACK(NULL)}, {"", FILL("T1", "1", "65000.5")},
+         {"", FILL("T2", "2", "65000.25")}),
+     FB_FIX_44, "14=3|6=65000.3333333333"},
+    {"AvgPx, prices with 1 place",
+     SEQ({"", ACCEPT}, {"", ACK(NULL)}, {"", FILL("T1", "1", "0.1")}, {"", FILL("T2", "2", "0.2")}),
+     FB_FIX_44, "14=3|6=0.166666667"},
+    {"AvgPx exact at 17 places",
+     SEQ({"", ACCEPT}, {"", ACK(NULL)}, {"", FILL("T1", "0.00000001", "70000.123456789")},
+         {"", FILL("T2", "0.00000003", "70000.123456791")}),
+     FB_FIX_44, "14=0.00000004|6=70000.1234567905"},
+};
+
+#define RENDER_N ((int)(sizeof render_cases / sizeof render_cases[0]))
+
+START_TEST(render_case)
 {
-    static const struct step fill[] = {
-        {"", ACCEPT}, {"", ACK(NULL)}, {"", FILL("T1", "10000", "100")}, END};
-    static const struct step status[] = {{"", ACCEPT}, {"", ACK(NULL)}, {"", STATUS("S1")}, END};
-    static const struct step pending_fill[] = {
-        {"", ACCEPT}, {"", ACK(NULL)}, {"", CANCEL("Y")}, {"", FILL("T1", "400", "100")}, END};
+    const struct render_case *rc = &render_cases[_i];
     struct fb_order o;
     struct fb_report rep;
     struct rendered r;
 
-    run(&o, fill, &rep);
-    render(&rep, FB_FIX_42, &r);
-    expect_fields(&r, "20=0|150=2|39=2|32=10000|31=100|851=-", "4.2 fill");
-    render(&rep, FB_FIX_44, &r);
-    expect_fields(&r, "20=-|150=F|39=2", "4.4 fill");
-    fb_order_clear(&o);
-
-    run(&o, status, &rep);
-    render(&rep, FB_FIX_42, &r);
-    expect_fields(&r, "20=3|150=0|39=0|790=-|32=-", "4.2 status");
-    render(&rep, FB_FIX_44, &r);
-    expect_fields(&r, "20=-|150=I|39=0|790=S1", "4.4 status");
-    fb_order_clear(&o);
-
-    /* 4.2: a partial fill while pending cancel is ExecType 1, OrdStatus 6. */
-    run(&o, pending_fill, &rep);
-    render(&rep, FB_FIX_42, &r);
-    expect_fields(&r, "20=0|150=1|39=6|11=X|14=400|151=9600", "4.2 fill pending cancel");
+    run(&o, rc->steps, &rep);
+    render(&rep, rc->version, &r);
+    expect_fields(&r, rc->expect, rc->name);
     fb_order_clear(&o);
 }
 END_TEST
@@ -870,73 +907,6 @@ START_TEST(cash_order_qty)
 }
 END_TEST
 
-START_TEST(avg_px_precision)
-{
-    /* AvgPx: price precision seen (most LastPx digits) plus 8, HALF_EVEN. */
-    static const struct step two_places[] = {{"", ACCEPT},
-                                             {"", ACK(NULL)},
-                                             {"", FILL("T1", "1", "65000.5")},
-                                             {"", FILL("T2", "2", "65000.25")},
-                                             END};
-    static const struct step one_place[] = {{"", ACCEPT},
-                                            {"", ACK(NULL)},
-                                            {"", FILL("T1", "1", "0.1")},
-                                            {"", FILL("T2", "2", "0.2")},
-                                            END};
-    static const struct step exact[] = {{"", ACCEPT},
-                                        {"", ACK(NULL)},
-                                        {"", FILL("T1", "0.00000001", "70000.123456789")},
-                                        {"", FILL("T2", "0.00000003", "70000.123456791")},
-                                        END};
-    struct fb_order o;
-    struct fb_report rep;
-    struct rendered r;
-
-    run(&o, two_places, &rep);
-    render(&rep, FB_FIX_44, &r);
-    expect_fields(&r, "14=3|6=65000.3333333333", "two places");
-    fb_order_clear(&o);
-    run(&o, one_place, &rep);
-    render(&rep, FB_FIX_44, &r);
-    expect_fields(&r, "14=3|6=0.166666667", "one place");
-    fb_order_clear(&o);
-    /* 18 places at most; the notional stays exact. */
-    run(&o, exact, &rep);
-    render(&rep, FB_FIX_44, &r);
-    expect_fields(&r, "14=0.00000004|6=70000.1234567905", "exact");
-    fb_order_clear(&o);
-}
-END_TEST
-
-START_TEST(render_replaced_42)
-{
-    static const struct step zero_filled[] = {
-        {"", ACCEPT}, {"", ACK(NULL)}, {"", REPLACE("Y", "11000", "100")}, {"", REPLACED}, END};
-    static const struct step part_filled[] = {{"", ACCEPT},
-                                              {"", ACK(NULL)},
-                                              {"", FILL("T1", "1000", "100")},
-                                              {"", REPLACE("Y", "11000", "100")},
-                                              {"", REPLACED},
-                                              END};
-    struct fb_order o;
-    struct fb_report rep;
-    struct rendered r;
-
-    /* FIX 4.2 D6: a zero-filled order replaced is OrdStatus Replaced. */
-    run(&o, zero_filled, &rep);
-    render(&rep, FB_FIX_42, &r);
-    expect_fields(&r, "20=0|150=5|39=5|11=Y|41=X|38=11000|151=11000", "4.2 zero filled");
-    render(&rep, FB_FIX_44, &r);
-    expect_fields(&r, "20=-|150=5|39=0|11=Y|41=X|38=11000|151=11000", "4.4 zero filled");
-    fb_order_clear(&o);
-    /* D10/D13: Partially Filled takes precedence over Replaced. */
-    run(&o, part_filled, &rep);
-    render(&rep, FB_FIX_42, &r);
-    expect_fields(&r, "20=0|150=5|39=1|38=11000|14=1000|151=10000", "4.2 part filled");
-    fb_order_clear(&o);
-}
-END_TEST
-
 /* ---- spec/bridge_tags.txt ---------------------------------------------- */
 
 struct spec_line {
@@ -1123,13 +1093,11 @@ static Suite *order_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, matrix_scenario, 0, MATRIX_N);
     tcase_add_test(tc, render_partial_fill_44_and_42);
-    tcase_add_test(tc, render_full_fill_and_status_42);
+    tcase_add_loop_test(tc, render_case, 0, RENDER_N);
     tcase_add_test(tc, render_rejects_44_and_42);
     tcase_add_test(tc, time_and_wire_values);
     tcase_add_test(tc, exec_ids_unique_and_bounded);
     tcase_add_test(tc, cash_order_qty);
-    tcase_add_test(tc, avg_px_precision);
-    tcase_add_test(tc, render_replaced_42);
     tcase_add_test(tc, tags_and_values_match_spec);
     tcase_add_test(tc, echoes_and_mass_status);
     suite_add_tcase(s, tc);
