@@ -1,0 +1,1448 @@
+/*
+ * binance: the venue edge (see binance.h). Builders and parsers are pure
+ * (binance_req.c, binance_parse.c); this file holds state, timers, retries
+ * and the fb_venue_ops glue. Only the registry reaches it.
+ *
+ * Every HTTP completion arrives inside fb_http_run(), i.e. inside run();
+ * events go to an outbox flushed at the end of run(), so the sink may call
+ * submit/cancel/... from on_event.
+ */
+#include "adapters/binance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "adapters/binance_proto.h"
+#include "adapters/http.h"
+#include "adapters/venue.h"
+#include "bridge/log.h"
+
+#define NS_PER_MS 1000000LL
+#define CLOCK_RESYNC_NS (300LL * 1000 * NS_PER_MS)
+#define BACKOFF_CAP_MS 30000
+#define URL_MAX (FB_BN_QUERY_MAX + 256)
+
+enum op {
+    OP_TIME,
+    OP_INFO,
+    OP_NEW,       /* POST order */
+    OP_NEW_QUERY, /* GET order after an unknown outcome of OP_NEW */
+    OP_CANCEL,
+    OP_REPLACE,
+    OP_POLL,   /* GET order for a resting order */
+    OP_TRADES, /* GET myTrades for an order */
+    OP_QUERY,  /* engine's query */
+    OP_OPEN    /* engine's open_orders */
+};
+
+enum phase { PH_SENDING, PH_OPEN, PH_DONE };
+
+struct bn_order {
+    struct fb_venue_order req; /* terms in force (qty = FIX total) */
+    char coid[FB_VENUE_CLORDID_MAX + 1];
+    int64_t order_id;
+    enum phase phase;
+    struct fb_dec base_cum; /* filled on earlier Binance orders (before a replace) */
+    struct fb_dec cum;      /* total filled, all Binance orders of this FIX order */
+    int64_t *seen;          /* trade ids already reported */
+    size_t n_seen, cap_seen;
+    int64_t next_poll;
+    int poll_busy;
+    int pending_terminal; /* status seen terminal; waiting for its fills */
+    enum fb_bn_status terminal;
+    int cancel_pending;
+    char cancel_id[FB_VENUE_CLORDID_MAX + 1];
+    int replace_pending;
+};
+
+/* A request's context, freed on completion. */
+struct call {
+    struct fb_bn *bn;
+    struct call *prev, *next; /* in flight (for destroy) */
+    enum op op;
+    struct bn_order *o;
+    int attempt;
+    int64_t first_ns;
+    int64_t sent_ns;
+    int writes;
+    char id[FB_VENUE_CLORDID_MAX + 1]; /* query id, cancel id, listing id, new id */
+    char symbol[FB_VENUE_SYMBOL_MAX + 1];
+    struct fb_venue_replace rep;
+};
+
+/* A request waiting for its backoff to end. */
+struct delayed {
+    int64_t at;
+    struct call *c;
+};
+
+struct fb_bn {
+    struct fb_binance_params p;
+    char *base_url, *key, *secret, *keyhdr;
+    char **symbols;
+    struct fb_venue_sink sink;
+    struct fb_http *http;
+    uint64_t rng;
+
+    int started, have_time, have_info, time_busy;
+    int64_t offset_ms;   /* server - local */
+    int64_t next_resync; /* ns */
+    int64_t now;         /* of the current/last run */
+    int64_t blocked_until;
+    long used_weight_1m;
+
+    struct fb_venue_market *markets;
+    size_t n_markets;
+    struct bn_order **orders;
+    size_t n_orders, cap_orders;
+    struct delayed *later;
+    size_t n_later, cap_later;
+    struct call *inflight;
+    struct fb_venue_event *out;
+    size_t n_out, cap_out;
+};
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* ---- outbox ---- */
+
+static void emit(struct fb_bn *bn, const struct fb_venue_event *ev)
+{
+    if (bn->n_out == bn->cap_out) {
+        size_t cap = bn->cap_out ? bn->cap_out * 2 : 16;
+        struct fb_venue_event *p = realloc(bn->out, cap * sizeof *p);
+        if (!p) {
+            fb_error("binance", "out of memory: event %s for %s lost",
+                     fb_venue_event_kind_name(ev->kind), ev->client_order_id);
+            return;
+        }
+        bn->out = p;
+        bn->cap_out = cap;
+    }
+    bn->out[bn->n_out++] = *ev;
+}
+
+static void ev_init(struct fb_venue_event *ev, enum fb_venue_event_kind k, const struct bn_order *o,
+                    int64_t ts_ns)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->kind = k;
+    ev->ts_ns = ts_ns;
+    if (o) {
+        copy_str(ev->client_order_id, sizeof ev->client_order_id, o->coid);
+        copy_str(ev->symbol, sizeof ev->symbol, o->req.symbol);
+        if (o->order_id)
+            snprintf(ev->venue_order_id, sizeof ev->venue_order_id, "%lld", (long long)o->order_id);
+    }
+}
+
+static void emit_reject(struct fb_bn *bn, enum fb_venue_event_kind k, const struct bn_order *o,
+                        const char *coid, const char *request_id, enum fb_venue_reject_class cls,
+                        enum fb_venue_reject_reason reason, const char *code, const char *text)
+{
+    struct fb_venue_event ev;
+    ev_init(&ev, k, o, bn->now);
+    if (coid)
+        copy_str(ev.client_order_id, sizeof ev.client_order_id, coid);
+    if (request_id)
+        copy_str(ev.request_id, sizeof ev.request_id, request_id);
+    ev.u.rej.cls = cls;
+    ev.u.rej.reason = reason;
+    copy_str(ev.u.rej.code, sizeof ev.u.rej.code, code ? code : "");
+    copy_str(ev.u.rej.text, sizeof ev.u.rej.text, text ? text : "");
+    emit(bn, &ev);
+}
+
+static void flush(struct fb_bn *bn)
+{
+    for (size_t i = 0; i < bn->n_out; i++) {
+        struct fb_venue_event ev = bn->out[i];
+        bn->sink.on_event(bn->sink.user, &ev);
+    }
+    bn->n_out = 0;
+}
+
+/* ---- orders ---- */
+
+static struct bn_order *find_order(const struct fb_bn *bn, const char *coid)
+{
+    for (size_t i = bn->n_orders; i-- > 0;)
+        if (strcmp(bn->orders[i]->coid, coid) == 0)
+            return bn->orders[i];
+    return NULL;
+}
+
+static struct bn_order *add_order(struct fb_bn *bn, const struct fb_venue_order *req)
+{
+    struct bn_order *o;
+    if (bn->n_orders == bn->cap_orders) {
+        size_t cap = bn->cap_orders ? bn->cap_orders * 2 : 16;
+        struct bn_order **p = realloc(bn->orders, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        bn->orders = p;
+        bn->cap_orders = cap;
+    }
+    o = calloc(1, sizeof *o);
+    if (!o)
+        return NULL;
+    o->req = *req;
+    copy_str(o->coid, sizeof o->coid, req->client_order_id);
+    bn->orders[bn->n_orders++] = o;
+    return o;
+}
+
+static int seen(const struct bn_order *o, int64_t id)
+{
+    for (size_t i = 0; i < o->n_seen; i++)
+        if (o->seen[i] == id)
+            return 1;
+    return 0;
+}
+
+static int mark_seen(struct bn_order *o, int64_t id)
+{
+    if (o->n_seen == o->cap_seen) {
+        size_t cap = o->cap_seen ? o->cap_seen * 2 : 8;
+        int64_t *p = realloc(o->seen, cap * sizeof *p);
+        if (!p)
+            return 0;
+        o->seen = p;
+        o->cap_seen = cap;
+    }
+    o->seen[o->n_seen++] = id;
+    return 1;
+}
+
+/* Reports one execution unless its trade id was reported before. */
+static void report_fill(struct fb_bn *bn, struct bn_order *o, int64_t trade_id, struct fb_dec qty,
+                        struct fb_dec px, struct fb_dec fee, const char *fee_ccy, int is_maker,
+                        int64_t ts_ns)
+{
+    struct fb_venue_event ev;
+    struct fb_dec cum, leaves = fb_dec_zero();
+    if (seen(o, trade_id))
+        return;
+    if (!mark_seen(o, trade_id) || fb_dec_add(o->cum, qty, &cum) != FB_OK) {
+        fb_error("binance", "order %s: trade %lld not recorded", o->coid, (long long)trade_id);
+        return;
+    }
+    o->cum = cum;
+    if (fb_dec_sign(o->req.qty) > 0 && fb_dec_sub(o->req.qty, cum, &leaves) == FB_OK &&
+        fb_dec_sign(leaves) < 0)
+        leaves = fb_dec_zero();
+    ev_init(&ev, FB_VEV_FILL, o, ts_ns);
+    snprintf(ev.u.fill.trade_id, sizeof ev.u.fill.trade_id, "%lld", (long long)trade_id);
+    ev.u.fill.qty = qty;
+    ev.u.fill.price = px;
+    ev.u.fill.fee = fee;
+    copy_str(ev.u.fill.fee_currency, sizeof ev.u.fill.fee_currency, fee_ccy);
+    ev.u.fill.liquidity = is_maker < 0 ? FB_VLIQ_UNKNOWN : is_maker ? FB_VLIQ_MAKER : FB_VLIQ_TAKER;
+    ev.u.fill.cum_qty = cum;
+    ev.u.fill.leaves_qty = leaves;
+    emit(bn, &ev);
+}
+
+static int64_t ts_of(const struct fb_bn *bn, int64_t ms)
+{
+    return ms > 0 ? ms * NS_PER_MS : bn->now;
+}
+
+static int is_terminal(enum fb_bn_status s)
+{
+    return s == FB_BN_ST_FILLED || s == FB_BN_ST_CANCELED || s == FB_BN_ST_REJECTED ||
+           s == FB_BN_ST_EXPIRED || s == FB_BN_ST_EXPIRED_IN_MATCH;
+}
+
+/* The order is closed on the venue and every fill has been reported. */
+static void close_order(struct fb_bn *bn, struct bn_order *o, enum fb_bn_status st, int64_t ts)
+{
+    struct fb_venue_event ev;
+    o->phase = PH_DONE;
+    o->pending_terminal = 0;
+    if (st == FB_BN_ST_FILLED)
+        return; /* the last FILL said leaves 0 */
+    ev_init(&ev, FB_VEV_CANCELED, o, ts);
+    ev.u.canceled.cum_qty = o->cum;
+    if (o->cancel_pending) {
+        ev.u.canceled.reason = FB_VCXL_REQUESTED;
+        copy_str(ev.request_id, sizeof ev.request_id, o->cancel_id);
+        o->cancel_pending = 0;
+    } else if (st == FB_BN_ST_EXPIRED && o->req.tif == FB_VENUE_FOK) {
+        ev.u.canceled.reason = FB_VCXL_FOK_UNFILLED;
+    } else if (st == FB_BN_ST_EXPIRED &&
+               (o->req.tif == FB_VENUE_IOC || o->req.type == FB_VENUE_MARKET)) {
+        ev.u.canceled.reason = FB_VCXL_IOC_REMAINDER;
+    } else {
+        /* CANCELED without our cancel, EXPIRED_IN_MATCH (STP), exchange expiry. */
+        ev.u.canceled.reason = FB_VCXL_UNSOLICITED;
+    }
+    emit(bn, &ev);
+}
+
+/* ---- sending ---- */
+
+static void call_done(void *user, const struct fb_http_response *r);
+
+static const char *path_of(enum op op)
+{
+    switch (op) {
+    case OP_TIME:
+        return "/api/v3/time";
+    case OP_INFO:
+        return "/api/v3/exchangeInfo";
+    case OP_NEW:
+        return "/api/v3/order";
+    case OP_REPLACE:
+        return "/api/v3/order/cancelReplace";
+    case OP_TRADES:
+        return "/api/v3/myTrades";
+    case OP_OPEN:
+        return "/api/v3/openOrders";
+    case OP_NEW_QUERY:
+    case OP_CANCEL:
+    case OP_POLL:
+    case OP_QUERY:
+        return "/api/v3/order";
+    }
+    return "/";
+}
+
+static enum fb_http_method method_of(enum op op)
+{
+    switch (op) {
+    case OP_NEW:
+    case OP_REPLACE:
+        return FB_HTTP_POST;
+    case OP_CANCEL:
+        return FB_HTTP_DELETE;
+    default:
+        return FB_HTTP_GET;
+    }
+}
+
+/* Builds the unsigned parameters of c. */
+static enum fb_err params_of(struct fb_bn *bn, struct call *c, struct fb_bn_query *q, char *why,
+                             size_t whylen)
+{
+    fb_bn_q_init(q);
+    switch (c->op) {
+    case OP_TIME:
+        return FB_OK;
+    case OP_INFO: {
+        char arr[FB_BN_QUERY_MAX / 2];
+        size_t n = 0;
+        arr[n++] = '[';
+        for (size_t i = 0; i < bn->p.n_symbols; i++) {
+            int w = snprintf(arr + n, sizeof arr - n, "%s\"%s\"", i ? "," : "", bn->symbols[i]);
+            if (w < 0 || (size_t)w >= sizeof arr - n)
+                return FB_ERR_TOO_LARGE;
+            n += (size_t)w;
+        }
+        if (n + 2 > sizeof arr)
+            return FB_ERR_TOO_LARGE;
+        arr[n++] = ']';
+        arr[n] = '\0';
+        fb_bn_q_add(q, "symbols", arr);
+        return q->err;
+    }
+    case OP_NEW:
+        return fb_bn_build_order(&c->o->req, q, why, whylen);
+    case OP_REPLACE: {
+        struct fb_venue_order n = c->o->req;
+        struct fb_dec leaves;
+        enum fb_err e;
+        copy_str(n.client_order_id, sizeof n.client_order_id, c->rep.new_client_order_id);
+        if (fb_dec_sub(c->rep.qty, c->o->cum, &leaves) != FB_OK || fb_dec_sign(leaves) <= 0) {
+            snprintf(why, whylen, "new quantity is not above the filled quantity");
+            return FB_ERR_UNSUPPORTED;
+        }
+        n.qty = leaves;
+        if (fb_dec_sign(c->rep.price) > 0)
+            n.price = c->rep.price;
+        if (fb_dec_sign(c->rep.stop_price) > 0)
+            n.stop_price = c->rep.stop_price;
+        if (fb_dec_sign(n.display_qty) > 0 && fb_dec_cmp(n.display_qty, leaves) > 0)
+            n.display_qty = leaves;
+        e = fb_bn_build_order(&n, q, why, whylen);
+        fb_bn_q_add(q, "cancelReplaceMode", "STOP_ON_FAILURE");
+        fb_bn_q_add(q, "cancelOrigClientOrderId", c->o->coid);
+        return e != FB_OK ? e : q->err;
+    }
+    case OP_CANCEL:
+        fb_bn_q_add(q, "symbol", c->o->req.symbol);
+        fb_bn_q_add(q, "origClientOrderId", c->o->coid);
+        fb_bn_q_add(q, "newClientOrderId", c->id);
+        return q->err;
+    case OP_NEW_QUERY:
+    case OP_POLL:
+    case OP_QUERY:
+        fb_bn_q_add(q, "symbol", c->o->req.symbol);
+        fb_bn_q_add(q, "origClientOrderId", c->o->coid);
+        return q->err;
+    case OP_TRADES:
+        fb_bn_q_add(q, "symbol", c->o->req.symbol);
+        fb_bn_q_add_i64(q, "orderId", c->o->order_id);
+        return q->err;
+    case OP_OPEN:
+        if (c->symbol[0])
+            fb_bn_q_add(q, "symbol", c->symbol);
+        return q->err;
+    }
+    return FB_ERR_INTERNAL;
+}
+
+static int signed_op(enum op op)
+{
+    return op != OP_TIME && op != OP_INFO;
+}
+
+/* Sends c now; on a local failure c is freed and the error returned. */
+static enum fb_err send_call(struct fb_bn *bn, struct call *c)
+{
+    struct fb_bn_query q;
+    char why[FB_VENUE_TEXT_MAX + 1] = "";
+    char url[URL_MAX];
+    const char *hdrs[1];
+    struct fb_http_request r;
+    enum fb_http_method m = method_of(c->op);
+    enum fb_err e = params_of(bn, c, &q, why, sizeof why);
+    int in_body = m == FB_HTTP_POST;
+
+    if (e == FB_OK && signed_op(c->op))
+        e = fb_bn_sign_query(&q, bn->secret, bn->p.recv_window_ms,
+                             bn->now / NS_PER_MS + bn->offset_ms);
+    if (e != FB_OK) {
+        free(c);
+        return e;
+    }
+    if (snprintf(url, sizeof url, "%s%s%s%s", bn->base_url, path_of(c->op),
+                 !in_body && q.len ? "?" : "", !in_body ? q.buf : "") >= (int)sizeof url) {
+        free(c);
+        return FB_ERR_TOO_LARGE;
+    }
+    memset(&r, 0, sizeof r);
+    r.method = m;
+    r.url = url;
+    if (in_body) {
+        r.body = q.buf;
+        r.body_len = q.len;
+    }
+    hdrs[0] = bn->keyhdr;
+    r.headers = hdrs;
+    r.n_headers = signed_op(c->op) ? 1 : 0;
+    r.done = call_done;
+    r.user = c;
+    c->sent_ns = bn->now;
+    if (!c->first_ns)
+        c->first_ns = bn->now;
+    c->attempt++;
+    e = fb_http_submit(bn->http, &r);
+    OPENSSL_cleanse(&q, sizeof q);
+    if (e != FB_OK) {
+        free(c);
+        return e;
+    }
+    c->prev = NULL;
+    c->next = bn->inflight;
+    if (bn->inflight)
+        bn->inflight->prev = c;
+    bn->inflight = c;
+    return FB_OK;
+}
+
+static struct call *new_call(struct fb_bn *bn, enum op op, struct bn_order *o)
+{
+    struct call *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->bn = bn;
+    c->op = op;
+    c->o = o;
+    c->writes = op == OP_NEW || op == OP_CANCEL || op == OP_REPLACE;
+    return c;
+}
+
+/* Queues c to be sent at `at` (or now if at <= now and nothing blocks). */
+static void defer(struct fb_bn *bn, struct call *c, int64_t at)
+{
+    if (at < bn->blocked_until)
+        at = bn->blocked_until;
+    if (bn->n_later == bn->cap_later) {
+        size_t cap = bn->cap_later ? bn->cap_later * 2 : 16;
+        struct delayed *p = realloc(bn->later, cap * sizeof *p);
+        if (!p) {
+            fb_error("binance", "out of memory: request dropped");
+            free(c);
+            return;
+        }
+        bn->later = p;
+        bn->cap_later = cap;
+    }
+    bn->later[bn->n_later].at = at;
+    bn->later[bn->n_later].c = c;
+    bn->n_later++;
+}
+
+/* Exponential backoff with jitter: base * 2^(attempt-1), capped, times 0.5..1. */
+static int64_t backoff_ns(struct fb_bn *bn, int attempt, int64_t retry_after_ms)
+{
+    int64_t ms = bn->p.retry_base_ms;
+    for (int i = 1; i < attempt && ms < BACKOFF_CAP_MS; i++)
+        ms *= 2;
+    if (ms > BACKOFF_CAP_MS)
+        ms = BACKOFF_CAP_MS;
+    ms = ms / 2 + (int64_t)(splitmix64(&bn->rng) % (uint64_t)(ms / 2 + 1));
+    if (ms < retry_after_ms)
+        ms = retry_after_ms;
+    return ms * NS_PER_MS;
+}
+
+static int exhausted(const struct fb_bn *bn, const struct call *c)
+{
+    return c->attempt >= (int)bn->p.max_attempts ||
+           bn->now - c->first_ns >= (int64_t)bn->p.retry_deadline_ms * NS_PER_MS;
+}
+
+static void retry_later(struct fb_bn *bn, struct call *c, int64_t retry_after_ms)
+{
+    defer(bn, c, bn->now + backoff_ns(bn, c->attempt, retry_after_ms));
+}
+
+/* Sends or defers; a local build failure becomes the request's reject. */
+static void start_call(struct fb_bn *bn, struct call *c)
+{
+    if (bn->now < bn->blocked_until) {
+        defer(bn, c, bn->blocked_until);
+        return;
+    }
+    enum op op = c->op;
+    struct bn_order *o = c->o;
+    char id[FB_VENUE_CLORDID_MAX + 1];
+    copy_str(id, sizeof id, c->id);
+    enum fb_err e = send_call(bn, c); /* frees c on failure */
+    if (e == FB_OK)
+        return;
+    fb_error("binance", "request not sent: %s", fb_strerror(e));
+    if (op == OP_NEW && o) {
+        o->phase = PH_DONE;
+        emit_reject(bn, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_FINAL, FB_VRR_OTHER, "",
+                    fb_strerror(e));
+    } else if (op == OP_CANCEL && o) {
+        o->cancel_pending = 0;
+        emit_reject(bn, FB_VEV_CANCEL_REJECT, o, NULL, id, FB_VREJ_RETRYABLE, FB_VRR_OTHER, "",
+                    fb_strerror(e));
+    } else if (op == OP_REPLACE && o) {
+        o->replace_pending = 0;
+        emit_reject(bn, FB_VEV_REPLACE_REJECT, o, NULL, id, FB_VREJ_FINAL, FB_VRR_OTHER, "",
+                    fb_strerror(e));
+    }
+}
+
+/* ---- handling answers ---- */
+
+static void track_headers(struct fb_bn *bn, const struct fb_http_response *r)
+{
+    const char *v;
+    size_t n;
+    if (fb_http_header(r, "x-mbx-used-weight-1m", &v, &n) && n < 12) {
+        long w = 0;
+        for (size_t i = 0; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+            w = w * 10 + (v[i] - '0');
+        bn->used_weight_1m = w;
+    }
+}
+
+/* Applies an order object (new-order answer, poll, query after unknown). */
+static void apply_order(struct fb_bn *bn, struct bn_order *o, const struct fb_bn_order *b,
+                        int first)
+{
+    int64_t ts = ts_of(bn, b->time_ms);
+    struct fb_dec total;
+    if (first) {
+        struct fb_venue_event ev;
+        if (b->status == FB_BN_ST_REJECTED) {
+            o->phase = PH_DONE;
+            emit_reject(bn, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_FINAL, FB_VRR_OTHER, "",
+                        "rejected by Binance");
+            return;
+        }
+        o->order_id = b->order_id;
+        o->phase = PH_OPEN;
+        ev_init(&ev, FB_VEV_ACK, o, ts);
+        emit(bn, &ev);
+    }
+    if (fb_dec_sign(o->req.qty) == 0 && fb_dec_sign(b->orig_qty) > 0)
+        o->req.qty = b->orig_qty; /* quote-qty market: the venue's base qty */
+    for (size_t i = 0; i < b->n_fills; i++) {
+        const struct fb_bn_fill *f = &b->fills[i];
+        report_fill(bn, o, f->trade_id, f->qty, f->price, f->commission, f->commission_asset,
+                    f->is_maker, ts);
+    }
+    if (fb_dec_add(o->base_cum, b->executed_qty, &total) != FB_OK)
+        total = o->cum;
+    if (fb_dec_cmp(total, o->cum) > 0) {
+        /* Fills we have not seen: myTrades has the ids, fees and roles. */
+        o->pending_terminal = is_terminal(b->status);
+        o->terminal = b->status;
+        struct call *c = new_call(bn, OP_TRADES, o);
+        if (c) {
+            o->poll_busy = 1;
+            start_call(bn, c);
+        }
+        return;
+    }
+    if (is_terminal(b->status))
+        close_order(bn, o, b->status, ts);
+    else
+        o->next_poll = bn->now + (int64_t)bn->p.poll_interval_ms * NS_PER_MS;
+}
+
+static void emit_status(struct fb_bn *bn, const struct fb_bn_order *b, struct bn_order *o,
+                        const char *coid, const char *request_id)
+{
+    struct fb_venue_event ev;
+    struct fb_dec cum = b->executed_qty, base = o ? o->base_cum : fb_dec_zero();
+    ev_init(&ev, FB_VEV_STATUS, o, ts_of(bn, b->time_ms));
+    copy_str(ev.client_order_id, sizeof ev.client_order_id, coid);
+    copy_str(ev.symbol, sizeof ev.symbol, b->symbol);
+    snprintf(ev.venue_order_id, sizeof ev.venue_order_id, "%lld", (long long)b->order_id);
+    if (request_id)
+        copy_str(ev.request_id, sizeof ev.request_id, request_id);
+    if (fb_dec_add(base, b->executed_qty, &cum) != FB_OK)
+        cum = b->executed_qty;
+    ev.u.status.state = fb_bn_state(b->status);
+    if (ev.u.status.state == FB_VOS_NEW && fb_dec_sign(cum) > 0)
+        ev.u.status.state = FB_VOS_PARTIALLY_FILLED;
+    ev.u.status.qty = o && fb_dec_sign(o->req.qty) > 0 ? o->req.qty : b->orig_qty;
+    ev.u.status.price = b->price;
+    ev.u.status.cum_qty = cum;
+    if (fb_dec_sign(b->executed_qty) > 0 &&
+        fb_dec_div(b->cum_quote, b->executed_qty, 18, FB_ROUND_HALF_EVEN, &ev.u.status.avg_px) !=
+            FB_OK)
+        ev.u.status.avg_px = fb_dec_zero();
+    if (fb_dec_sign(b->cum_quote) < 0)
+        ev.u.status.avg_px = fb_dec_zero(); /* not available (A.8.12) */
+    if (ev.u.status.state == FB_VOS_NEW || ev.u.status.state == FB_VOS_PARTIALLY_FILLED) {
+        if (fb_dec_sub(ev.u.status.qty, cum, &ev.u.status.leaves_qty) != FB_OK ||
+            fb_dec_sign(ev.u.status.leaves_qty) < 0)
+            ev.u.status.leaves_qty = fb_dec_zero();
+    }
+    emit(bn, &ev);
+}
+
+static void emit_status_unknown(struct fb_bn *bn, const char *coid, const char *symbol)
+{
+    struct fb_venue_event ev;
+    ev_init(&ev, FB_VEV_STATUS, NULL, bn->now);
+    copy_str(ev.client_order_id, sizeof ev.client_order_id, coid);
+    copy_str(ev.request_id, sizeof ev.request_id, coid);
+    copy_str(ev.symbol, sizeof ev.symbol, symbol ? symbol : "");
+    ev.u.status.state = FB_VOS_UNKNOWN;
+    emit(bn, &ev);
+}
+
+static void on_new(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
+{
+    struct bn_order *o = c->o;
+    struct fb_bn_order b;
+    switch (a->cls) {
+    case FB_BN_OK:
+        if (fb_bn_parse_order(j, &b) != FB_OK || strcmp(b.client_order_id, o->coid) != 0)
+            break; /* unparseable: outcome unknown */
+        apply_order(bn, o, &b, 1);
+        free(c);
+        return;
+    case FB_BN_REJECT:
+        if (!(a->reason == FB_VRR_DUPLICATE_ID && c->attempt > 1)) {
+            o->phase = PH_DONE;
+            emit_reject(bn, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_FINAL, a->reason, a->code_text,
+                        a->msg);
+            free(c);
+            return;
+        }
+        /* A resend called a duplicate: an earlier copy did arrive. */
+        break;
+    case FB_BN_RETRY:
+        if (exhausted(bn, c)) {
+            o->phase = PH_DONE;
+            emit_reject(bn, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_RETRYABLE, a->reason,
+                        a->code_text, a->msg);
+            free(c);
+        } else {
+            /* Same client order id; a new timestamp and signature. */
+            retry_later(bn, c, a->retry_after_ms);
+        }
+        return;
+    case FB_BN_UNKNOWN:
+        break;
+    }
+    fb_warn("binance", "order %s: outcome unknown (%s); querying before any resend", o->coid,
+            a->msg);
+    c->op = OP_NEW_QUERY;
+    c->writes = 0;
+    retry_later(bn, c, 0);
+}
+
+static void on_new_query(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
+{
+    struct bn_order *o = c->o;
+    struct fb_bn_order b;
+    if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK &&
+        strcmp(b.client_order_id, o->coid) == 0) {
+        apply_order(bn, o, &b, 1);
+        free(c);
+        return;
+    }
+    if (exhausted(bn, c)) {
+        /* Still not sure: hand it to the engine, keep tracking it. */
+        emit_reject(bn, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_UNKNOWN_OUTCOME, FB_VRR_OTHER,
+                    a->code_text, "outcome unknown after retries");
+        o->phase = PH_OPEN;
+        o->next_poll = bn->now;
+        free(c);
+        return;
+    }
+    if (a->cls == FB_BN_REJECT && a->code == -2013) {
+        /* Not placed: resend with the same client order id. */
+        c->op = OP_NEW;
+        c->writes = 1;
+    }
+    retry_later(bn, c, a->retry_after_ms);
+}
+
+static void on_cancel(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
+{
+    struct bn_order *o = c->o;
+    struct fb_bn_order b;
+    if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK) {
+        /* Fills before the cancel come first, then CANCELED (apply_order). */
+        b.n_fills = 0;
+        apply_order(bn, o, &b, 0);
+        free(c);
+        return;
+    }
+    if (a->cls == FB_BN_REJECT) {
+        if (c->attempt > 1 && a->reason == FB_VRR_UNKNOWN_ORDER) {
+            /* An earlier copy may have canceled it: let a poll decide. */
+            o->next_poll = bn->now;
+            free(c);
+            return;
+        }
+        o->cancel_pending = 0;
+        emit_reject(bn, FB_VEV_CANCEL_REJECT, o, NULL, c->id, FB_VREJ_FINAL,
+                    a->reason == FB_VRR_UNKNOWN_ORDER && o->phase != PH_SENDING ? FB_VRR_TOO_LATE
+                                                                                : a->reason,
+                    a->code_text, a->msg);
+        o->next_poll = bn->now; /* learn how it ended */
+        free(c);
+        return;
+    }
+    if (exhausted(bn, c)) {
+        o->cancel_pending = 0;
+        emit_reject(bn, FB_VEV_CANCEL_REJECT, o, NULL, c->id,
+                    a->cls == FB_BN_UNKNOWN ? FB_VREJ_UNKNOWN_OUTCOME : FB_VREJ_RETRYABLE,
+                    a->reason, a->code_text, a->msg);
+        o->next_poll = bn->now;
+        free(c);
+        return;
+    }
+    /* Repeating a cancel is harmless (a second one gets -2011). */
+    retry_later(bn, c, a->retry_after_ms);
+}
+
+static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
+{
+    struct bn_order *o = c->o;
+    const json_t *data = a->http == 409 ? json_object_get(j, "data") : j;
+    const json_t *cr = json_object_get(data, "cancelResponse");
+    const json_t *nr = json_object_get(data, "newOrderResponse");
+    const char *cres = json_string_value(json_object_get(data, "cancelResult"));
+    const char *nres = json_string_value(json_object_get(data, "newOrderResult"));
+    struct fb_bn_order oldb, newb;
+
+    o->replace_pending = 0;
+    if (a->cls == FB_BN_OK && cres && nres && strcmp(cres, "SUCCESS") == 0 &&
+        fb_bn_parse_order(cr, &oldb) == FB_OK) {
+        struct fb_dec old_cum;
+        if (fb_dec_add(o->base_cum, oldb.executed_qty, &old_cum) != FB_OK)
+            old_cum = o->cum;
+        if (fb_dec_cmp(old_cum, o->cum) > 0)
+            fb_warn("binance", "order %s: fills during replace not yet reported", o->coid);
+        if (strcmp(nres, "SUCCESS") == 0 && fb_bn_parse_order(nr, &newb) == FB_OK) {
+            struct fb_venue_event ev;
+            ev_init(&ev, FB_VEV_REPLACED, o, ts_of(bn, newb.time_ms));
+            copy_str(ev.request_id, sizeof ev.request_id, c->rep.new_client_order_id);
+            snprintf(ev.venue_order_id, sizeof ev.venue_order_id, "%lld", (long long)newb.order_id);
+            ev.u.replaced.qty = c->rep.qty;
+            ev.u.replaced.price = newb.price;
+            ev.u.replaced.stop_price = newb.stop_price;
+            ev.u.replaced.cum_qty = o->cum;
+            if (fb_dec_sub(c->rep.qty, o->cum, &ev.u.replaced.leaves_qty) != FB_OK)
+                ev.u.replaced.leaves_qty = fb_dec_zero();
+            emit(bn, &ev);
+            /* The FIX order continues as the replacement Binance order. */
+            copy_str(o->coid, sizeof o->coid, c->rep.new_client_order_id);
+            copy_str(o->req.client_order_id, sizeof o->req.client_order_id, o->coid);
+            o->req.qty = c->rep.qty;
+            if (fb_dec_sign(c->rep.price) > 0)
+                o->req.price = c->rep.price;
+            if (fb_dec_sign(c->rep.stop_price) > 0)
+                o->req.stop_price = c->rep.stop_price;
+            o->base_cum = o->cum;
+            o->order_id = newb.order_id;
+            apply_order(bn, o, &newb, 0);
+            free(c);
+            return;
+        }
+        /* -2021: canceled, replacement refused: the order is gone. */
+        const char *m = json_string_value(json_object_get(nr, "msg"));
+        emit_reject(bn, FB_VEV_REPLACE_REJECT, o, NULL, c->rep.new_client_order_id, FB_VREJ_FINAL,
+                    FB_VRR_OTHER, a->code_text, m ? m : a->msg);
+        close_order(bn, o, FB_BN_ST_CANCELED, bn->now);
+        free(c);
+        return;
+    }
+    if (a->cls == FB_BN_REJECT || a->cls == FB_BN_OK) {
+        /* -2022: the cancel failed, nothing was placed. */
+        const char *m = json_string_value(json_object_get(cr, "msg"));
+        json_t *cc = json_object_get(cr, "code");
+        enum fb_venue_reject_reason why =
+            json_is_integer(cc) && json_integer_value(cc) == -2011 ? FB_VRR_TOO_LATE : a->reason;
+        emit_reject(bn, FB_VEV_REPLACE_REJECT, o, NULL, c->rep.new_client_order_id, FB_VREJ_FINAL,
+                    why, a->code_text, m ? m : a->msg);
+        o->next_poll = bn->now;
+        free(c);
+        return;
+    }
+    if (a->cls == FB_BN_RETRY && !exhausted(bn, c)) {
+        o->replace_pending = 1;
+        retry_later(bn, c, a->retry_after_ms);
+        return;
+    }
+    /* Unknown: the poll of the old id shows whether it was canceled; the
+     * engine learns the rest by querying. */
+    emit_reject(bn, FB_VEV_REPLACE_REJECT, o, NULL, c->rep.new_client_order_id,
+                a->cls == FB_BN_UNKNOWN ? FB_VREJ_UNKNOWN_OUTCOME : FB_VREJ_RETRYABLE, a->reason,
+                a->code_text, a->msg);
+    o->next_poll = bn->now;
+    free(c);
+}
+
+static void on_trades(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
+{
+    struct bn_order *o = c->o;
+    o->poll_busy = 0;
+    if (a->cls == FB_BN_OK && json_is_array(j)) {
+        size_t i;
+        json_t *t;
+        json_array_foreach(j, i, t)
+        {
+            struct fb_bn_trade tr;
+            if (fb_bn_parse_trade(t, &tr) != FB_OK || tr.order_id != o->order_id) {
+                fb_warn("binance", "order %s: unreadable trade skipped", o->coid);
+                continue;
+            }
+            report_fill(bn, o, tr.id, tr.qty, tr.price, tr.commission, tr.commission_asset,
+                        tr.is_maker, ts_of(bn, tr.time_ms));
+        }
+    }
+    if (o->pending_terminal && o->phase != PH_DONE) {
+        /* Close only when the trades add up; else the next poll retries. */
+        o->next_poll = bn->now + (int64_t)bn->p.poll_interval_ms * NS_PER_MS;
+        if (o->terminal != FB_BN_ST_FILLED || fb_dec_cmp(o->cum, o->req.qty) >= 0) {
+            close_order(bn, o, o->terminal, bn->now);
+        }
+    } else {
+        o->next_poll = bn->now + (int64_t)bn->p.poll_interval_ms * NS_PER_MS;
+    }
+    free(c);
+}
+
+static void on_poll(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
+{
+    struct bn_order *o = c->o;
+    struct fb_bn_order b;
+    o->poll_busy = 0;
+    if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK) {
+        apply_order(bn, o, &b, 0);
+    } else {
+        if (a->cls == FB_BN_UNKNOWN || (a->cls == FB_BN_OK))
+            fb_warn("binance", "order %s: unreadable status answer", o->coid);
+        o->next_poll = bn->now + backoff_ns(bn, 2, a->retry_after_ms);
+    }
+    free(c);
+}
+
+static void on_query(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
+{
+    struct fb_bn_order b;
+    if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK) {
+        emit_status(bn, &b, c->o, c->id, c->id);
+    } else if (a->cls == FB_BN_REJECT && (a->code == -2013 || a->code == -2026)) {
+        emit_status_unknown(bn, c->id, c->o->req.symbol);
+    } else {
+        /* No answer is not "unknown order": ask again, never guess. */
+        retry_later(bn, c, a->retry_after_ms);
+        return;
+    }
+    free(c);
+}
+
+static void on_open(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
+{
+    struct fb_venue_event end;
+    if (a->cls == FB_BN_OK && json_is_array(j)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(j, i, x)
+        {
+            struct fb_bn_order b;
+            if (fb_bn_parse_order(x, &b) != FB_OK) {
+                fb_warn("binance", "open orders: unreadable entry skipped");
+                continue;
+            }
+            emit_status(bn, &b, find_order(bn, b.client_order_id), b.client_order_id, c->id);
+        }
+        ev_init(&end, FB_VEV_OPEN_ORDERS_END, NULL, bn->now);
+        copy_str(end.request_id, sizeof end.request_id, c->id);
+        emit(bn, &end);
+        free(c);
+        return;
+    }
+    retry_later(bn, c, a->retry_after_ms);
+}
+
+static void on_time(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
+{
+    int64_t server_ms;
+    bn->time_busy = 0;
+    if (a->cls == FB_BN_OK && fb_bn_parse_time(j, &server_ms) == FB_OK) {
+        /* The server stamped it somewhere between send and receipt. */
+        int64_t mid_ms = (c->sent_ns + bn->now) / 2 / NS_PER_MS;
+        bn->offset_ms = server_ms - mid_ms;
+        bn->have_time = 1;
+        bn->next_resync = bn->now + CLOCK_RESYNC_NS;
+        free(c);
+        return;
+    }
+    bn->next_resync = bn->now + backoff_ns(bn, c->attempt, a->retry_after_ms);
+    free(c);
+}
+
+static void on_info(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
+{
+    const json_t *syms = json_object_get(j, "symbols");
+    if (a->cls == FB_BN_OK && json_is_array(syms) &&
+        json_array_size(syms) <= FB_BINANCE_SYMBOLS_MAX) {
+        size_t i, n = 0;
+        json_t *s;
+        struct fb_venue_market *m = calloc(json_array_size(syms) + 1, sizeof *m);
+        if (m) {
+            json_array_foreach(syms, i, s)
+            {
+                if (fb_bn_parse_market(s, &m[n]) == FB_OK)
+                    n++;
+                else
+                    fb_warn("binance", "exchangeInfo: unreadable symbol %zu skipped", i);
+            }
+            free(bn->markets);
+            bn->markets = m;
+            bn->n_markets = n;
+            bn->have_info = 1;
+            free(c);
+            return;
+        }
+    }
+    fb_warn("binance", "exchangeInfo failed (%s); retrying", a->msg);
+    retry_later(bn, c, a->retry_after_ms);
+}
+
+static void call_done(void *user, const struct fb_http_response *r)
+{
+    struct call *c = user;
+    struct fb_bn *bn = c->bn;
+    struct fb_bn_answer a;
+    json_t *j = NULL;
+
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        bn->inflight = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    fb_bn_classify(r, c->writes, &a, &j);
+    track_headers(bn, r);
+    if (a.retry_after_ms > 0 && (a.banned || a.reason == FB_VRR_RATE_LIMIT)) {
+        int64_t until = bn->now + a.retry_after_ms * NS_PER_MS;
+        if (until > bn->blocked_until)
+            bn->blocked_until = until;
+        fb_warn("binance", "HTTP %ld: requests paused for %lld ms", a.http,
+                (long long)a.retry_after_ms);
+    }
+    if (a.resync_clock)
+        bn->next_resync = bn->now;
+    switch (c->op) {
+    case OP_TIME:
+        on_time(bn, c, &a, j);
+        break;
+    case OP_INFO:
+        on_info(bn, c, &a, j);
+        break;
+    case OP_NEW:
+        on_new(bn, c, &a, j);
+        break;
+    case OP_NEW_QUERY:
+        on_new_query(bn, c, &a, j);
+        break;
+    case OP_CANCEL:
+        on_cancel(bn, c, &a, j);
+        break;
+    case OP_REPLACE:
+        on_replace(bn, c, &a, j);
+        break;
+    case OP_POLL:
+        on_poll(bn, c, &a, j);
+        break;
+    case OP_TRADES:
+        on_trades(bn, c, &a, j);
+        break;
+    case OP_QUERY:
+        on_query(bn, c, &a, j);
+        break;
+    case OP_OPEN:
+        on_open(bn, c, &a, j);
+        break;
+    }
+    json_decref(j);
+}
+
+/* ---- fb_venue_ops slots ---- */
+
+static void bn_destroy(void *state);
+
+static char *dup_secret(const char *s)
+{
+    return s && s[0] ? strdup(s) : NULL;
+}
+
+static enum fb_err bn_create(const void *params, const struct fb_venue_sink *sink, void **state,
+                             char *err, size_t errlen)
+{
+    const struct fb_binance_params *p = params;
+    struct fb_bn *bn = NULL;
+    struct fb_http_params hp;
+    enum fb_err e = FB_ERR_CONFIG;
+    size_t kl;
+
+    *state = NULL;
+    if (!p || !sink || !sink->on_event) {
+        snprintf(err, errlen, "binance: params and sink are required");
+        return FB_ERR_INVALID;
+    }
+    if (!p->base_url || strncmp(p->base_url, "http", 4) != 0) {
+        snprintf(err, errlen, "binance: base_url must be an http(s) URL");
+        return FB_ERR_CONFIG;
+    }
+    if (!p->api_key || !p->api_key[0] || !p->api_secret || !p->api_secret[0]) {
+        snprintf(err, errlen, "binance: api key and secret are required");
+        return FB_ERR_CONFIG;
+    }
+    if (p->n_symbols < 1 || p->n_symbols > FB_BINANCE_SYMBOLS_MAX || !p->symbols) {
+        snprintf(err, errlen, "binance: needs 1..%d symbols", FB_BINANCE_SYMBOLS_MAX);
+        return FB_ERR_CONFIG;
+    }
+    if (p->recv_window_ms > 60000) {
+        snprintf(err, errlen, "binance: recv_window_ms is at most 60000");
+        return FB_ERR_CONFIG;
+    }
+    for (size_t i = 0; i < p->n_symbols; i++) {
+        const char *s = p->symbols[i];
+        if (!s || !s[0] || strlen(s) > FB_VENUE_SYMBOL_MAX || strpbrk(s, "\"\\")) {
+            snprintf(err, errlen, "binance: symbol %zu is invalid", i);
+            return FB_ERR_CONFIG;
+        }
+    }
+    bn = calloc(1, sizeof *bn);
+    if (!bn)
+        goto nomem;
+    bn->p = *p;
+    bn->sink = *sink;
+    if (!bn->p.connect_timeout_ms)
+        bn->p.connect_timeout_ms = 3000;
+    if (!bn->p.request_timeout_ms)
+        bn->p.request_timeout_ms = 10000;
+    if (!bn->p.poll_interval_ms)
+        bn->p.poll_interval_ms = 1000;
+    if (!bn->p.recv_window_ms)
+        bn->p.recv_window_ms = 5000;
+    if (!bn->p.max_attempts)
+        bn->p.max_attempts = 5;
+    if (!bn->p.retry_base_ms)
+        bn->p.retry_base_ms = 200;
+    if (!bn->p.retry_deadline_ms)
+        bn->p.retry_deadline_ms = 30000;
+    bn->rng = p->seed ^ 0x62696e616e6365ULL;
+    bn->base_url = strdup(p->base_url);
+    bn->key = dup_secret(p->api_key);
+    bn->secret = dup_secret(p->api_secret);
+    kl = strlen(p->api_key) + sizeof "X-MBX-APIKEY: ";
+    bn->keyhdr = malloc(kl);
+    bn->symbols = calloc(p->n_symbols, sizeof *bn->symbols);
+    if (!bn->base_url || !bn->key || !bn->secret || !bn->keyhdr || !bn->symbols)
+        goto nomem;
+    snprintf(bn->keyhdr, kl, "X-MBX-APIKEY: %s", p->api_key);
+    for (size_t i = 0; i < p->n_symbols; i++)
+        if (!(bn->symbols[i] = strdup(p->symbols[i])))
+            goto nomem;
+    bn->p.base_url = bn->p.api_key = bn->p.api_secret = bn->p.ca_file = NULL;
+    bn->p.symbols = NULL;
+    memset(&hp, 0, sizeof hp);
+    hp.ca_file = p->ca_file;
+    hp.user_agent = "fixbridge/" FB_VERSION;
+    hp.connect_timeout_ms = bn->p.connect_timeout_ms;
+    hp.request_timeout_ms = bn->p.request_timeout_ms;
+    e = fb_http_create(&hp, &bn->http);
+    if (e != FB_OK) {
+        snprintf(err, errlen, "binance: HTTP client: %s", fb_strerror(e));
+        goto fail;
+    }
+    *state = bn;
+    return FB_OK;
+nomem:
+    e = FB_ERR_NOMEM;
+    snprintf(err, errlen, "binance: out of memory");
+fail:
+    bn_destroy(bn);
+    return e;
+}
+
+static void bn_destroy(void *state)
+{
+    struct fb_bn *bn = state;
+    if (!bn)
+        return;
+    fb_http_destroy(bn->http); /* calls no callback: free their contexts here */
+    while (bn->inflight) {
+        struct call *c = bn->inflight;
+        bn->inflight = c->next;
+        free(c);
+    }
+    for (size_t i = 0; i < bn->n_later; i++)
+        free(bn->later[i].c);
+    for (size_t i = 0; i < bn->n_orders; i++) {
+        free(bn->orders[i]->seen);
+        free(bn->orders[i]);
+    }
+    if (bn->symbols)
+        for (size_t i = 0; i < bn->p.n_symbols; i++)
+            free(bn->symbols[i]);
+    if (bn->secret)
+        OPENSSL_cleanse(bn->secret, strlen(bn->secret));
+    if (bn->key)
+        OPENSSL_cleanse(bn->key, strlen(bn->key));
+    if (bn->keyhdr)
+        OPENSSL_cleanse(bn->keyhdr, strlen(bn->keyhdr));
+    free(bn->symbols);
+    free(bn->secret);
+    free(bn->key);
+    free(bn->keyhdr);
+    free(bn->base_url);
+    free(bn->markets);
+    free(bn->orders);
+    free(bn->later);
+    free(bn->out);
+    free(bn);
+}
+
+int fb_binance_ready(const void *state)
+{
+    const struct fb_bn *bn = state;
+    return bn && bn->have_time && bn->have_info;
+}
+
+static enum fb_err bn_submit(void *state, const struct fb_venue_order *order, int64_t now_ns)
+{
+    struct fb_bn *bn = state;
+    struct fb_bn_query q;
+    char why[FB_VENUE_TEXT_MAX + 1];
+    struct bn_order *o;
+    struct call *c;
+    enum fb_err e;
+    (void)now_ns;
+    if (!bn || !order || !memchr(order->client_order_id, '\0', sizeof order->client_order_id) ||
+        !memchr(order->symbol, '\0', sizeof order->symbol))
+        return FB_ERR_INVALID;
+    if (!fb_binance_ready(bn))
+        return FB_ERR_STATE;
+    if (!fb_bn_clordid_ok(order->client_order_id))
+        return FB_ERR_INVALID;
+    if (find_order(bn, order->client_order_id))
+        return FB_ERR_DUPLICATE;
+    e = fb_bn_build_order(order, &q, why, sizeof why);
+    if (e != FB_OK && e != FB_ERR_UNSUPPORTED)
+        return e;
+    o = add_order(bn, order);
+    if (!o)
+        return FB_ERR_NOMEM;
+    if (e == FB_ERR_UNSUPPORTED) {
+        o->phase = PH_DONE;
+        emit_reject(bn, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_FINAL, FB_VRR_UNSUPPORTED, "", why);
+        return FB_OK;
+    }
+    c = new_call(bn, OP_NEW, o);
+    if (!c)
+        return FB_ERR_NOMEM;
+    defer(bn, c, 0); /* sent from run(), with run's clock */
+    return FB_OK;
+}
+
+static enum fb_err bn_cancel(void *state, const struct fb_venue_cancel *req, int64_t now_ns)
+{
+    struct fb_bn *bn = state;
+    struct bn_order *o;
+    struct call *c;
+    (void)now_ns;
+    if (!bn || !req || !fb_bn_clordid_ok(req->client_order_id) ||
+        !fb_bn_clordid_ok(req->request_id))
+        return FB_ERR_INVALID;
+    if (!fb_binance_ready(bn))
+        return FB_ERR_STATE;
+    o = find_order(bn, req->client_order_id);
+    if (!o || o->phase == PH_DONE || o->cancel_pending) {
+        /* Unknown here (no symbol to send) or already closed. */
+        struct bn_order tmp;
+        memset(&tmp, 0, sizeof tmp);
+        copy_str(tmp.coid, sizeof tmp.coid, req->client_order_id);
+        emit_reject(bn, FB_VEV_CANCEL_REJECT, o ? o : &tmp, NULL, req->request_id, FB_VREJ_FINAL,
+                    !o                  ? FB_VRR_UNKNOWN_ORDER
+                    : o->cancel_pending ? FB_VRR_OTHER
+                                        : FB_VRR_TOO_LATE,
+                    "",
+                    !o                  ? "unknown order"
+                    : o->cancel_pending ? "cancel already pending"
+                                        : "order already closed");
+        return FB_OK;
+    }
+    c = new_call(bn, OP_CANCEL, o);
+    if (!c)
+        return FB_ERR_NOMEM;
+    copy_str(c->id, sizeof c->id, req->request_id);
+    o->cancel_pending = 1;
+    copy_str(o->cancel_id, sizeof o->cancel_id, req->request_id);
+    defer(bn, c, 0);
+    return FB_OK;
+}
+
+static enum fb_err bn_replace(void *state, const struct fb_venue_replace *req, int64_t now_ns)
+{
+    struct fb_bn *bn = state;
+    struct bn_order *o;
+    struct call *c;
+    (void)now_ns;
+    if (!bn || !req || !fb_bn_clordid_ok(req->client_order_id) ||
+        !fb_bn_clordid_ok(req->new_client_order_id) || fb_dec_sign(req->qty) <= 0 ||
+        fb_dec_sign(req->price) < 0 || fb_dec_sign(req->stop_price) < 0)
+        return FB_ERR_INVALID;
+    if (!fb_binance_ready(bn))
+        return FB_ERR_STATE;
+    o = find_order(bn, req->client_order_id);
+    if (!o || o->phase != PH_OPEN || o->replace_pending || o->cancel_pending ||
+        o->req.type == FB_VENUE_MARKET) {
+        struct bn_order tmp;
+        memset(&tmp, 0, sizeof tmp);
+        copy_str(tmp.coid, sizeof tmp.coid, req->client_order_id);
+        emit_reject(bn, FB_VEV_REPLACE_REJECT, o ? o : &tmp, NULL, req->new_client_order_id,
+                    FB_VREJ_FINAL, !o ? FB_VRR_UNKNOWN_ORDER : FB_VRR_TOO_LATE, "",
+                    !o ? "unknown order" : "order is not open for replace");
+        return FB_OK;
+    }
+    c = new_call(bn, OP_REPLACE, o);
+    if (!c)
+        return FB_ERR_NOMEM;
+    c->rep = *req;
+    copy_str(c->id, sizeof c->id, req->new_client_order_id);
+    o->replace_pending = 1;
+    defer(bn, c, 0);
+    return FB_OK;
+}
+
+static enum fb_err bn_query(void *state, const char *coid, int64_t now_ns)
+{
+    struct fb_bn *bn = state;
+    struct bn_order *o;
+    struct call *c;
+    (void)now_ns;
+    if (!bn || !fb_venue_clordid_valid(coid))
+        return FB_ERR_INVALID;
+    if (!fb_binance_ready(bn))
+        return FB_ERR_STATE;
+    o = find_order(bn, coid);
+    if (!o || !fb_bn_clordid_ok(coid)) {
+        /* Without its symbol Binance cannot be asked; we never sent it. */
+        emit_status_unknown(bn, coid, NULL);
+        return FB_OK;
+    }
+    c = new_call(bn, OP_QUERY, o);
+    if (!c)
+        return FB_ERR_NOMEM;
+    copy_str(c->id, sizeof c->id, coid);
+    defer(bn, c, 0);
+    return FB_OK;
+}
+
+static enum fb_err bn_open_orders(void *state, const char *symbol, const char *request_id,
+                                  int64_t now_ns)
+{
+    struct fb_bn *bn = state;
+    struct call *c;
+    (void)now_ns;
+    if (!bn || !fb_venue_clordid_valid(request_id) ||
+        (symbol && (!symbol[0] || strlen(symbol) > FB_VENUE_SYMBOL_MAX)))
+        return FB_ERR_INVALID;
+    if (!fb_binance_ready(bn))
+        return FB_ERR_STATE;
+    c = new_call(bn, OP_OPEN, NULL);
+    if (!c)
+        return FB_ERR_NOMEM;
+    copy_str(c->id, sizeof c->id, request_id);
+    if (symbol)
+        copy_str(c->symbol, sizeof c->symbol, symbol);
+    defer(bn, c, 0);
+    return FB_OK;
+}
+
+/* Sends what is due: clock sync, start-up, backoffs, polls. */
+static void schedule(struct fb_bn *bn)
+{
+    struct call *c;
+    if (!bn->time_busy && bn->now >= bn->next_resync && bn->now >= bn->blocked_until) {
+        if ((c = new_call(bn, OP_TIME, NULL))) {
+            bn->time_busy = 1;
+            if (send_call(bn, c) != FB_OK)
+                bn->time_busy = 0;
+        }
+    }
+    if (!bn->started) {
+        bn->started = 1;
+        if ((c = new_call(bn, OP_INFO, NULL)))
+            start_call(bn, c);
+    }
+    if (!bn->have_time)
+        return; /* signed requests wait for the clock offset */
+    for (size_t i = 0; i < bn->n_later;) {
+        if (bn->later[i].at > bn->now || bn->now < bn->blocked_until) {
+            i++;
+            continue;
+        }
+        c = bn->later[i].c;
+        bn->later[i] = bn->later[--bn->n_later];
+        start_call(bn, c);
+    }
+    for (size_t i = 0; i < bn->n_orders; i++) {
+        struct bn_order *o = bn->orders[i];
+        if (o->phase != PH_OPEN || o->poll_busy || o->next_poll > bn->now ||
+            bn->now < bn->blocked_until)
+            continue;
+        if ((c = new_call(bn, OP_POLL, o))) {
+            o->poll_busy = 1;
+            o->next_poll = INT64_MAX;
+            start_call(bn, c);
+        }
+    }
+}
+
+static enum fb_err bn_run(void *state, int64_t now_ns)
+{
+    struct fb_bn *bn = state;
+    enum fb_err e;
+    if (!bn)
+        return FB_ERR_INVALID;
+    if (now_ns > bn->now)
+        bn->now = now_ns;
+    schedule(bn);
+    e = fb_http_run(bn->http, bn->now);
+    schedule(bn); /* follow-ups the answers asked for */
+    flush(bn);
+    return e;
+}
+
+static int64_t bn_next_deadline(const void *state)
+{
+    const struct fb_bn *bn = state;
+    int64_t t;
+    if (!bn)
+        return INT64_MAX;
+    if (!bn->started || bn->n_out)
+        return bn->now;
+    t = fb_http_next_deadline(bn->http);
+    if (!bn->time_busy && bn->next_resync < t)
+        t = bn->next_resync;
+    if (!bn->have_time)
+        return t;
+    for (size_t i = 0; i < bn->n_later; i++)
+        if (bn->later[i].at < t)
+            t = bn->later[i].at;
+    for (size_t i = 0; i < bn->n_orders; i++) {
+        const struct bn_order *o = bn->orders[i];
+        if (o->phase == PH_OPEN && !o->poll_busy && o->next_poll < t)
+            t = o->next_poll;
+    }
+    if (t < bn->blocked_until && fb_http_active(bn->http) == 0)
+        t = bn->blocked_until;
+    return t;
+}
+
+static enum fb_err bn_market(const void *state, const char *symbol, struct fb_venue_market *out)
+{
+    const struct fb_bn *bn = state;
+    if (!bn || !symbol || !out)
+        return FB_ERR_INVALID;
+    if (!fb_binance_ready(bn))
+        return FB_ERR_STATE;
+    for (size_t i = 0; i < bn->n_markets; i++) {
+        if (strcmp(bn->markets[i].symbol, symbol) == 0) {
+            *out = bn->markets[i];
+            return FB_OK;
+        }
+    }
+    return FB_ERR_NOT_FOUND;
+}
+
+const struct fb_venue_ops fb_venue_binance = {
+    {
+        FB_VENUE_API_VERSION, /* api_version */
+        "binance",            /* name */
+        FB_VSUP_MARKET | FB_VSUP_LIMIT | FB_VSUP_STOP | FB_VSUP_STOP_LIMIT | FB_VSUP_TIF_GTC |
+            FB_VSUP_TIF_IOC | FB_VSUP_TIF_FOK | FB_VSUP_POST_ONLY | FB_VSUP_ICEBERG |
+            FB_VSUP_QUOTE_QTY | FB_VSUP_REPLACE | FB_VSUP_OPEN_ORDERS, /* supports */
+    },
+    bn_create,        /* create */
+    bn_destroy,       /* destroy */
+    bn_submit,        /* submit */
+    bn_cancel,        /* cancel */
+    bn_replace,       /* replace */
+    bn_query,         /* query */
+    bn_open_orders,   /* open_orders */
+    bn_run,           /* run */
+    bn_next_deadline, /* next_deadline */
+    bn_market,        /* market */
+    NULL,             /* reference_price: no market data polled yet */
+};
