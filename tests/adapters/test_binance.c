@@ -1,0 +1,487 @@
+/*
+ * The Binance adapter end to end against a scripted fake Binance (libmicrohttpd
+ * on 127.0.0.1, port from binding 0). The fake checks every signature and
+ * the clock offset. Scenarios: start-up readiness; an order whose POST gets
+ * a 5xx and was NOT placed (query first, then one resend with the SAME
+ * client order id); one that WAS placed (query finds it, no resend; fills
+ * from myTrades); a final -2010 reject; a resting order whose fills come
+ * from polling, reported once each, then a requested cancel.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "adapters/binance.h"
+#include "adapters/sign.h"
+#include "adapters/venue.h"
+
+#define SECRET "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
+#define KEY "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
+#define SKEW_MS 5000 /* the fake's clock runs ahead of ours */
+
+enum post_mode { PM_FILL, PM_500_NOT_PLACED, PM_500_PLACED, PM_REJECT, PM_REST };
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static struct MHD_Daemon *srv;
+static unsigned short port;
+static enum post_mode mode;
+static int placed; /* the fake has the order */
+static int polls;  /* GET /api/v3/order answered with the order */
+static int bad_sigs, bad_ts, n_post;
+static char log_[64][96]; /* "METHOD path coid" in arrival order */
+static int n_log;
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+struct req {
+    char uri[2048];
+    char body[2048];
+    size_t body_len;
+};
+
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct req *r = calloc(1, sizeof *r);
+    (void)cls;
+    (void)c;
+    snprintf(r->uri, sizeof r->uri, "%s", uri);
+    return r;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **ctx,
+                      enum MHD_RequestTerminationCode t)
+{
+    (void)cls;
+    (void)c;
+    (void)t;
+    free(*ctx);
+    *ctx = NULL;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *body)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
+                                                             MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+    MHD_add_response_header(r, "x-mbx-used-weight-1m", "11");
+    ret = MHD_queue_response(c, code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Checks payload (everything before &signature=) against its signature
+ * and the timestamp against the fake's clock. */
+static void check_signed(const char *payload)
+{
+    const char *s = strstr(payload, "&signature=");
+    const char *t = strstr(payload, "timestamp=");
+    char sig[FB_SIGN_BINANCE_HEX_LEN + 1];
+    if (!s || fb_sign_binance(SECRET, payload, (size_t)(s - payload), NULL, 0, sig) != FB_OK ||
+        strncmp(s + 11, sig, 64) != 0) {
+        bad_sigs++;
+        return;
+    }
+    long long ts = t ? atoll(t + 10) : 0;
+    long long fake_now = now_ns() / 1000000 + SKEW_MS;
+    if (ts < fake_now - 1500 || ts > fake_now + 1000)
+        bad_ts++;
+}
+
+static void arg(const char *payload, const char *key, char *out, size_t cap)
+{
+    char k[64];
+    const char *p;
+    snprintf(k, sizeof k, "%s=", key);
+    out[0] = '\0';
+    for (p = payload; (p = strstr(p, k)); p++)
+        if (p == payload || p[-1] == '&' || p[-1] == '?')
+            break;
+    if (!p)
+        return;
+    p += strlen(k);
+    size_t n = strcspn(p, "&");
+    snprintf(out, cap, "%.*s", (int)(n < cap - 1 ? n : cap - 1), p);
+}
+
+static const char *order_json(const char *coid, const char *status, const char *exec,
+                              const char *fills)
+{
+    static char b[2048];
+    snprintf(b, sizeof b,
+             "{\"symbol\":\"BTCUSDT\",\"orderId\":77,\"orderListId\":-1,\"clientOrderId\":\"%s\","
+             "\"transactTime\":1700000000000,\"price\":\"100.00\",\"origQty\":\"1.00000000\","
+             "\"executedQty\":\"%s\",\"cummulativeQuoteQty\":\"0\",\"status\":\"%s\","
+             "\"timeInForce\":\"GTC\",\"type\":\"LIMIT\",\"side\":\"BUY\"%s%s%s}",
+             coid, exec, status, fills ? ",\"fills\":[" : "", fills ? fills : "", fills ? "]" : "");
+    return b;
+}
+
+#define FILLS                                                                                      \
+    "{\"price\":\"100.00\",\"qty\":\"0.4\",\"commission\":\"0.04\",\"commissionAsset\":\"USDT\","  \
+    "\"tradeId\":501},{\"price\":\"99.50\",\"qty\":\"0.6\",\"commission\":\"0.06\","               \
+    "\"commissionAsset\":\"USDT\",\"tradeId\":502}"
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **ctx)
+{
+    struct req *r = *ctx;
+    char coid[64], payload[4096];
+    const char *q;
+    enum MHD_Result ret;
+    (void)cls;
+    (void)version;
+    if (*upload_size) {
+        size_t n = *upload_size;
+        if (r->body_len + n < sizeof r->body) {
+            memcpy(r->body + r->body_len, upload, n);
+            r->body_len += n;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (strcmp(method, "POST") == 0 && r->body_len == 0 &&
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length") &&
+        strcmp(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length"), "0") != 0)
+        return MHD_YES; /* body still to come */
+    q = strchr(r->uri, '?');
+    snprintf(payload, sizeof payload, "%s", strcmp(method, "POST") == 0 ? r->body : q ? q + 1 : "");
+    pthread_mutex_lock(&mu);
+    arg(payload, strcmp(method, "POST") == 0 ? "newClientOrderId" : "origClientOrderId", coid,
+        sizeof coid);
+    if (n_log < 64)
+        snprintf(log_[n_log++], sizeof log_[0], "%s %s %s", method, url, coid);
+    if (strcmp(url, "/api/v3/time") == 0) {
+        char b[64];
+        snprintf(b, sizeof b, "{\"serverTime\":%lld}", (long long)(now_ns() / 1000000 + SKEW_MS));
+        ret = reply(c, 200, b);
+    } else if (strcmp(url, "/api/v3/exchangeInfo") == 0) {
+        ret = reply(c, 200,
+                    "{\"symbols\":[{\"symbol\":\"BTCUSDT\",\"baseAsset\":\"BTC\",\"quoteAsset\":"
+                    "\"USDT\",\"filters\":[{\"filterType\":\"PRICE_FILTER\",\"tickSize\":"
+                    "\"0.01\"},{\"filterType\":\"LOT_SIZE\",\"minQty\":\"0.001\",\"maxQty\":"
+                    "\"100\",\"stepSize\":\"0.001\"}]}]}");
+    } else {
+        const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-MBX-APIKEY");
+        if (!key || strcmp(key, KEY) != 0)
+            bad_sigs++;
+        check_signed(payload);
+        if (strcmp(method, "POST") == 0 && strcmp(url, "/api/v3/order") == 0) {
+            n_post++;
+            if (mode == PM_500_NOT_PLACED && n_post == 1) {
+                ret = reply(c, 500, "{\"code\":-1000,\"msg\":\"An unknown error occurred\"}");
+            } else if (mode == PM_500_PLACED) {
+                placed = 1;
+                ret = reply(c, 502, "<html>Bad Gateway</html>");
+            } else if (mode == PM_REJECT) {
+                ret = reply(c, 400,
+                            "{\"code\":-2010,\"msg\":\"Account has insufficient balance "
+                            "for requested action.\"}");
+            } else if (mode == PM_REST) {
+                placed = 1;
+                ret = reply(c, 200, order_json(coid, "NEW", "0", ""));
+            } else {
+                placed = 1;
+                ret = reply(c, 200, order_json(coid, "FILLED", "1", FILLS));
+            }
+        } else if (strcmp(method, "GET") == 0 && strcmp(url, "/api/v3/order") == 0) {
+            if (!placed) {
+                ret = reply(c, 400, "{\"code\":-2013,\"msg\":\"Order does not exist.\"}");
+            } else if (mode == PM_REST) {
+                polls++;
+                ret = reply(c, 200,
+                            order_json(coid, polls == 1 ? "NEW" : "PARTIALLY_FILLED",
+                                       polls == 1 ? "0" : "0.4", NULL));
+            } else {
+                ret = reply(c, 200, order_json(coid, "FILLED", "1", NULL));
+            }
+        } else if (strcmp(method, "GET") == 0 && strcmp(url, "/api/v3/myTrades") == 0) {
+            if (mode == PM_REST)
+                ret =
+                    reply(c, 200,
+                          "[{\"symbol\":\"BTCUSDT\",\"id\":900,\"orderId\":77,\"price\":"
+                          "\"100.00\",\"qty\":\"0.4\",\"commission\":\"0.01\","
+                          "\"commissionAsset\":\"BNB\",\"time\":1700000000100,\"isMaker\":true}]");
+            else
+                ret =
+                    reply(c, 200,
+                          "[{\"symbol\":\"BTCUSDT\",\"id\":501,\"orderId\":77,\"price\":"
+                          "\"100.00\",\"qty\":\"0.4\",\"commission\":\"0.04\",\"commissionAsset\":"
+                          "\"USDT\",\"time\":1,\"isMaker\":false},{\"symbol\":\"BTCUSDT\",\"id\":"
+                          "502,\"orderId\":77,\"price\":\"99.50\",\"qty\":\"0.6\",\"commission\":"
+                          "\"0.06\",\"commissionAsset\":\"USDT\",\"time\":2,\"isMaker\":false}]");
+        } else if (strcmp(method, "DELETE") == 0 && strcmp(url, "/api/v3/order") == 0) {
+            ret = reply(c, 200, order_json("cx1", "CANCELED", "0.4", NULL));
+        } else {
+            ret = reply(c, 404, "{\"code\":-1,\"msg\":\"no route\"}");
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    return ret;
+}
+
+static void srv_start(enum post_mode m)
+{
+    mode = m;
+    placed = polls = bad_sigs = bad_ts = n_post = n_log = 0;
+    srv = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, NULL,
+                           MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+                           completed, NULL, MHD_OPTION_END);
+    ck_assert_ptr_nonnull(srv);
+    port = MHD_get_daemon_info(srv, MHD_DAEMON_INFO_BIND_PORT)->port;
+}
+
+/* ---- the adapter side ---- */
+
+struct rec {
+    struct fb_venue_event ev[32];
+    int n;
+};
+
+static void on_event(void *user, const struct fb_venue_event *ev)
+{
+    struct rec *r = user;
+    if (r->n < 32)
+        r->ev[r->n++] = *ev;
+}
+
+static const struct fb_venue_ops *ops;
+static void *st;
+static struct rec rec;
+
+static void adapter_start(void)
+{
+    char url[64], err[256] = "";
+    const char *syms[] = {"BTCUSDT"};
+    struct fb_binance_params p;
+    struct fb_venue_sink sink = {&rec, on_event};
+    struct fb_venue_market m;
+    memset(&rec, 0, sizeof rec);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
+    memset(&p, 0, sizeof p);
+    p.base_url = url;
+    p.api_key = KEY;
+    p.api_secret = SECRET;
+    p.symbols = syms;
+    p.n_symbols = 1;
+    p.request_timeout_ms = 2000;
+    p.poll_interval_ms = 30;
+    p.retry_base_ms = 20;
+    p.seed = 42;
+    ops = fb_venue_find("binance");
+    ck_assert_ptr_nonnull(ops);
+    ck_assert_int_eq(ops->create(&p, &sink, &st, err, sizeof err), FB_OK);
+    ck_assert_int_eq(ops->market(st, "BTCUSDT", &m), FB_ERR_STATE); /* not loaded yet */
+    int64_t end = now_ns() + 3000000000LL;
+    while (ops->market(st, "BTCUSDT", &m) == FB_ERR_STATE && now_ns() < end) {
+        ck_assert_int_eq(ops->run(st, now_ns()), FB_OK);
+        usleep(1000);
+    }
+    ck_assert_int_eq(ops->market(st, "BTCUSDT", &m), FB_OK);
+    ck_assert_int_eq(ops->market(st, "ETHBTC", &m), FB_ERR_NOT_FOUND);
+}
+
+/* Runs until `n` events arrived or ms passed. */
+static void run_until(int n, int ms)
+{
+    int64_t end = now_ns() + (int64_t)ms * 1000000;
+    while (rec.n < n && now_ns() < end) {
+        int64_t t = now_ns();
+        ck_assert_int_eq(ops->run(st, t), FB_OK);
+        ck_assert_msg(now_ns() - t < 100000000LL, "run() blocked");
+        usleep(1000);
+    }
+}
+
+static void stop_all(void)
+{
+    ops->destroy(st);
+    st = NULL;
+    MHD_stop_daemon(srv);
+    ck_assert_int_eq(bad_sigs, 0);
+    ck_assert_int_eq(bad_ts, 0);
+}
+
+static void submit_limit(const char *coid)
+{
+    struct fb_venue_order o;
+    memset(&o, 0, sizeof o);
+    snprintf(o.client_order_id, sizeof o.client_order_id, "%s", coid);
+    snprintf(o.symbol, sizeof o.symbol, "BTCUSDT");
+    o.side = FB_VENUE_BUY;
+    o.type = FB_VENUE_LIMIT;
+    o.tif = FB_VENUE_GTC;
+    ck_assert_int_eq(fb_dec_parse_str("1", &o.qty), FB_OK);
+    ck_assert_int_eq(fb_dec_parse_str("100", &o.price), FB_OK);
+    ck_assert_int_eq(ops->submit(st, &o, now_ns()), FB_OK);
+}
+
+static void expect(int i, enum fb_venue_event_kind k, const char *trade_id)
+{
+    ck_assert_msg(i < rec.n, "event %d missing (have %d)", i, rec.n);
+    ck_assert_msg(rec.ev[i].kind == k, "event %d is %s, want %s", i,
+                  fb_venue_event_kind_name(rec.ev[i].kind), fb_venue_event_kind_name(k));
+    if (trade_id)
+        ck_assert_str_eq(rec.ev[i].u.fill.trade_id, trade_id);
+}
+
+START_TEST(filled_at_once)
+{
+    srv_start(PM_FILL);
+    adapter_start();
+    submit_limit("c1");
+    run_until(3, 3000);
+    expect(0, FB_VEV_ACK, NULL);
+    ck_assert_str_eq(rec.ev[0].venue_order_id, "77");
+    expect(1, FB_VEV_FILL, "501");
+    expect(2, FB_VEV_FILL, "502");
+    ck_assert_int_eq(fb_dec_is_zero(rec.ev[2].u.fill.leaves_qty), 1);
+    ck_assert_str_eq(rec.ev[2].u.fill.fee_currency, "USDT");
+    run_until(99, 100); /* nothing more: FILLED closes it */
+    ck_assert_int_eq(rec.n, 3);
+    stop_all();
+}
+END_TEST
+
+START_TEST(unknown_outcome_not_placed_resends_same_id)
+{
+    srv_start(PM_500_NOT_PLACED);
+    adapter_start();
+    submit_limit("c2");
+    run_until(3, 4000);
+    expect(0, FB_VEV_ACK, NULL);
+    expect(1, FB_VEV_FILL, "501");
+    expect(2, FB_VEV_FILL, "502");
+    ck_assert_int_eq(n_post, 2);
+    /* POST, then the query, then the resend, all with the same id. */
+    int i = 0;
+    while (i < n_log && strncmp(log_[i], "POST /api/v3/order ", 19) != 0)
+        i++;
+    ck_assert_int_lt(i + 2, n_log);
+    ck_assert_str_eq(log_[i], "POST /api/v3/order c2");
+    ck_assert_str_eq(log_[i + 1], "GET /api/v3/order c2");
+    ck_assert_str_eq(log_[i + 2], "POST /api/v3/order c2");
+    stop_all();
+}
+END_TEST
+
+START_TEST(unknown_outcome_placed_no_resend)
+{
+    srv_start(PM_500_PLACED);
+    adapter_start();
+    submit_limit("c3");
+    run_until(3, 4000);
+    expect(0, FB_VEV_ACK, NULL);
+    expect(1, FB_VEV_FILL, "501"); /* from myTrades */
+    expect(2, FB_VEV_FILL, "502");
+    ck_assert_int_eq(rec.ev[1].u.fill.liquidity, FB_VLIQ_TAKER);
+    run_until(99, 150);
+    ck_assert_int_eq(rec.n, 3);
+    ck_assert_int_eq(n_post, 1);
+    stop_all();
+}
+END_TEST
+
+START_TEST(final_reject_carries_code_and_text)
+{
+    srv_start(PM_REJECT);
+    adapter_start();
+    submit_limit("c4");
+    run_until(1, 3000);
+    expect(0, FB_VEV_REJECT, NULL);
+    ck_assert_int_eq(rec.ev[0].u.rej.cls, FB_VREJ_FINAL);
+    ck_assert_int_eq(rec.ev[0].u.rej.reason, FB_VRR_FUNDS);
+    ck_assert_str_eq(rec.ev[0].u.rej.code, "-2010");
+    ck_assert_str_eq(rec.ev[0].u.rej.text,
+                     "Account has insufficient balance for requested action.");
+    run_until(99, 100);
+    ck_assert_int_eq(rec.n, 1);
+    ck_assert_int_eq(n_post, 1);
+    stop_all();
+}
+END_TEST
+
+START_TEST(resting_fill_polled_once_then_cancel)
+{
+    struct fb_venue_cancel cx;
+    srv_start(PM_REST);
+    adapter_start();
+    submit_limit("c5");
+    run_until(2, 4000);
+    expect(0, FB_VEV_ACK, NULL);
+    expect(1, FB_VEV_FILL, "900");
+    ck_assert_int_eq(rec.ev[1].u.fill.liquidity, FB_VLIQ_MAKER);
+    ck_assert_str_eq(rec.ev[1].u.fill.fee_currency, "BNB");
+    run_until(99, 200); /* several more polls: the same trade is not reported again */
+    ck_assert_int_eq(rec.n, 2);
+    ck_assert_int_ge(polls, 3);
+    memset(&cx, 0, sizeof cx);
+    snprintf(cx.client_order_id, sizeof cx.client_order_id, "c5");
+    snprintf(cx.request_id, sizeof cx.request_id, "cx1");
+    ck_assert_int_eq(ops->cancel(st, &cx, now_ns()), FB_OK);
+    run_until(3, 3000);
+    expect(2, FB_VEV_CANCELED, NULL);
+    ck_assert_int_eq(rec.ev[2].u.canceled.reason, FB_VCXL_REQUESTED);
+    ck_assert_str_eq(rec.ev[2].request_id, "cx1");
+    stop_all();
+}
+END_TEST
+
+START_TEST(refusals_before_sending)
+{
+    struct fb_venue_order o;
+    srv_start(PM_FILL);
+    adapter_start();
+    memset(&o, 0, sizeof o);
+    snprintf(o.client_order_id, sizeof o.client_order_id, "c.6"); /* '.' not on Binance */
+    snprintf(o.symbol, sizeof o.symbol, "BTCUSDT");
+    o.type = FB_VENUE_MARKET;
+    o.tif = FB_VENUE_IOC;
+    ck_assert_int_eq(fb_dec_parse_str("1", &o.qty), FB_OK);
+    ck_assert_int_eq(ops->submit(st, &o, now_ns()), FB_ERR_INVALID);
+    snprintf(o.client_order_id, sizeof o.client_order_id, "c6");
+    o.tif = FB_VENUE_DAY;
+    ck_assert_int_eq(ops->submit(st, &o, now_ns()), FB_OK);
+    ck_assert_int_eq(rec.n, 0); /* events only from run() */
+    run_until(1, 500);
+    expect(0, FB_VEV_REJECT, NULL);
+    ck_assert_int_eq(rec.ev[0].u.rej.reason, FB_VRR_UNSUPPORTED);
+    ck_assert_int_eq(n_post, 0);
+    stop_all();
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("binance");
+    TCase *tc = tcase_create("fake");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, filled_at_once);
+    tcase_add_test(tc, unknown_outcome_not_placed_resends_same_id);
+    tcase_add_test(tc, unknown_outcome_placed_no_resend);
+    tcase_add_test(tc, final_reject_carries_code_and_text);
+    tcase_add_test(tc, resting_fill_polled_once_then_cancel);
+    tcase_add_test(tc, refusals_before_sending);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
