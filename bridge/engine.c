@@ -710,6 +710,7 @@ static void handle_mass_status(struct fb_engine *e, const struct fb_mass_status 
         copy_str(ev.u.status.mass_status_req_id, sizeof ev.u.status.mass_status_req_id,
                  m->mass_status_req_id);
         ev.u.status.last_rpt_requested = i + 1 == n;
+        ev.u.status.tot_num_reports = (uint32_t)n;
         (void)apply(e, matches[i], &ev);
     }
     if (n == 0)
