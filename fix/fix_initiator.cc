@@ -418,7 +418,12 @@ enum fb_err fb_fix_initiator_send(fb_fix_initiator *ini, const char *msg_type,
             return FB_ERR_INVALID;
         }
         // overwrite=false keeps a repeated tag (a repeating group's fields).
-        msg.setField(FIX::FieldBase(fields[i].tag, fields[i].value), false);
+        // Standard header fields (PossResend 97, OnBehalfOfCompID 115...)
+        // belong in the header: in the body the acceptor rejects them (373=14).
+        if (FIX::Message::isHeaderField(fields[i].tag))
+            msg.getHeader().setField(FIX::FieldBase(fields[i].tag, fields[i].value));
+        else
+            msg.setField(FIX::FieldBase(fields[i].tag, fields[i].value), false);
     }
     FIX::Session *s = FIX::Session::lookupSession(ini->sid);
     if (s == nullptr || !s->isLoggedOn()) {
