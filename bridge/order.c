@@ -749,6 +749,20 @@ static enum fb_err on_replace_request(struct fb_order *o, const struct fb_order_
     c.response_to = FB_CXL_RESPONSE_REPLACE;
     if (request_refused(o, ev, rq->cl_ord_id, rq->symbol, rq->side, &c))
         return order_report(o, &c, env, ev, out);
+    /* RoE 5.3: OrderQty is the new total; below what has already executed
+     * it is refused (fills racing an accepted replace: see on_replaced). */
+    if (fb_dec_sign(rq->terms.qty) > 0 && fb_dec_cmp(rq->terms.qty, o->cum_qty) < 0) {
+        char qty[FB_DEC_STRMAX], cum[FB_DEC_STRMAX], text[FB_TEXT_LEN + 1];
+        fb_dec_format(rq->terms.qty, qty);
+        fb_dec_format(o->cum_qty, cum);
+        snprintf(text, sizeof text, "OrderQty %s is below CumQty %s", qty, cum);
+        c.action = ORDER_ACT_CXL_REJECT;
+        c.cl_ord_id = rq->cl_ord_id;
+        c.orig_cl_ord_id = o->cl_ord_id;
+        c.reason = FB_CXLREJ_BROKER;
+        c.text = text;
+        return order_report(o, &c, env, ev, out);
+    }
     n = *o;
     n.pending.kind = FB_PENDING_REPLACE;
     ORDER_COPY(n.pending.cl_ord_id, rq->cl_ord_id);

@@ -374,6 +374,17 @@ static const struct scenario matrix[] = {
          {"none", FILL("T2", "1", "100"), .err = FB_ERR_STATE},
          END,
      }},
+    {"replace request below CumQty refused at once (RoE 5.3)",
+     FB_TIF_GTC,
+     {
+         {"150=A", ACCEPT},
+         {"150=0", ACK(NULL)},
+         {"150=F|39=1|14=4000|151=6000", FILL("T1", "4000", "100")},
+         {"35=9|11=Y|41=X|39=1|434=2|102=2|58=OrderQty 3000 is below CumQty 4000",
+          REPLACE("Y", "3000", "100")},
+         {"150=I|39=1|11=X|38=10000|14=4000|151=6000", STATUS(NULL)},
+         END,
+     }},
     {"replace rejected by the venue",
      FB_TIF_GTC,
      {
