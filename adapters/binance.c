@@ -71,6 +71,7 @@ struct call {
     char id[FB_VENUE_CLORDID_MAX + 1]; /* query id, cancel id, listing id, new id */
     char symbol[FB_VENUE_SYMBOL_MAX + 1];
     struct fb_venue_replace rep;
+    int64_t trades_of; /* OP_TRADES: this Binance order id, else the order's current one */
 };
 
 /* A request waiting for its backoff to end. */
@@ -398,7 +399,7 @@ static enum fb_err params_of(struct fb_bn *bn, struct call *c, struct fb_bn_quer
         return q->err;
     case OP_TRADES:
         fb_bn_q_add(q, "symbol", c->o->req.symbol);
-        fb_bn_q_add_i64(q, "orderId", c->o->order_id);
+        fb_bn_q_add_i64(q, "orderId", c->trades_of ? c->trades_of : c->o->order_id);
         return q->err;
     case OP_OPEN:
         if (c->symbol[0])
@@ -770,7 +771,8 @@ static void on_cancel(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
 static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
 {
     struct bn_order *o = c->o;
-    const json_t *data = a->http == 409 ? json_object_get(j, "data") : j;
+    /* 200: the body itself; 400 (-2022) and 409 (-2021): under "data". */
+    const json_t *data = json_object_get(j, "data") ? json_object_get(j, "data") : j;
     const json_t *cr = json_object_get(data, "cancelResponse");
     const json_t *nr = json_object_get(data, "newOrderResponse");
     const char *cres = json_string_value(json_object_get(data, "cancelResult"));
@@ -783,9 +785,9 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
         struct fb_dec old_cum;
         if (fb_dec_add(o->base_cum, oldb.executed_qty, &old_cum) != FB_OK)
             old_cum = o->cum;
-        if (fb_dec_cmp(old_cum, o->cum) > 0)
-            fb_warn("binance", "order %s: fills during replace not yet reported", o->coid);
         if (strcmp(nres, "SUCCESS") == 0 && fb_bn_parse_order(nr, &newb) == FB_OK) {
+            int64_t old_id = o->order_id;
+            int missed = fb_dec_cmp(old_cum, o->cum) > 0;
             struct fb_venue_event ev;
             ev_init(&ev, FB_VEV_REPLACED, o, ts_of(bn, newb.time_ms));
             copy_str(ev.request_id, sizeof ev.request_id, c->rep.new_client_order_id);
@@ -794,7 +796,8 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
             ev.u.replaced.price = newb.price;
             ev.u.replaced.stop_price = newb.stop_price;
             ev.u.replaced.cum_qty = o->cum;
-            if (fb_dec_sub(c->rep.qty, o->cum, &ev.u.replaced.leaves_qty) != FB_OK)
+            if (fb_dec_sub(c->rep.qty, old_cum, &ev.u.replaced.leaves_qty) != FB_OK ||
+                fb_dec_sign(ev.u.replaced.leaves_qty) < 0)
                 ev.u.replaced.leaves_qty = fb_dec_zero();
             emit(bn, &ev);
             /* The FIX order continues as the replacement Binance order. */
@@ -805,8 +808,21 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
                 o->req.price = c->rep.price;
             if (fb_dec_sign(c->rep.stop_price) > 0)
                 o->req.stop_price = c->rep.stop_price;
-            o->base_cum = o->cum;
+            /* The replacement starts from zero on Binance: what the old
+             * order filled is the base, reported or not. */
+            o->base_cum = old_cum;
             o->order_id = newb.order_id;
+            if (missed) {
+                /* Fills of the old order raced the replace: fetch them by
+                 * the old order id (its quantity was sized on the stale
+                 * CumQty: logged for the operator). */
+                struct call *t = new_call(bn, OP_TRADES, o);
+                fb_warn("binance", "order %s: fills raced the replace; fetching them", o->coid);
+                if (t) {
+                    t->trades_of = old_id;
+                    start_call(bn, t);
+                }
+            }
             apply_order(bn, o, &newb, 0);
             free(c);
             return;
@@ -855,7 +871,8 @@ static void on_trades(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
         json_array_foreach(j, i, t)
         {
             struct fb_bn_trade tr;
-            if (fb_bn_parse_trade(t, &tr) != FB_OK || tr.order_id != o->order_id) {
+            if (fb_bn_parse_trade(t, &tr) != FB_OK ||
+                tr.order_id != (c->trades_of ? c->trades_of : o->order_id)) {
                 fb_warn("binance", "order %s: unreadable trade skipped", o->coid);
                 continue;
             }

@@ -103,6 +103,95 @@ void cfg_check_venue(struct cfg_ctx *ctx, const struct yt_node *map, void *obj, 
     }
 }
 
+/* ---- policy ---- */
+
+#define PK(k) (1u << (FB_PK_##k))
+
+/*
+ * Rules between limits that hold in whatever layer they meet. where/given:
+ * the block being checked and the keys it sets itself; a conflict is
+ * reported at the first of the conflicting keys that block sets (the
+ * others' layer is named by from[], NULL when it is this block), so a
+ * contradiction is reported once, at the layer that made it.
+ */
+static void check_limits(struct cfg_ctx *ctx, const struct yt_node *map, const char *path,
+                         const struct fb_policy_limits_cfg *l, uint32_t given,
+                         const char *const from[FB_PK_LAST])
+{
+    char why[CFG_PATH_MAX], a[FB_DEC_STRMAX], b[FB_DEC_STRMAX];
+#define SRC(k) (from[FB_PK_##k] ? " set by " : ""), (from[FB_PK_##k] ? from[FB_PK_##k] : "")
+    if (!fb_dec_is_zero(l->max_price) && fb_dec_cmp(l->min_price, l->max_price) > 0 &&
+        (given & (PK(MIN_PRICE) | PK(MAX_PRICE)))) {
+        cfg_format_decimal(l->min_price, a);
+        cfg_format_decimal(l->max_price, b);
+        if (given & PK(MIN_PRICE)) {
+            snprintf(why, sizeof why, "%s exceeds max_price %s%s%s", a, b, SRC(MAX_PRICE));
+            err_at(ctx, at(map, "min_price"), path, "min_price", why);
+        } else {
+            snprintf(why, sizeof why, "%s is below min_price %s%s%s", b, a, SRC(MIN_PRICE));
+            err_at(ctx, at(map, "max_price"), path, "max_price", why);
+        }
+    }
+    if (l->market_orders != FB_MKT_CONVERT_TO_IOC_LIMIT)
+        return;
+    if (l->slippage_bps == 0 && (given & (PK(SLIPPAGE_BPS) | PK(MARKET_ORDERS)))) {
+        if (given & PK(SLIPPAGE_BPS)) {
+            snprintf(why, sizeof why,
+                     "must be greater than 0 with market_orders convert_to_ioc_limit%s%s",
+                     SRC(MARKET_ORDERS));
+            err_at(ctx, at(map, "slippage_bps"), path, "slippage_bps", why);
+        } else {
+            snprintf(why, sizeof why, "convert_to_ioc_limit needs slippage_bps > 0, not 0%s%s",
+                     SRC(SLIPPAGE_BPS));
+            err_at(ctx, at(map, "market_orders"), path, "market_orders", why);
+        }
+    } else if (l->collar_bps != 0 && l->slippage_bps > l->collar_bps &&
+               (given & (PK(SLIPPAGE_BPS) | PK(COLLAR_BPS) | PK(MARKET_ORDERS)))) {
+        /* The collar would refuse every converted market order. */
+        const char *key = given & PK(SLIPPAGE_BPS) ? "slippage_bps"
+                          : given & PK(COLLAR_BPS) ? "collar_bps"
+                                                   : "market_orders";
+        snprintf(why, sizeof why,
+                 "slippage_bps %u exceeds collar_bps %u%s%s, so the collar would refuse every "
+                 "converted market order",
+                 l->slippage_bps, l->collar_bps, SRC(COLLAR_BPS));
+        err_at(ctx, at(map, key), path, key, why);
+    }
+#undef SRC
+}
+
+void cfg_check_policy_default(struct cfg_ctx *ctx, const struct yt_node *map, void *obj,
+                              const char *path)
+{
+    struct fb_policy_limits_cfg *l = obj;
+    static const char *const none[FB_PK_LAST];
+    uint32_t given = 0;
+    l->set = (1u << FB_PK_LAST) - 1; /* every key has its default */
+    /* The defaults agree with each other, so a conflict involves a key
+     * written here: blame that one. */
+    for (unsigned k = 0; k < FB_PK_LAST; k++)
+        if (yt_map_get(map, cfg_policy_key_names[k]))
+            given |= 1u << k;
+    check_limits(ctx, map, path, l, given, none);
+}
+
+void cfg_check_policy_override(struct cfg_ctx *ctx, const struct yt_node *map, void *obj,
+                               const char *path)
+{
+    struct fb_policy_override_cfg *o = obj;
+    o->limits.set = 0;
+    for (unsigned k = 0; k < FB_PK_LAST; k++)
+        if (yt_map_get(map, cfg_policy_key_names[k]))
+            o->limits.set |= 1u << k;
+    if (!o->venue && !o->session && !o->account && !o->symbol)
+        cfg_error(ctx, map, path,
+                  "an override needs at least one of venue, session, account, "
+                  "symbol");
+    if (o->limits.set == 0)
+        cfg_error(ctx, map, path, "an override must set at least one limit");
+    /* Limits against the default and other overrides: cfg_check_root. */
+}
+
 /* ---- across sections ---- */
 
 /* The node for key in list[i] of the root, or the best enclosing node. */
@@ -223,9 +312,160 @@ static void check_routes(struct cfg_ctx *ctx, const struct yt_node *root, const 
     }
 }
 
+/* The overrides' node list, or NULL. */
+static const struct yt_node *overrides_node(const struct yt_node *root)
+{
+    const struct yt_node *p = yt_map_get(root, "policy");
+    const struct yt_node *l = p && p->kind == YT_MAP ? yt_map_get(p, "overrides") : NULL;
+    return l && l->kind == YT_SEQ ? l : NULL;
+}
+
+/* Selector bits, also the override's precedence: a larger value is more
+ * specific (bridge/policy.h explains the order). */
+static unsigned selectors(const struct fb_policy_override_cfg *o)
+{
+    return (o->venue ? 1u : 0) | (o->session ? 2u : 0) | (o->account ? 4u : 0) |
+           (o->symbol ? 8u : 0);
+}
+
+static bool opt_eq(const char *a, const char *b)
+{
+    return a == b || streq(a, b);
+}
+
+/* Every order that a matches, b matches too (b is a less specific layer
+ * that always applies along with a). */
+static bool covers(const struct fb_policy_override_cfg *b, const struct fb_policy_override_cfg *a)
+{
+    return (!b->venue || streq(b->venue, a->venue)) &&
+           (!b->session || streq(b->session, a->session)) &&
+           (!b->account || streq(b->account, a->account)) &&
+           (!b->symbol || streq(b->symbol, a->symbol));
+}
+
+static void merge_limits(struct fb_policy_limits_cfg *into, const struct fb_policy_limits_cfg *l,
+                         const char *from, const char **src)
+{
+#define M(K, f)                                                                                    \
+    if (l->set & PK(K)) {                                                                          \
+        into->f = l->f;                                                                            \
+        src[FB_PK_##K] = from;                                                                     \
+    }
+    M(MAX_ORDER_QTY, max_order_qty)
+    M(MAX_ORDER_NOTIONAL, max_order_notional)
+    M(MAX_OPEN_ORDERS, max_open_orders)
+    M(MAX_POSITION, max_position)
+    M(ALLOWED_ORD_TYPES, allowed_ord_types)
+    M(ALLOWED_TIFS, allowed_tifs)
+    M(ALLOW_POST_ONLY, allow_post_only)
+    M(COLLAR_BPS, collar_bps)
+    M(MIN_PRICE, min_price)
+    M(MAX_PRICE, max_price)
+    M(MARKET_ORDERS, market_orders)
+    M(SLIPPAGE_BPS, slippage_bps)
+    M(REFERENCE_MAX_AGE_MS, reference_max_age_ms)
+#undef M
+}
+
+static bool names_venue(const struct fb_config *c, const char *name, bool *all_named)
+{
+    bool found = false;
+    *all_named = true;
+    for (size_t i = 0; i < c->nvenues; i++) {
+        *all_named = *all_named && c->venues[i].name;
+        found = found || streq(c->venues[i].name, name);
+    }
+    return found;
+}
+
+static bool names_session(const struct fb_config *c, const char *name, bool *all_named)
+{
+    bool found = false;
+    *all_named = true;
+    for (size_t i = 0; i < c->nsessions; i++) {
+        *all_named = *all_named && c->sessions[i].name;
+        found = found || streq(c->sessions[i].name, name);
+    }
+    return found;
+}
+
+static bool names_route_symbol(const struct fb_config *c, const char *name, bool *all_named)
+{
+    bool found = false;
+    *all_named = true;
+    for (size_t i = 0; i < c->nroutes; i++) {
+        *all_named = *all_named && c->routes[i].symbol;
+        found = found || streq(c->routes[i].symbol, name);
+    }
+    return found;
+}
+
+/*
+ * Overrides: selectors name things that exist, no two share a selector set,
+ * and each one's limits merged over the layers that always apply with it
+ * (the default and the overrides covering it) are not contradictory.
+ * Overrides that only overlap (an account's and a symbol's) are not merged
+ * here; bridge/policy.c fails closed on what they might contradict.
+ */
+static void check_policy(struct cfg_ctx *ctx, const struct yt_node *root, const struct fb_config *c)
+{
+    const struct fb_policy_cfg *p = &c->policy;
+    const struct yt_node *list = overrides_node(root);
+    char path[CFG_PATH_MAX], why[CFG_PATH_MAX];
+    bool all_named;
+    if (!list || list->n != p->noverrides)
+        return;
+    for (size_t i = 0; i < p->noverrides; i++) {
+        const struct fb_policy_override_cfg *o = &p->overrides[i];
+        const struct yt_node *item = list->items[i];
+        unsigned sel = selectors(o);
+        if (o->limits.set == 0 || sel == 0 || item->kind != YT_MAP)
+            continue; /* already reported */
+        snprintf(path, sizeof path, "policy.overrides[%zu]", i);
+        if (o->venue && !names_venue(c, o->venue, &all_named) && all_named)
+            err_at(ctx, at(item, "venue"), path, "venue", "no venue with this name");
+        if (o->session && !names_session(c, o->session, &all_named) && all_named)
+            err_at(ctx, at(item, "session"), path, "session", "no session with this name");
+        if (o->symbol && !names_route_symbol(c, o->symbol, &all_named) && all_named)
+            err_at(ctx, at(item, "symbol"), path, "symbol", "no route for this symbol");
+        for (size_t j = 0; j < i; j++) {
+            const struct fb_policy_override_cfg *q = &p->overrides[j];
+            if (q->limits.set != 0 && selectors(q) == sel && opt_eq(q->venue, o->venue) &&
+                opt_eq(q->session, o->session) && opt_eq(q->account, o->account) &&
+                opt_eq(q->symbol, o->symbol)) {
+                snprintf(why, sizeof why,
+                         "same venue, session, account and symbol as policy.overrides[%zu]", j);
+                cfg_error(ctx, item, path, "%s", why);
+                break;
+            }
+        }
+        /* Merge from least to most specific, as bridge/policy.c does. */
+        struct fb_policy_limits_cfg eff = p->def;
+        const char *src[FB_PK_LAST];
+        char names[16][48];
+        for (unsigned k = 0; k < FB_PK_LAST; k++)
+            src[k] = "policy.default";
+        for (unsigned m = 1; m < sel; m++) {
+            if ((m & sel) != m)
+                continue;
+            for (size_t j = 0; j < p->noverrides; j++) {
+                const struct fb_policy_override_cfg *q = &p->overrides[j];
+                if (j != i && q->limits.set != 0 && selectors(q) == m && covers(q, o)) {
+                    snprintf(names[m], sizeof names[m], "policy.overrides[%zu]", j);
+                    merge_limits(&eff, &q->limits, names[m], src);
+                    break;
+                }
+            }
+        }
+        merge_limits(&eff, &o->limits, NULL, src);
+        check_limits(ctx, item, path, &eff, o->limits.set, src);
+    }
+}
+
 void cfg_check_root(struct cfg_ctx *ctx, const struct yt_node *map, void *obj, const char *path)
 {
     (void)path;
     check_sessions(ctx, map, obj);
     check_routes(ctx, map, obj);
+    check_policy(ctx, map, obj);
 }

@@ -778,7 +778,9 @@ static const struct cfg_table policy_override_table = {
     .keys = policy_override_keys,
     .nkeys = N(policy_override_keys),
     .size = sizeof(struct fb_policy_override_cfg),
-    .check = cfg_check_policy_override};
+    .check = cfg_check_policy_override,
+    .set_names = cfg_policy_key_names,
+    .set_off = offsetof(struct fb_policy_override_cfg, limits.set)};
 
 #define ST struct fb_policy_cfg
 static const struct cfg_key policy_keys[] = {

@@ -34,6 +34,7 @@ enum cfg_type {
     CFG_DEC,      /* struct fb_dec; min 1 means > 0, else >= 0 */
     CFG_TIME,     /* uint32_t seconds since midnight, "HH:MM:SS" */
     CFG_CIDRS,    /* struct fb_cidr * at off, size_t count at off_count */
+    CFG_FLAGS,    /* unsigned at off: a list of names[], bit i for names[i]; min..max entries */
     CFG_MAP,      /* nested struct at off; see CFG_OPTIONAL */
     CFG_LIST,     /* array of sub->size structs at off, size_t count at off_count */
     CFG_FORBIDDEN /* never valid; doc is the reason */
@@ -79,9 +80,16 @@ struct cfg_table {
      * NULL strings and short lists), so cross-references are reported in
      * the same pass as typos. */
     bool check_despite_errors;
+    /* Sparse blocks (policy overrides): the dump shows only the rows whose
+     * name is set_names[i] with bit i set in the uint32_t at set_off (the
+     * check hook fills it), so an unset key never prints as a zero. */
+    const char *const *set_names;
+    size_t set_off;
 };
 
 extern const struct cfg_table cfg_root_table;
+/* policy limit key names in enum fb_policy_key order, NULL-terminated. */
+extern const char *const cfg_policy_key_names[FB_PK_LAST + 1];
 
 struct cfg_err {
     unsigned line, col;
@@ -142,5 +150,7 @@ void cfg_check_tls(struct cfg_ctx *, const struct yt_node *, void *, const char 
 void cfg_check_schedule(struct cfg_ctx *, const struct yt_node *, void *, const char *);
 void cfg_check_venue(struct cfg_ctx *, const struct yt_node *, void *, const char *);
 void cfg_check_market(struct cfg_ctx *, const struct yt_node *, void *, const char *);
+void cfg_check_policy_default(struct cfg_ctx *, const struct yt_node *, void *, const char *);
+void cfg_check_policy_override(struct cfg_ctx *, const struct yt_node *, void *, const char *);
 
 #endif

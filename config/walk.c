@@ -57,6 +57,7 @@ static bool is_string_type(enum cfg_type type)
     case CFG_DEC:
     case CFG_TIME:
     case CFG_CIDRS:
+    case CFG_FLAGS:
     case CFG_MAP:
     case CFG_LIST:
     case CFG_FORBIDDEN:
@@ -129,6 +130,50 @@ static void apply_enum(struct cfg_ctx *ctx, const struct cfg_key *k, const struc
     cfg_error(ctx, n, path, "must be one of: %s", list);
 }
 
+/* A list of names becomes a bit set, so "which of these are allowed" stays
+ * one readable line in the file and one word in the struct. */
+static void apply_flags(struct cfg_ctx *ctx, const struct cfg_key *k, const struct yt_node *n,
+                        void *obj, const char *path)
+{
+    unsigned bits = 0;
+    bool ok = true;
+    if (n->kind != YT_SEQ) {
+        cfg_error(ctx, n, path, "expected a list, got %s", yt_kind_name(n));
+        return;
+    }
+    if (n->n < (size_t)k->min || n->n > (size_t)k->max) {
+        cfg_error(ctx, n, path, "must have %" PRId64 " to %" PRId64 " entries", k->min, k->max);
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const struct yt_node *item = n->items[i];
+        char ipath[CFG_PATH_MAX];
+        size_t j = 0;
+        if (snprintf(ipath, sizeof ipath, "%s[%zu]", path, i) < 0)
+            ipath[0] = '\0';
+        while (item->kind == YT_SCALAR && k->names[j] && strcmp(item->str, k->names[j]) != 0)
+            j++;
+        if (item->kind != YT_SCALAR || !k->names[j]) {
+            struct cfg_key one = *k;
+            one.type = CFG_ENUM;
+            one.off = 0;
+            one.min = 0;
+            if (item->kind == YT_SCALAR)
+                apply_enum(ctx, &one, item, &(int){0}, ipath); /* reports the names */
+            else
+                cfg_error(ctx, item, ipath, "expected a single value, got %s", yt_kind_name(item));
+            ok = false;
+        } else if (bits & (1u << j)) {
+            cfg_error(ctx, item, ipath, "listed twice");
+            ok = false;
+        } else {
+            bits |= 1u << j;
+        }
+    }
+    if (ok)
+        *(unsigned *)field(obj, k->off) = bits;
+}
+
 static void apply_list(struct cfg_ctx *ctx, const struct cfg_key *k, const struct yt_node *n,
                        void *obj, const char *path)
 {
@@ -181,6 +226,10 @@ static void apply_value(struct cfg_ctx *ctx, const struct cfg_key *k, const stru
     }
     if (k->type == CFG_LIST || k->type == CFG_CIDRS) {
         apply_list(ctx, k, n, obj, path);
+        return;
+    }
+    if (k->type == CFG_FLAGS) {
+        apply_flags(ctx, k, n, obj, path);
         return;
     }
     if (n->kind != YT_SCALAR) {
@@ -278,6 +327,20 @@ static void apply_default(struct cfg_ctx *ctx, const struct cfg_key *k, void *ob
     if (k->type == CFG_PATH && k->def[0] == '/') {
         /* An absolute default (the compiled-in dictionary_dir) is used as is. */
         store_string(ctx, field(obj, k->off), strdup(k->def));
+        return;
+    }
+    if (k->type == CFG_FLAGS) {
+        /* The default is the names separated by spaces: "market limit". */
+        struct yt_node items[32], *ptrs[32];
+        struct yt_node seq = {.kind = YT_SEQ, .items = ptrs};
+        for (char *save = NULL, *w = strtok_r(text, " ", &save); w && seq.n < 32;
+             w = strtok_r(NULL, " ", &save)) {
+            items[seq.n] = n;
+            items[seq.n].str = w;
+            ptrs[seq.n] = &items[seq.n];
+            seq.n++;
+        }
+        apply_value(ctx, k, &seq, obj, path);
         return;
     }
     apply_value(ctx, k, &n, obj, path);
@@ -387,6 +450,18 @@ void cfg_free_table(const struct cfg_table *t, void *obj)
     }
 }
 
+/* A sparse table's row that its block does not set. */
+static bool dump_skips(const struct cfg_table *t, const struct cfg_key *k, const void *obj)
+{
+    if (!t->set_names)
+        return false;
+    uint32_t set = *(const uint32_t *)cfield(obj, t->set_off);
+    for (size_t i = 0; t->set_names[i]; i++)
+        if (strcmp(t->set_names[i], k->name) == 0)
+            return !(set & (1u << i));
+    return false;
+}
+
 static bool dump_cidrs(const struct fb_cidr *c, size_t n, const char *kpath, FILE *out)
 {
     if (fprintf(out, "%s =", kpath) < 0)
@@ -411,7 +486,7 @@ bool cfg_dump_table(const struct cfg_table *t, const void *obj, const char *pref
         const struct cfg_key *k = &t->keys[i];
         const void *p = cfield(obj, k->off);
         int w = 0;
-        if (k->type == CFG_FORBIDDEN || !valid_for(k, variants))
+        if (k->type == CFG_FORBIDDEN || !valid_for(k, variants) || dump_skips(t, k, obj))
             continue;
         cfg_join(kpath, prefix, k->name);
         if (is_string_type(k->type)) {
@@ -455,6 +530,20 @@ bool cfg_dump_table(const struct cfg_table *t, const void *obj, const char *pref
                 w = fprintf(out, "%s = (any)\n", kpath);
             else if (!dump_cidrs(*(struct fb_cidr *const *)p, n, kpath, out))
                 return false;
+            break;
+        }
+        case CFG_FLAGS: {
+            unsigned bits = *(const unsigned *)p;
+            const char *sep = "";
+            w = fprintf(out, "%s =", kpath);
+            for (size_t j = 0; w >= 0 && k->names[j]; j++) {
+                if (bits & (1u << j)) {
+                    w = fprintf(out, "%s %s", sep, k->names[j]);
+                    sep = ",";
+                }
+            }
+            if (w >= 0)
+                w = fputc('\n', out) == EOF ? -1 : 0;
             break;
         }
         case CFG_MAP:

@@ -25,7 +25,7 @@
 #define KEY "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
 #define SKEW_MS 5000 /* the fake's clock runs ahead of ours */
 
-enum post_mode { PM_FILL, PM_500_NOT_PLACED, PM_500_PLACED, PM_REJECT, PM_REST };
+enum post_mode { PM_FILL, PM_500_NOT_PLACED, PM_500_PLACED, PM_REJECT, PM_REST, PM_429 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct MHD_Daemon *srv;
@@ -34,6 +34,9 @@ static enum post_mode mode;
 static int placed; /* the fake has the order */
 static int polls;  /* GET /api/v3/order answered with the order */
 static int bad_sigs, bad_ts, n_post;
+static int64_t post_at[4];         /* arrival of the first POSTs */
+static int replaced, replace_fail; /* cancelReplace: done / answer -2022 */
+static char rep_qty[32], rep_orig[40], rep_price[32];
 static char log_[64][96]; /* "METHOD path coid" in arrival order */
 static int n_log;
 
@@ -114,17 +117,24 @@ static void arg(const char *payload, const char *key, char *out, size_t cap)
     snprintf(out, cap, "%.*s", (int)(n < cap - 1 ? n : cap - 1), p);
 }
 
-static const char *order_json(const char *coid, const char *status, const char *exec,
-                              const char *fills)
+static const char *order_json_id(int id, const char *coid, const char *status, const char *exec,
+                                 const char *fills)
 {
     static char b[2048];
     snprintf(b, sizeof b,
-             "{\"symbol\":\"BTCUSDT\",\"orderId\":77,\"orderListId\":-1,\"clientOrderId\":\"%s\","
+             "{\"symbol\":\"BTCUSDT\",\"orderId\":%d,\"orderListId\":-1,\"clientOrderId\":\"%s\","
              "\"transactTime\":1700000000000,\"price\":\"100.00\",\"origQty\":\"1.00000000\","
              "\"executedQty\":\"%s\",\"cummulativeQuoteQty\":\"0\",\"status\":\"%s\","
              "\"timeInForce\":\"GTC\",\"type\":\"LIMIT\",\"side\":\"BUY\"%s%s%s}",
-             coid, exec, status, fills ? ",\"fills\":[" : "", fills ? fills : "", fills ? "]" : "");
+             id, coid, exec, status, fills ? ",\"fills\":[" : "", fills ? fills : "",
+             fills ? "]" : "");
     return b;
+}
+
+static const char *order_json(const char *coid, const char *status, const char *exec,
+                              const char *fills)
+{
+    return order_json_id(77, coid, status, exec, fills);
 }
 
 #define FILLS                                                                                      \
@@ -178,8 +188,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             bad_sigs++;
         check_signed(payload);
         if (strcmp(method, "POST") == 0 && strcmp(url, "/api/v3/order") == 0) {
+            if (n_post < 4)
+                post_at[n_post] = now_ns();
             n_post++;
-            if (mode == PM_500_NOT_PLACED && n_post == 1) {
+            if (mode == PM_429 && n_post == 1) {
+                struct MHD_Response *rs = MHD_create_response_from_buffer(
+                    strlen("{\"code\":-1003,\"msg\":\"Too much request weight used\"}"),
+                    (void *)(uintptr_t) "{\"code\":-1003,\"msg\":\"Too much request weight used\"}",
+                    MHD_RESPMEM_MUST_COPY);
+                MHD_add_response_header(rs, "Retry-After", "1");
+                ret = MHD_queue_response(c, 429, rs);
+                MHD_destroy_response(rs);
+            } else if (mode == PM_500_NOT_PLACED && n_post == 1) {
                 ret = reply(c, 500, "{\"code\":-1000,\"msg\":\"An unknown error occurred\"}");
             } else if (mode == PM_500_PLACED) {
                 placed = 1;
@@ -195,8 +215,31 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 placed = 1;
                 ret = reply(c, 200, order_json(coid, "FILLED", "1", FILLS));
             }
+        } else if (strcmp(method, "POST") == 0 && strcmp(url, "/api/v3/order/cancelReplace") == 0) {
+            arg(payload, "quantity", rep_qty, sizeof rep_qty);
+            arg(payload, "price", rep_price, sizeof rep_price);
+            arg(payload, "cancelOrigClientOrderId", rep_orig, sizeof rep_orig);
+            if (replace_fail) {
+                ret = reply(c, 400,
+                            "{\"code\":-2022,\"msg\":\"Order cancel-replace failed.\",\"data\":{"
+                            "\"cancelResult\":\"FAILURE\",\"newOrderResult\":\"NOT_ATTEMPTED\","
+                            "\"cancelResponse\":{\"code\":-2011,\"msg\":\"Unknown order sent.\"},"
+                            "\"newOrderResponse\":null}}");
+            } else {
+                char b[4096];
+                replaced = 1;
+                snprintf(b, sizeof b,
+                         "{\"cancelResult\":\"SUCCESS\",\"newOrderResult\":\"SUCCESS\","
+                         "\"cancelResponse\":%s,",
+                         order_json("cxl", "CANCELED", "0.4", NULL));
+                snprintf(b + strlen(b), sizeof b - strlen(b), "\"newOrderResponse\":%s}",
+                         order_json_id(78, coid, "NEW", "0", ""));
+                ret = reply(c, 200, b);
+            }
         } else if (strcmp(method, "GET") == 0 && strcmp(url, "/api/v3/order") == 0) {
-            if (!placed) {
+            if (replaced) {
+                ret = reply(c, 200, order_json_id(78, coid, "NEW", "0", NULL));
+            } else if (!placed) {
                 ret = reply(c, 400, "{\"code\":-2013,\"msg\":\"Order does not exist.\"}");
             } else if (mode == PM_REST) {
                 polls++;
@@ -235,6 +278,7 @@ static void srv_start(enum post_mode m)
 {
     mode = m;
     placed = polls = bad_sigs = bad_ts = n_post = n_log = 0;
+    replaced = replace_fail = 0;
     srv = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, NULL,
                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED,
                            completed, NULL, MHD_OPTION_END);
@@ -438,6 +482,92 @@ START_TEST(resting_fill_polled_once_then_cancel)
 }
 END_TEST
 
+/* FIX replace: new total qty 2 with 0.4 filled -> a Binance replacement of
+ * 1.6; one REPLACED with the new order id; later polls use the new id. */
+START_TEST(replace_maps_to_cancel_replace)
+{
+    struct fb_venue_replace rp;
+    srv_start(PM_REST);
+    adapter_start();
+    submit_limit("c7");
+    run_until(2, 4000);
+    expect(1, FB_VEV_FILL, "900");
+    memset(&rp, 0, sizeof rp);
+    snprintf(rp.client_order_id, sizeof rp.client_order_id, "c7");
+    snprintf(rp.new_client_order_id, sizeof rp.new_client_order_id, "c7r");
+    ck_assert_int_eq(fb_dec_parse_str("2", &rp.qty), FB_OK);
+    ck_assert_int_eq(fb_dec_parse_str("101", &rp.price), FB_OK);
+    ck_assert_int_eq(ops->replace(st, &rp, now_ns()), FB_OK);
+    run_until(3, 3000);
+    expect(2, FB_VEV_REPLACED, NULL);
+    ck_assert_str_eq(rec.ev[2].client_order_id, "c7");
+    ck_assert_str_eq(rec.ev[2].request_id, "c7r");
+    ck_assert_str_eq(rec.ev[2].venue_order_id, "78");
+    char b[FB_DEC_STRMAX];
+    fb_dec_format(rec.ev[2].u.replaced.leaves_qty, b);
+    ck_assert_str_eq(b, "1.6");
+    fb_dec_format(rec.ev[2].u.replaced.cum_qty, b);
+    ck_assert_str_eq(b, "0.4");
+    pthread_mutex_lock(&mu);
+    ck_assert_str_eq(rep_qty, "1.6");
+    ck_assert_str_eq(rep_price, "101");
+    ck_assert_str_eq(rep_orig, "c7");
+    pthread_mutex_unlock(&mu);
+    run_until(99, 150);
+    ck_assert_int_eq(rec.n, 3);
+    pthread_mutex_lock(&mu);
+    ck_assert_str_eq(log_[n_log - 1], "GET /api/v3/order c7r");
+    pthread_mutex_unlock(&mu);
+    stop_all();
+}
+END_TEST
+
+START_TEST(replace_rejected_when_cancel_fails)
+{
+    struct fb_venue_replace rp;
+    srv_start(PM_REST);
+    replace_fail = 1;
+    adapter_start();
+    submit_limit("c8");
+    run_until(1, 4000);
+    expect(0, FB_VEV_ACK, NULL);
+    memset(&rp, 0, sizeof rp);
+    snprintf(rp.client_order_id, sizeof rp.client_order_id, "c8");
+    snprintf(rp.new_client_order_id, sizeof rp.new_client_order_id, "c8r");
+    ck_assert_int_eq(fb_dec_parse_str("0.5", &rp.qty), FB_OK);
+    ck_assert_int_eq(ops->replace(st, &rp, now_ns()), FB_OK);
+    int64_t end = now_ns() + 3000000000LL;
+    int at = -1;
+    while (at < 0 && now_ns() < end) {
+        run_until(rec.n + 1, 50);
+        for (int i = 0; i < rec.n; i++)
+            if (rec.ev[i].kind == FB_VEV_REPLACE_REJECT)
+                at = i;
+    }
+    ck_assert_int_ge(at, 0);
+    ck_assert_str_eq(rec.ev[at].request_id, "c8r");
+    ck_assert_int_eq(rec.ev[at].u.rej.reason, FB_VRR_TOO_LATE);
+    ck_assert_str_eq(rec.ev[at].u.rej.code, "-2022");
+    ck_assert_str_eq(rec.ev[at].u.rej.text, "Unknown order sent.");
+    stop_all();
+}
+END_TEST
+
+START_TEST(rate_limited_waits_for_retry_after)
+{
+    srv_start(PM_429);
+    adapter_start();
+    submit_limit("c9");
+    run_until(3, 5000);
+    expect(0, FB_VEV_ACK, NULL);
+    ck_assert_int_eq(n_post, 2);
+    ck_assert_msg(post_at[1] - post_at[0] >= 950000000LL, "resent after %lld ms",
+                  (long long)((post_at[1] - post_at[0]) / 1000000));
+    ck_assert_str_eq(log_[n_log - 1], "POST /api/v3/order c9");
+    stop_all();
+}
+END_TEST
+
 START_TEST(refusals_before_sending)
 {
     struct fb_venue_order o;
@@ -472,6 +602,9 @@ static Suite *suite(void)
     tcase_add_test(tc, unknown_outcome_placed_no_resend);
     tcase_add_test(tc, final_reject_carries_code_and_text);
     tcase_add_test(tc, resting_fill_polled_once_then_cancel);
+    tcase_add_test(tc, replace_maps_to_cancel_replace);
+    tcase_add_test(tc, replace_rejected_when_cancel_fails);
+    tcase_add_test(tc, rate_limited_waits_for_retry_after);
     tcase_add_test(tc, refusals_before_sending);
     suite_add_tcase(s, tc);
     return s;

@@ -240,6 +240,63 @@ static const struct bad_case bad_cases[] = {
     {"null value", S1 "    account:\n" V1 R1, "t.yaml:7:13: sessions[0].account: has no value\n"},
     {"mapping where value expected", S1 "    account: {a: 1}\n" V1 R1,
      "t.yaml:7:14: sessions[0].account: expected a single value, got a mapping\n"},
+    {"policy min_price above max_price",
+     S1 V1 R1 "policy:\n  default: {min_price: \"100\", max_price: \"50\"}\n", "t.yaml:15:24: policy.default.min_price: 100 exceeds max_price 50\n"},
+    {"policy collar out of range", S1 V1 R1 "policy:\n  default: {collar_bps: 10001}\n", "t.yaml:15:25: policy.default.collar_bps: must be between 0 and 10000\n"},
+    {"policy slippage 0 with convert", S1 V1 R1 "policy:\n  default: {slippage_bps: 0}\n", "t.yaml:15:27: policy.default.slippage_bps: must be greater than 0 with market_orders "
+     "convert_to_ioc_limit\n"},
+    {"policy convert in an override, slippage 0 from the default",
+     S1 V1 R1 "policy:\n  default: {market_orders: refuse, slippage_bps: 0}\n"
+              "  overrides:\n    - {venue: p, market_orders: convert_to_ioc_limit}\n",
+     "t.yaml:17:33: policy.overrides[0].market_orders: convert_to_ioc_limit needs slippage_bps "
+     "> 0, not 0 set by policy.default\n"},
+    {"policy slippage above collar", S1 V1 R1 "policy:\n  default: {collar_bps: 40}\n", "t.yaml:15:25: policy.default.collar_bps: slippage_bps 50 exceeds collar_bps 40, so the "
+     "collar would refuse every converted market order\n"},
+    {"policy decimals must be positive",
+     S1 V1 R1 "policy:\n  default: {max_order_qty: \"0\", max_position: \"-1\", "
+              "max_order_notional: 1e6}\n",
+     "t.yaml:15:28: policy.default.max_order_qty: must be greater than 0\n"
+     "t.yaml:15:47: policy.default.max_position: must be greater than 0\n"
+     "t.yaml:15:73: policy.default.max_order_notional: expected a decimal such as \"0.01\" "
+     "(digits, optional point; no exponent)\n"},
+    {"policy unknown order type",
+     S1 V1 R1 "policy:\n  default: {allowed_ord_types: [market, iceberg]}\n", "t.yaml:15:41: policy.default.allowed_ord_types[1]: must be one of: market, limit, stop, "
+     "stop_limit\n"},
+    {"policy tif listed twice", S1 V1 R1 "policy:\n  default: {allowed_tifs: [day, day]}\n",
+     "t.yaml:15:33: policy.default.allowed_tifs[1]: listed twice\n"},
+    {"policy empty tif list", S1 V1 R1 "policy:\n  default: {allowed_tifs: []}\n", "t.yaml:15:27: policy.default.allowed_tifs: must have 1 to 5 entries\n"},
+    {"policy bad market_orders", S1 V1 R1 "policy:\n  default: {market_orders: convert}\n",
+     "t.yaml:15:28: policy.default.market_orders: must be one of: convert_to_ioc_limit, refuse, "
+     "allow\n"},
+    {"policy override names unknown venue, session, symbol",
+     S1 V1 R1 "policy:\n  overrides:\n"
+              "    - {venue: q, session: zz, symbol: Y, account: D, max_order_qty: \"1\"}\n",
+     "t.yaml:16:15: policy.overrides[0].venue: no venue with this name\n"
+     "t.yaml:16:27: policy.overrides[0].session: no session with this name\n"
+     "t.yaml:16:39: policy.overrides[0].symbol: no route for this symbol\n"},
+    {"policy override without selector",
+     S1 V1 R1 "policy:\n  overrides:\n    - {max_order_qty: \"1\"}\n", "t.yaml:16:7: policy.overrides[0]: an override needs at least one of venue, session, "
+     "account, symbol\n"},
+    {"policy override without limits", S1 V1 R1 "policy:\n  overrides:\n    - {venue: p}\n",
+     "t.yaml:16:7: policy.overrides[0]: an override must set at least one limit\n"},
+    {"policy override unknown key",
+     S1 V1 R1 "policy:\n  overrides:\n    - {venue: p, max_qty: \"1\"}\n", "t.yaml:16:18: policy.overrides[0].max_qty: unknown key in policy override\n"},
+    {"policy duplicate overrides",
+     S1 V1 R1 "policy:\n  overrides:\n    - {venue: p, symbol: X, max_order_qty: \"1\"}\n"
+              "    - {symbol: X, venue: p, collar_bps: 600}\n",
+     "t.yaml:17:7: policy.overrides[1]: same venue, session, account and symbol as "
+     "policy.overrides[0]\n"},
+    {"policy override min_price above the default's max_price",
+     S1 V1 R1 "policy:\n  default: {max_price: \"50\"}\n"
+              "  overrides:\n    - {symbol: X, min_price: \"100\"}\n",
+     "t.yaml:17:30: policy.overrides[0].min_price: 100 exceeds max_price 50 set by "
+     "policy.default\n"},
+    {"policy override against a covering override",
+     S1 V1 R1 "policy:\n  overrides:\n    - {venue: p, max_price: \"50\"}\n"
+              "    - {venue: p, symbol: X, min_price: \"100\"}\n"
+              "    - {account: D, min_price: \"60\"}\n",
+     "t.yaml:17:40: policy.overrides[1].min_price: 100 exceeds max_price 50 set by "
+     "policy.overrides[0]\n"},
 };
 
 static char *load_err(const char *text, struct fb_config **cfg, enum fb_err *rc)
@@ -529,6 +586,47 @@ START_TEST(dump_prints_names_not_secrets)
 }
 END_TEST
 
+START_TEST(policy_loads_and_dumps)
+{
+    struct fb_config *cfg = load_shipped("fixbridge.example.yaml");
+    const struct fb_policy_cfg *p = &cfg->policy;
+    assert_dec(p->def.max_order_qty, "10");
+    assert_dec(p->def.max_order_notional, "1000000");
+    ck_assert_uint_eq(p->def.max_open_orders, 500);
+    ck_assert_uint_eq(p->def.allowed_ord_types, 0xfu);
+    ck_assert_uint_eq(p->def.allowed_tifs, 0x1fu);
+    ck_assert_int_eq(p->def.market_orders, FB_MKT_CONVERT_TO_IOC_LIMIT);
+    ck_assert_uint_eq(p->def.set, (1u << FB_PK_LAST) - 1);
+    ck_assert_uint_eq(p->noverrides, 5);
+    const struct fb_policy_override_cfg *o = &p->overrides[2];
+    ck_assert_str_eq(o->account, "DESK1");
+    ck_assert_ptr_null(o->venue);
+    ck_assert_uint_eq(o->limits.set, (1u << FB_PK_MAX_POSITION) | (1u << FB_PK_ALLOWED_TIFS));
+    ck_assert_uint_eq(o->limits.allowed_tifs, 0x7u);
+    o = &p->overrides[4];
+    ck_assert_str_eq(o->venue, "kraken");
+    ck_assert_str_eq(o->symbol, "BTC/USD");
+    ck_assert_int_eq(o->limits.market_orders, FB_MKT_REFUSE);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_int_eq(fb_config_dump(cfg, out), FB_OK);
+    fclose(out);
+    ck_assert_ptr_nonnull(
+        strstr(buf, "policy.default.allowed_ord_types = market, limit, stop, stop_limit\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "policy.overrides[2].allowed_tifs = day, gtc, ioc\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "policy.overrides[2].max_position = 20\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "policy.overrides[2].venue = (none)\n"));
+    /* Keys an override does not set are not shown (they are not zero). */
+    ck_assert_ptr_null(strstr(buf, "policy.overrides[2].collar_bps"));
+    ck_assert_ptr_nonnull(strstr(buf, "policy.overrides[0].collar_bps = 1000\n"));
+    free(buf);
+    fb_config_free(cfg);
+}
+END_TEST
+
 START_TEST(missing_file_is_io_error)
 {
     struct fb_config *cfg = NULL;
@@ -574,6 +672,7 @@ static Suite *config_suite(void)
     tcase_add_test(core, example_loads_and_documents_every_key);
     tcase_add_test(core, dump_prints_names_not_secrets);
     tcase_add_test(core, missing_file_is_io_error);
+    tcase_add_test(core, policy_loads_and_dumps);
     tcase_add_test(core, errptr_replaced_and_out_untouched);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
