@@ -14,9 +14,10 @@
  * Numbers: CumQty and the notional (sum of LastQty * LastPx) are exact
  * decimals; a product with more than 18 fractional digits is rounded
  * HALF_EVEN at 1e-18, which no venue's tick and step sizes come near. AvgPx
- * is notional / CumQty rounded HALF_EVEN to the most fractional digits any
- * LastPx had, plus 8, at most 18 (spec/RULES_OF_ENGAGEMENT.md 6.1:
- * "the instrument's price precision plus 8 digits"); fb_dec_format drops
+ * is notional / CumQty rounded HALF_EVEN to the instrument's price precision
+ * (the tick's digits, req.px_places; more if a LastPx had more), plus 8, at
+ * most 18 (spec/RULES_OF_ENGAGEMENT.md 6.1: "the instrument's price
+ * precision plus 8 digits"); fb_dec_format drops
  * trailing zeros, so 100.5 stays "100.5".
  */
 #include "bridge/order.h"
@@ -939,6 +940,7 @@ void fb_order_init(struct fb_order *o, const char *order_id, const char *venue_n
     o->req = *req;
     ORDER_COPY(o->cl_ord_id, o->req.cl_ord_id);
     o->terms = req->terms;
+    o->px_places = req->px_places;
 }
 
 void fb_order_clear(struct fb_order *o)

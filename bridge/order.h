@@ -95,6 +95,9 @@ struct fb_new_order {
      * 6.1); "" if absent. */
     char security_exchange[FB_SYMBOL_LEN + 1]; /* SecurityExchange(207) */
     char ex_destination[FB_SYMBOL_LEN + 1];    /* ExDestination(100) */
+    /* Fractional digits of the routed market's tick size: AvgPx is rounded
+     * to this precision plus 8 digits (RoE 6.1). */
+    uint8_t px_places;
 };
 
 /* An OrderCancelRequest (35=F). */
@@ -414,7 +417,7 @@ struct fb_order {
     /* AvgPx(6) = notional / cum_qty rounded HALF_EVEN to px_places + 8
      * places (at most 18): the price precision seen plus 8 digits. */
     struct fb_dec avg_px;
-    uint8_t px_places; /* most fractional digits of any LastPx */
+    uint8_t px_places; /* the market's tick digits, or more if a LastPx had more */
     /* Trade ids seen (dedup), NUL-separated; owned, freed by fb_order_clear. */
     char *trade_ids;
     size_t trade_ids_len;

@@ -920,6 +920,7 @@ static int tr_new_order(struct tr *t)
     tr_cut(o.symbol, sizeof o.symbol, tr_get(t, TAG_SYMBOL));
     o.venue = r.hit.venue_index;
     tr_cut(o.venue_symbol, sizeof o.venue_symbol, r.hit.venue_symbol);
+    o.px_places = (uint8_t)fb_dec_places(r.mkt.tick_size);
     tr_cut(o.text, sizeof o.text, tr_get(t, TAG_TEXT));
     t->out->u.new_order = o;
     return 0;

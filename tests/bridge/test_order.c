@@ -883,6 +883,49 @@ START_TEST(failures_change_nothing)
 }
 END_TEST
 
+/* AvgPx precision (RoE 6.1): the instrument's price precision (the tick's
+ * digits, from translate) plus 8; a LastPx with more digits widens it. */
+static const struct {
+    uint8_t px_places;
+    const char *q1, *p1, *q2, *p2;
+    const char *avg_px;
+} avg_cases[] = {
+    {0, "2000", "100", "1000", "101", "100.33333333"},
+    {2, "2000", "100", "1000", "101", "100.3333333333"},
+    {2, "2.5", "150", "5", "152", "151.3333333333"},
+    {0, "1", "100.125", "2", "100", "100.04166666667"},
+    {12, "1", "1", "2", "2", "1.666666666666666667"}, /* at most 18 digits */
+};
+
+START_TEST(avg_px_precision)
+{
+    struct fb_exec_id_seq seq = {"P", 1};
+    struct fb_order_env env = {&seq, fb_exec_id_seq_next, fake_now};
+    struct fb_new_order no;
+    struct fb_order o;
+    struct fb_order_event ev;
+    struct fb_report rep;
+    char avg[FB_DEC_STRMAX];
+    const struct step steps[] = {
+        {"", ACCEPT},
+        {"", ACK(NULL)},
+        {"", FILL("T1", avg_cases[_i].q1, avg_cases[_i].p1)},
+        {"", FILL("T2", avg_cases[_i].q2, avg_cases[_i].p2)},
+    };
+
+    base_order(&no, FB_TIF_GTC);
+    no.px_places = avg_cases[_i].px_places;
+    fb_order_init(&o, "O1", "sim", &no);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        make_event(&steps[i], &o, &ev);
+        ck_assert_int_eq(fb_order_apply(&o, &env, &ev, &rep), FB_OK);
+    }
+    fb_dec_format(o.avg_px, avg);
+    ck_assert_str_eq(avg, avg_cases[_i].avg_px);
+    fb_order_clear(&o);
+}
+END_TEST
+
 /* An order sized by CashOrderQty gets its OrderQty from the venue's last
  * fill. */
 START_TEST(cash_order_qty)
@@ -1109,6 +1152,7 @@ static Suite *order_suite(void)
     tcase_add_test(tc, time_and_wire_values);
     tcase_add_test(tc, exec_ids_unique_and_bounded);
     tcase_add_test(tc, cash_order_qty);
+    tcase_add_loop_test(tc, avg_px_precision, 0, sizeof avg_cases / sizeof avg_cases[0]);
     tcase_add_test(tc, tags_and_values_match_spec);
     tcase_add_test(tc, echoes_and_mass_status);
     suite_add_tcase(s, tc);
