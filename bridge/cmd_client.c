@@ -109,6 +109,8 @@ static void usage(FILE *out)
         "  mass-cancel [SYMBOL]        mass-status [SYMBOL]\n"
         "  send MSGTYPE TAG=VALUE ...  (raw, for negative tests)\n"
         "REF is a name given with id= earlier in the same run, or a ClOrdID.\n"
+        "TAG=VALUE extras go in the body, standard header tags (97=Y PossResend) in\n"
+        "the header.\n"
         "\n"
         "script lines (besides commands; '#' starts a comment):\n"
         "  expect TYPE|* [Field=Value ...] [timeout=S]  the next message must match\n"
