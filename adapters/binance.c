@@ -9,9 +9,11 @@
  */
 #include "adapters/binance.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -24,6 +26,7 @@
 #define CLOCK_RESYNC_NS (300LL * 1000 * NS_PER_MS)
 #define BACKOFF_CAP_MS 30000
 #define URL_MAX (FB_BN_QUERY_MAX + 256)
+#define BN_RATES_MAX 8
 
 enum op {
     OP_TIME,
@@ -93,7 +96,12 @@ struct fb_bn {
     int64_t next_resync; /* ns */
     int64_t now;         /* of the current/last run */
     int64_t blocked_until;
-    long used_weight_1m;
+    long weight_limit_1m; /* exchangeInfo REQUEST_WEIGHT per minute */
+    struct {
+        char name[32]; /* lower-case header suffix: "used-weight-1m" */
+        long value;
+    } rates[BN_RATES_MAX];
+    size_t n_rates;
 
     struct fb_venue_market *markets;
     size_t n_markets;
@@ -558,16 +566,53 @@ static void start_call(struct fb_bn *bn, struct call *c)
 
 /* ---- handling answers ---- */
 
+/* Keeps the last X-MBX-USED-WEIGHT-* and X-MBX-ORDER-COUNT-* values
+ * (names compared case-insensitively: Binance sends them lower case, H.3). */
 static void track_headers(struct fb_bn *bn, const struct fb_http_response *r)
 {
-    const char *v;
-    size_t n;
-    if (fb_http_header(r, "x-mbx-used-weight-1m", &v, &n) && n < 12) {
-        long w = 0;
-        for (size_t i = 0; i < n && v[i] >= '0' && v[i] <= '9'; i++)
-            w = w * 10 + (v[i] - '0');
-        bn->used_weight_1m = w;
+    size_t pos = 0, nl, vl;
+    const char *n, *v;
+    while (fb_http_header_next(r, &pos, &n, &nl, &v, &vl)) {
+        char name[32];
+        long val = 0;
+        size_t i, k;
+        if (nl < 17 || nl - 6 >= sizeof name ||
+            (strncasecmp(n, "x-mbx-used-weight", 17) != 0 &&
+             strncasecmp(n, "x-mbx-order-count-", 18) != 0))
+            continue;
+        for (i = 0; i < vl && i < 12 && v[i] >= '0' && v[i] <= '9'; i++)
+            val = val * 10 + (v[i] - '0');
+        if (i == 0 || i != vl)
+            continue;
+        for (i = 6; i < nl; i++)
+            name[i - 6] = (char)tolower((unsigned char)n[i]);
+        name[nl - 6] = '\0';
+        for (k = 0; k < bn->n_rates && strcmp(bn->rates[k].name, name) != 0; k++)
+            ;
+        if (k == bn->n_rates) {
+            if (k == BN_RATES_MAX)
+                continue;
+            memcpy(bn->rates[k].name, name, nl - 6 + 1);
+            bn->n_rates++;
+        }
+        bn->rates[k].value = val;
     }
+}
+
+long fb_binance_rate_usage(const void *state, const char *which)
+{
+    const struct fb_bn *bn = state;
+    for (size_t k = 0; bn && which && k < bn->n_rates; k++)
+        if (strcmp(bn->rates[k].name, which) == 0)
+            return bn->rates[k].value;
+    return -1;
+}
+
+/* Polling yields to orders when the minute's weight is nearly spent. */
+static int weight_tight(const struct fb_bn *bn)
+{
+    long used = fb_binance_rate_usage(bn, "used-weight-1m");
+    return used >= 0 && used * 10 >= bn->weight_limit_1m * 9;
 }
 
 /* Applies an order object (new-order answer, poll, query after unknown). */
@@ -979,6 +1024,19 @@ static void on_info(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
                 else
                     fb_warn("binance", "exchangeInfo: unreadable symbol %zu skipped", i);
             }
+            json_t *rl;
+            size_t k;
+            json_array_foreach(json_object_get(j, "rateLimits"), k, rl)
+            {
+                json_t *lim = json_object_get(rl, "limit");
+                const char *t = json_string_value(json_object_get(rl, "rateLimitType"));
+                const char *iv = json_string_value(json_object_get(rl, "interval"));
+                json_t *num = json_object_get(rl, "intervalNum");
+                if (t && iv && strcmp(t, "REQUEST_WEIGHT") == 0 && strcmp(iv, "MINUTE") == 0 &&
+                    json_is_integer(num) && json_integer_value(num) == 1 && json_is_integer(lim) &&
+                    json_integer_value(lim) > 0)
+                    bn->weight_limit_1m = (long)json_integer_value(lim);
+            }
             free(bn->markets);
             bn->markets = m;
             bn->n_markets = n;
@@ -1117,6 +1175,7 @@ static enum fb_err bn_create(const void *params, const struct fb_venue_sink *sin
     if (!bn->p.retry_deadline_ms)
         bn->p.retry_deadline_ms = 30000;
     bn->rng = p->seed ^ 0x62696e616e6365ULL;
+    bn->weight_limit_1m = 6000; /* until exchangeInfo says (A.7) */
     bn->base_url = strdup(p->base_url);
     bn->key = dup_secret(p->api_key);
     bn->secret = dup_secret(p->api_secret);
@@ -1378,6 +1437,10 @@ static void schedule(struct fb_bn *bn)
         if (o->phase != PH_OPEN || o->poll_busy || o->next_poll > bn->now ||
             bn->now < bn->blocked_until)
             continue;
+        if (weight_tight(bn)) {
+            o->next_poll = bn->now + 1000 * NS_PER_MS;
+            continue;
+        }
         if ((c = new_call(bn, OP_POLL, o))) {
             o->poll_busy = 1;
             o->next_poll = INT64_MAX;

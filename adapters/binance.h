@@ -82,6 +82,12 @@ struct fb_binance_params {
 /* 1 once the clock offset and the markets are loaded. */
 int fb_binance_ready(const void *state);
 
+/* The last value Binance reported in a rate-limit header, named by its
+ * lower-case suffix after "x-mbx-": "used-weight-1m", "order-count-10s",
+ * "order-count-1d", ...; -1 if never seen. Polling pauses while
+ * used-weight-1m is at 90% of exchangeInfo's REQUEST_WEIGHT per minute. */
+long fb_binance_rate_usage(const void *state, const char *which);
+
 #ifdef __cplusplus
 }
 #endif

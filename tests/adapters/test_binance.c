@@ -34,6 +34,7 @@ static enum post_mode mode;
 static int placed; /* the fake has the order */
 static int polls;  /* GET /api/v3/order answered with the order */
 static int bad_sigs, bad_ts, n_post;
+static const char *weight = "11";  /* x-mbx-used-weight-1m the fake reports */
 static int64_t post_at[4];         /* arrival of the first POSTs */
 static int replaced, replace_fail; /* cancelReplace: done / answer -2022 */
 static char rep_qty[32], rep_orig[40], rep_price[32];
@@ -77,7 +78,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
     struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
                                                              MHD_RESPMEM_MUST_COPY);
     enum MHD_Result ret;
-    MHD_add_response_header(r, "x-mbx-used-weight-1m", "11");
+    MHD_add_response_header(r, "x-mbx-used-weight-1m", weight);
+    MHD_add_response_header(r, "x-mbx-order-count-10s", "3");
     ret = MHD_queue_response(c, code, r);
     MHD_destroy_response(r);
     return ret;
@@ -279,6 +281,7 @@ static void srv_start(enum post_mode m)
     mode = m;
     placed = polls = bad_sigs = bad_ts = n_post = n_log = 0;
     replaced = replace_fail = 0;
+    weight = "11";
     srv = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, NULL,
                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED,
                            completed, NULL, MHD_OPTION_END);
@@ -394,6 +397,9 @@ START_TEST(filled_at_once)
     ck_assert_str_eq(rec.ev[2].u.fill.fee_currency, "USDT");
     run_until(99, 100); /* nothing more: FILLED closes it */
     ck_assert_int_eq(rec.n, 3);
+    ck_assert_int_eq(fb_binance_rate_usage(st, "used-weight-1m"), 11);
+    ck_assert_int_eq(fb_binance_rate_usage(st, "order-count-10s"), 3);
+    ck_assert_int_eq(fb_binance_rate_usage(st, "order-count-1d"), -1);
     stop_all();
 }
 END_TEST
@@ -568,6 +574,22 @@ START_TEST(rate_limited_waits_for_retry_after)
 }
 END_TEST
 
+/* At 90% of the minute's weight (default limit 6000) polling pauses. */
+START_TEST(polling_pauses_near_weight_limit)
+{
+    srv_start(PM_REST);
+    weight = "5999";
+    adapter_start();
+    submit_limit("c10");
+    run_until(1, 3000);
+    expect(0, FB_VEV_ACK, NULL);
+    run_until(99, 300);
+    ck_assert_int_eq(polls, 0);
+    ck_assert_int_eq(rec.n, 1);
+    stop_all();
+}
+END_TEST
+
 START_TEST(refusals_before_sending)
 {
     struct fb_venue_order o;
@@ -605,6 +627,7 @@ static Suite *suite(void)
     tcase_add_test(tc, replace_maps_to_cancel_replace);
     tcase_add_test(tc, replace_rejected_when_cancel_fails);
     tcase_add_test(tc, rate_limited_waits_for_retry_after);
+    tcase_add_test(tc, polling_pauses_near_weight_limit);
     tcase_add_test(tc, refusals_before_sending);
     suite_add_tcase(s, tc);
     return s;
