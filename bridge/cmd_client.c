@@ -54,6 +54,7 @@ struct client {
     fb_fix_initiator *ini;
     struct fb_client_ids *ids;
     struct seen *seen;                 /* main thread only */
+    int keep_seen;                     /* the script has $NAME.Field references */
     struct fb_admin_target admin;      /* admin lines: where the endpoint is */
 };
 
@@ -333,7 +334,8 @@ static int pump(struct client *c, long long deadline, int want_msg)
             continue;
         }
         print_msg(&e->msg);
-        remember_seen(c, &e->msg);
+        if (c->keep_seen)
+            remember_seen(c, &e->msg);
         if (c->pending_tail)
             c->pending_tail->next = e;
         else
@@ -947,6 +949,11 @@ int fb_cmd_client(int argc, char **argv)
     rc = session_to_initiator(&o, s, &ic);
     if (rc != FB_EXIT_OK)
         goto out;
+    for (size_t i = 0; i < nlines; i++) {
+        for (size_t k = 0; k < lines[i].cmd.nparams; k++)
+            if (lines[i].cmd.params[k].value[0] == '$')
+                c.keep_seen = 1; /* only then is every message kept */
+    }
     for (size_t i = 0; i < nlines; i++) {
         if (lines[i].cmd.verb != FB_CV_ADMIN)
             continue;
