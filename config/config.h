@@ -32,6 +32,7 @@
 #include "bridge/decimal.h"
 #include "bridge/error.h"
 #include "bridge/fix_version.h"
+#include "bridge/journal.h"
 #include "bridge/log.h"
 
 #ifdef __cplusplus
@@ -65,6 +66,9 @@ struct fb_bridge_cfg {
     enum fb_log_level log_level;
     char *dictionary_dir; /* resolved path holding FIX42.xml / FIX44.xml */
     unsigned shutdown_timeout_ms;
+    enum fb_journal_fsync journal_fsync; /* journal in <data_dir>/journal */
+    unsigned journal_group_commit_ms;    /* group: most ms before the fsync */
+    uint64_t journal_segment_bytes;      /* roll segment files beyond this */
 };
 
 struct fb_credentials_cfg {

@@ -13,6 +13,7 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
+static const char *const journal_fsyncs[] = {"every", "group", NULL}; /* enum fb_journal_fsync */
 static const char *const fix_versions[] = {"FIX.4.2", "FIX.4.4", NULL};
 static const char *const reset_modes[] = {"never", "on_logon", "daily", NULL};
 static const char *const store_kinds[] = {"file", "memory", NULL};
@@ -61,6 +62,26 @@ static const struct cfg_key bridge_keys[] = {
      .def = "2000",
      .off = offsetof(ST, shutdown_timeout_ms),
      .doc = "grace period on shutdown"},
+    {.name = "journal_fsync",
+     .type = CFG_ENUM,
+     .names = journal_fsyncs,
+     .def = "every",
+     .off = offsetof(ST, journal_fsync),
+     .doc = "fsync the order journal after every record, or in groups"},
+    {.name = "journal_group_commit_ms",
+     .type = CFG_UINT,
+     .min = 1,
+     .max = 1000,
+     .def = "2",
+     .off = offsetof(ST, journal_group_commit_ms),
+     .doc = "group: most delay before written records are fsynced"},
+    {.name = "journal_segment_bytes",
+     .type = CFG_U64,
+     .min = FB_JOURNAL_SEGMENT_MIN,
+     .max = FB_JOURNAL_SEGMENT_MAX,
+     .def = "67108864",
+     .off = offsetof(ST, journal_segment_bytes),
+     .doc = "journal segment file size limit"},
 };
 #undef ST
 static const struct cfg_table bridge_table = {.what = "bridge",

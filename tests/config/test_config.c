@@ -76,6 +76,18 @@ static const struct bad_case bad_cases[] = {
      "t.yaml:2:28: sessions[0].fix_version: must be one of: FIX.4.2, FIX.4.4\n"},
     {"bad log level", "bridge: {log_level: loud}\n" S1 V1 R1,
      "t.yaml:1:21: bridge.log_level: must be one of: debug, info, warn, error\n"},
+    {"bad journal fsync", "bridge: {journal_fsync: always}\n" S1 V1 R1,
+     "t.yaml:1:25: bridge.journal_fsync: must be one of: every, group\n"},
+    {"journal group commit zero", "bridge: {journal_group_commit_ms: 0}\n" S1 V1 R1,
+     "t.yaml:1:35: bridge.journal_group_commit_ms: must be between 1 and 1000\n"},
+    {"journal group commit too long", "bridge: {journal_group_commit_ms: 1001}\n" S1 V1 R1,
+     "t.yaml:1:35: bridge.journal_group_commit_ms: must be between 1 and 1000\n"},
+    {"journal segment too small", "bridge: {journal_segment_bytes: 1048575}\n" S1 V1 R1,
+     "t.yaml:1:33: bridge.journal_segment_bytes: must be between 1048576 and 4294967296\n"},
+    {"journal segment too large", "bridge: {journal_segment_bytes: 4294967297}\n" S1 V1 R1,
+     "t.yaml:1:33: bridge.journal_segment_bytes: must be between 1048576 and 4294967296\n"},
+    {"journal segment in MiB", "bridge: {journal_segment_bytes: 64MiB}\n" S1 V1 R1,
+     "t.yaml:1:33: bridge.journal_segment_bytes: expected an integer\n"},
     {"missing sessions", V1 R1, "t.yaml:1:1: sessions: missing required key\n"},
     {"empty sessions", "sessions: []\n" V1 R1,
      "t.yaml:1:11: sessions: must have 1 to 256 entries\n"},
@@ -392,6 +404,9 @@ START_TEST(defaults_and_paths)
     ck_assert_str_eq(cfg->bridge.data_dir, "/base/data");
     ck_assert_str_eq(cfg->bridge.dictionary_dir, FB_SOURCE_DIR "/spec");
     ck_assert_int_eq(cfg->bridge.log_level, FB_LOG_INFO);
+    ck_assert_int_eq(cfg->bridge.journal_fsync, FB_JOURNAL_FSYNC_EVERY);
+    ck_assert_uint_eq(cfg->bridge.journal_group_commit_ms, 2);
+    ck_assert_uint_eq(cfg->bridge.journal_segment_bytes, 64u << 20);
     ck_assert_uint_eq(cfg->bridge.shutdown_timeout_ms, 2000);
     const struct fb_session_cfg *s = &cfg->sessions[0];
     ck_assert_str_eq(s->listen, "127.0.0.1");
@@ -659,6 +674,31 @@ START_TEST(limits_accepted)
     ck_assert(cfg->sessions[0].cancel_on_disconnect);
     ck_assert_str_eq(cfg->bridge.data_dir, "data");
     fb_config_free(cfg);
+
+    /* The journal's bounds. */
+    static const char *const journal_edges[][2] = {
+        {"bridge: {journal_fsync: group, journal_group_commit_ms: 1, journal_segment_bytes: "
+         "1048576}\n",
+         "1 1048576"},
+        {"bridge: {journal_group_commit_ms: 1000, journal_segment_bytes: 4294967296}\n",
+         "1000 4294967296"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        char *t = NULL;
+        size_t n = strlen(journal_edges[i][0]) + strlen(S1 V1 R1) + 1;
+        ck_assert_ptr_nonnull(t = malloc(n));
+        snprintf(t, n, "%s%s", journal_edges[i][0], S1 V1 R1);
+        rc = fb_config_load_string(t, "t.yaml", NULL, &cfg, &err);
+        ck_assert_msg(rc == FB_OK, "%s", err ? err : "");
+        char got[64];
+        snprintf(got, sizeof got, "%u %llu", cfg->bridge.journal_group_commit_ms,
+                 (unsigned long long)cfg->bridge.journal_segment_bytes);
+        ck_assert_str_eq(got, journal_edges[i][1]);
+        ck_assert_int_eq(cfg->bridge.journal_fsync,
+                         i == 0 ? FB_JOURNAL_FSYNC_GROUP : FB_JOURNAL_FSYNC_EVERY);
+        fb_config_free(cfg);
+        free(t);
+    }
 }
 END_TEST
 
