@@ -108,9 +108,8 @@ static void srv_start(void)
         big = malloc(BIG_LEN);
         memset(big, 'x', BIG_LEN);
     }
-    srv = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL,
-                           NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, NULL,
-                           MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL,
+    srv = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, NULL,
+                           MHD_OPTION_SOCK_ADDR, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL,
                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
     ck_assert_ptr_nonnull(srv);
     info = MHD_get_daemon_info(srv, MHD_DAEMON_INFO_BIND_PORT);
