@@ -707,7 +707,7 @@ static int request_refused(const struct fb_order *o, const struct fb_order_event
         text = o->pending.kind == FB_PENDING_CANCEL ? "a cancel is already pending"
                                                     : "a replace is already pending";
     } else if (symbol[0] && (strcmp(symbol, o->req.symbol) != 0 || side != o->req.side)) {
-        reason = FB_CXLREJ_OTHER;
+        reason = FB_CXLREJ_BROKER; /* RoE 6.2: "replace changes Side/Symbol" */
         text = "Symbol or Side does not match the order";
     } else {
         return 0;

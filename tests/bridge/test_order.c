@@ -926,6 +926,54 @@ START_TEST(avg_px_precision)
 }
 END_TEST
 
+/* A cancel or replace naming another Side or Symbol is refused with
+ * CxlRejReason 2 (RoE 6.2) and changes nothing. */
+static const struct {
+    enum fb_order_event_type type;
+    enum fb_side side;
+    const char *symbol;
+} mismatch_cases[] = {
+    {FB_OEV_CANCEL_REQUEST, FB_SIDE_SELL, "BTC-USD"},
+    {FB_OEV_CANCEL_REQUEST, FB_SIDE_BUY, "ETH-USD"},
+    {FB_OEV_REPLACE_REQUEST, FB_SIDE_SELL, "BTC-USD"},
+    {FB_OEV_REPLACE_REQUEST, FB_SIDE_BUY, "ETH-USD"},
+};
+
+START_TEST(request_mismatch_refused)
+{
+    struct fb_exec_id_seq seq = {"M", 1};
+    struct fb_order_env env = {&seq, fb_exec_id_seq_next, fake_now};
+    struct fb_new_order no;
+    struct fb_order o;
+    struct fb_order_event ev;
+    struct fb_report rep;
+    static const struct step setup[] = {{"", ACCEPT}, {"", ACK(NULL)}};
+    const struct step req = {"", .type = mismatch_cases[_i].type, .a = "Y", .b = "5000",
+                             .c = "100"};
+
+    base_order(&no, FB_TIF_GTC);
+    fb_order_init(&o, "O1", "sim", &no);
+    for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++) {
+        make_event(&setup[i], &o, &ev);
+        ck_assert_int_eq(fb_order_apply(&o, &env, &ev, &rep), FB_OK);
+    }
+    make_event(&req, &o, &ev);
+    if (req.type == FB_OEV_CANCEL_REQUEST) {
+        ev.u.cancel.side = mismatch_cases[_i].side;
+        strcpy(ev.u.cancel.symbol, mismatch_cases[_i].symbol);
+    } else {
+        ev.u.replace.side = mismatch_cases[_i].side;
+        strcpy(ev.u.replace.symbol, mismatch_cases[_i].symbol);
+    }
+    ck_assert_int_eq(fb_order_apply(&o, &env, &ev, &rep), FB_OK);
+    ck_assert_int_eq(rep.kind, FB_REPORT_CANCEL_REJECT);
+    ck_assert_int_eq(rep.cxl.reason, FB_CXLREJ_BROKER);
+    ck_assert_int_eq(o.state, FB_ST_NEW);
+    ck_assert_int_eq(o.pending.kind, FB_PENDING_NONE);
+    fb_order_clear(&o);
+}
+END_TEST
+
 /* An order sized by CashOrderQty gets its OrderQty from the venue's last
  * fill. */
 START_TEST(cash_order_qty)
@@ -1152,6 +1200,8 @@ static Suite *order_suite(void)
     tcase_add_test(tc, time_and_wire_values);
     tcase_add_test(tc, exec_ids_unique_and_bounded);
     tcase_add_test(tc, cash_order_qty);
+    tcase_add_loop_test(tc, request_mismatch_refused, 0,
+                        sizeof mismatch_cases / sizeof mismatch_cases[0]);
     tcase_add_loop_test(tc, avg_px_precision, 0, sizeof avg_cases / sizeof avg_cases[0]);
     tcase_add_test(tc, tags_and_values_match_spec);
     tcase_add_test(tc, echoes_and_mass_status);
