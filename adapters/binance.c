@@ -75,6 +75,7 @@ struct call {
     char symbol[FB_VENUE_SYMBOL_MAX + 1];
     struct fb_venue_replace rep;
     int64_t trades_of; /* OP_TRADES: this Binance order id, else the order's current one */
+    size_t sym_next;   /* OP_QUERY without an order: next configured symbol to ask */
 };
 
 /* A request waiting for its backoff to end. */
@@ -399,9 +400,15 @@ static enum fb_err params_of(struct fb_bn *bn, struct call *c, struct fb_bn_quer
         fb_bn_q_add(q, "origClientOrderId", c->o->coid);
         fb_bn_q_add(q, "newClientOrderId", c->id);
         return q->err;
+    case OP_QUERY:
+        if (!c->o) { /* not sent by this process: asked symbol by symbol */
+            fb_bn_q_add(q, "symbol", c->symbol);
+            fb_bn_q_add(q, "origClientOrderId", c->id);
+            return q->err;
+        }
+        /* fall through */
     case OP_NEW_QUERY:
     case OP_POLL:
-    case OP_QUERY:
         fb_bn_q_add(q, "symbol", c->o->req.symbol);
         fb_bn_q_add(q, "origClientOrderId", c->o->coid);
         return q->err;
@@ -958,7 +965,15 @@ static void on_query(struct fb_bn *bn, struct call *c, const struct fb_bn_answer
     if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK) {
         emit_status(bn, &b, c->o, c->id, c->id);
     } else if (a->cls == FB_BN_REJECT && (a->code == -2013 || a->code == -2026)) {
-        emit_status_unknown(bn, c->id, c->o->req.symbol);
+        if (!c->o && c->sym_next < bn->p.n_symbols) {
+            /* Not on this symbol; try the next one. */
+            copy_str(c->symbol, sizeof c->symbol, bn->symbols[c->sym_next++]);
+            c->attempt = 0;
+            c->first_ns = 0;
+            start_call(bn, c);
+            return;
+        }
+        emit_status_unknown(bn, c->id, c->o ? c->o->req.symbol : NULL);
     } else {
         /* No answer is not "unknown order": ask again, never guess. */
         retry_later(bn, c, a->retry_after_ms);
@@ -1370,16 +1385,22 @@ static enum fb_err bn_query(void *state, const char *coid, int64_t now_ns)
         return FB_ERR_INVALID;
     if (!fb_binance_ready(bn))
         return FB_ERR_STATE;
-    o = find_order(bn, coid);
-    if (!o || !fb_bn_clordid_ok(coid)) {
-        /* Without its symbol Binance cannot be asked; we never sent it. */
+    if (!fb_bn_clordid_ok(coid)) {
+        /* Binance refuses such an id, so no Binance order carries it. */
         emit_status_unknown(bn, coid, NULL);
         return FB_OK;
     }
+    o = find_order(bn, coid);
     c = new_call(bn, OP_QUERY, o);
     if (!c)
         return FB_ERR_NOMEM;
     copy_str(c->id, sizeof c->id, coid);
+    if (!o) {
+        /* Sent before a restart, say: the answer needs the symbol, so ask
+         * every configured one in turn before saying UNKNOWN. */
+        copy_str(c->symbol, sizeof c->symbol, bn->symbols[0]);
+        c->sym_next = 1;
+    }
     defer(bn, c, 0);
     return FB_OK;
 }

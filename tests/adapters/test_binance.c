@@ -590,6 +590,29 @@ START_TEST(polling_pauses_near_weight_limit)
 }
 END_TEST
 
+/* An id this process never sent (a restart): Binance is asked, not guessed. */
+START_TEST(query_of_order_sent_before_restart)
+{
+    srv_start(PM_FILL);
+    adapter_start();
+    ck_assert_int_eq(ops->query(st, "zz1", now_ns()), FB_OK);
+    run_until(1, 3000);
+    expect(0, FB_VEV_STATUS, NULL);
+    ck_assert_int_eq(rec.ev[0].u.status.state, FB_VOS_UNKNOWN);
+    pthread_mutex_lock(&mu);
+    ck_assert_str_eq(log_[n_log - 1], "GET /api/v3/order zz1");
+    placed = 1;
+    pthread_mutex_unlock(&mu);
+    ck_assert_int_eq(ops->query(st, "zz2", now_ns()), FB_OK);
+    run_until(2, 3000);
+    expect(1, FB_VEV_STATUS, NULL);
+    ck_assert_str_eq(rec.ev[1].client_order_id, "zz2");
+    ck_assert_int_eq(rec.ev[1].u.status.state, FB_VOS_FILLED);
+    ck_assert_str_eq(rec.ev[1].venue_order_id, "77");
+    stop_all();
+}
+END_TEST
+
 START_TEST(refusals_before_sending)
 {
     struct fb_venue_order o;
@@ -628,6 +651,7 @@ static Suite *suite(void)
     tcase_add_test(tc, replace_rejected_when_cancel_fails);
     tcase_add_test(tc, rate_limited_waits_for_retry_after);
     tcase_add_test(tc, polling_pauses_near_weight_limit);
+    tcase_add_test(tc, query_of_order_sent_before_restart);
     tcase_add_test(tc, refusals_before_sending);
     suite_add_tcase(s, tc);
     return s;
