@@ -27,6 +27,7 @@
 #define BACKOFF_CAP_MS 30000
 #define URL_MAX (FB_BN_QUERY_MAX + 256)
 #define BN_RATES_MAX 8
+#define RETAIN_NS (600LL * 1000 * NS_PER_MS) /* closed orders kept 10 min */
 
 enum op {
     OP_TIME,
@@ -59,6 +60,8 @@ struct bn_order {
     int cancel_pending;
     char cancel_id[FB_VENUE_CLORDID_MAX + 1];
     int replace_pending;
+    int refs;        /* calls that point at this order */
+    int64_t done_at; /* when it closed; kept RETAIN_NS after for late answers */
 };
 
 /* A request's context, freed on completion. */
@@ -114,6 +117,13 @@ struct fb_bn {
     struct fb_venue_event *out;
     size_t n_out, cap_out;
 };
+
+static void call_free(struct call *c)
+{
+    if (c && c->o)
+        c->o->refs--;
+    free(c);
+}
 
 static void copy_str(char *dst, size_t cap, const char *src)
 {
@@ -280,11 +290,17 @@ static int is_terminal(enum fb_bn_status s)
            s == FB_BN_ST_EXPIRED || s == FB_BN_ST_EXPIRED_IN_MATCH;
 }
 
+static void mark_done(struct fb_bn *bn, struct bn_order *o)
+{
+    o->phase = PH_DONE;
+    o->done_at = bn->now;
+}
+
 /* The order is closed on the venue and every fill has been reported. */
 static void close_order(struct fb_bn *bn, struct bn_order *o, enum fb_bn_status st, int64_t ts)
 {
     struct fb_venue_event ev;
-    o->phase = PH_DONE;
+    mark_done(bn, o);
     o->pending_terminal = 0;
     if (st == FB_BN_ST_FILLED)
         return; /* the last FILL said leaves 0 */
@@ -445,12 +461,12 @@ static enum fb_err send_call(struct fb_bn *bn, struct call *c)
         e = fb_bn_sign_query(&q, bn->secret, bn->p.recv_window_ms,
                              bn->now / NS_PER_MS + bn->offset_ms);
     if (e != FB_OK) {
-        free(c);
+        call_free(c);
         return e;
     }
     if (snprintf(url, sizeof url, "%s%s%s%s", bn->base_url, path_of(c->op),
                  !in_body && q.len ? "?" : "", !in_body ? q.buf : "") >= (int)sizeof url) {
-        free(c);
+        call_free(c);
         return FB_ERR_TOO_LARGE;
     }
     memset(&r, 0, sizeof r);
@@ -472,7 +488,7 @@ static enum fb_err send_call(struct fb_bn *bn, struct call *c)
     e = fb_http_submit(bn->http, &r);
     OPENSSL_cleanse(&q, sizeof q);
     if (e != FB_OK) {
-        free(c);
+        call_free(c);
         return e;
     }
     c->prev = NULL;
@@ -488,6 +504,8 @@ static struct call *new_call(struct fb_bn *bn, enum op op, struct bn_order *o)
     struct call *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    if (o)
+        o->refs++;
     c->bn = bn;
     c->op = op;
     c->o = o;
@@ -505,7 +523,7 @@ static void defer(struct fb_bn *bn, struct call *c, int64_t at)
         struct delayed *p = realloc(bn->later, cap * sizeof *p);
         if (!p) {
             fb_error("binance", "out of memory: request dropped");
-            free(c);
+            call_free(c);
             return;
         }
         bn->later = p;
@@ -557,7 +575,7 @@ static void start_call(struct fb_bn *bn, struct call *c)
         return;
     fb_error("binance", "request not sent: %s", fb_strerror(e));
     if (op == OP_NEW && o) {
-        o->phase = PH_DONE;
+        mark_done(bn, o);
         emit_reject(bn, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_FINAL, FB_VRR_OTHER, "",
                     fb_strerror(e));
     } else if (op == OP_CANCEL && o) {
@@ -631,7 +649,7 @@ static void apply_order(struct fb_bn *bn, struct bn_order *o, const struct fb_bn
     if (first) {
         struct fb_venue_event ev;
         if (b->status == FB_BN_ST_REJECTED) {
-            o->phase = PH_DONE;
+            mark_done(bn, o);
             emit_reject(bn, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_FINAL, FB_VRR_OTHER, "",
                         "rejected by Binance");
             return;
@@ -720,24 +738,24 @@ static void on_new(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *
         if (fb_bn_parse_order(j, &b) != FB_OK || strcmp(b.client_order_id, o->coid) != 0)
             break; /* unparseable: outcome unknown */
         apply_order(bn, o, &b, 1);
-        free(c);
+        call_free(c);
         return;
     case FB_BN_REJECT:
         if (!(a->reason == FB_VRR_DUPLICATE_ID && c->attempt > 1)) {
-            o->phase = PH_DONE;
+            mark_done(bn, o);
             emit_reject(bn, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_FINAL, a->reason, a->code_text,
                         a->msg);
-            free(c);
+            call_free(c);
             return;
         }
         /* A resend called a duplicate: an earlier copy did arrive. */
         break;
     case FB_BN_RETRY:
         if (exhausted(bn, c)) {
-            o->phase = PH_DONE;
+            mark_done(bn, o);
             emit_reject(bn, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_RETRYABLE, a->reason,
                         a->code_text, a->msg);
-            free(c);
+            call_free(c);
         } else {
             /* Same client order id; a new timestamp and signature. */
             retry_later(bn, c, a->retry_after_ms);
@@ -760,7 +778,7 @@ static void on_new_query(struct fb_bn *bn, struct call *c, const struct fb_bn_an
     if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK &&
         strcmp(b.client_order_id, o->coid) == 0) {
         apply_order(bn, o, &b, 1);
-        free(c);
+        call_free(c);
         return;
     }
     if (exhausted(bn, c)) {
@@ -769,7 +787,7 @@ static void on_new_query(struct fb_bn *bn, struct call *c, const struct fb_bn_an
                     a->code_text, "outcome unknown after retries");
         o->phase = PH_OPEN;
         o->next_poll = bn->now;
-        free(c);
+        call_free(c);
         return;
     }
     if (a->cls == FB_BN_REJECT && a->code == -2013) {
@@ -788,14 +806,14 @@ static void on_cancel(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
         /* Fills before the cancel come first, then CANCELED (apply_order). */
         b.n_fills = 0;
         apply_order(bn, o, &b, 0);
-        free(c);
+        call_free(c);
         return;
     }
     if (a->cls == FB_BN_REJECT) {
         if (c->attempt > 1 && a->reason == FB_VRR_UNKNOWN_ORDER) {
             /* An earlier copy may have canceled it: let a poll decide. */
             o->next_poll = bn->now;
-            free(c);
+            call_free(c);
             return;
         }
         o->cancel_pending = 0;
@@ -804,7 +822,7 @@ static void on_cancel(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
                                                                                 : a->reason,
                     a->code_text, a->msg);
         o->next_poll = bn->now; /* learn how it ended */
-        free(c);
+        call_free(c);
         return;
     }
     if (exhausted(bn, c)) {
@@ -813,7 +831,7 @@ static void on_cancel(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
                     a->cls == FB_BN_UNKNOWN ? FB_VREJ_UNKNOWN_OUTCOME : FB_VREJ_RETRYABLE,
                     a->reason, a->code_text, a->msg);
         o->next_poll = bn->now;
-        free(c);
+        call_free(c);
         return;
     }
     /* Repeating a cancel is harmless (a second one gets -2011). */
@@ -876,7 +894,7 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
                 }
             }
             apply_order(bn, o, &newb, 0);
-            free(c);
+            call_free(c);
             return;
         }
         /* -2021: canceled, replacement refused: the order is gone. */
@@ -884,7 +902,7 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
         emit_reject(bn, FB_VEV_REPLACE_REJECT, o, NULL, c->rep.new_client_order_id, FB_VREJ_FINAL,
                     FB_VRR_OTHER, a->code_text, m ? m : a->msg);
         close_order(bn, o, FB_BN_ST_CANCELED, bn->now);
-        free(c);
+        call_free(c);
         return;
     }
     if (a->cls == FB_BN_REJECT || a->cls == FB_BN_OK) {
@@ -896,7 +914,7 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
         emit_reject(bn, FB_VEV_REPLACE_REJECT, o, NULL, c->rep.new_client_order_id, FB_VREJ_FINAL,
                     why, a->code_text, m ? m : a->msg);
         o->next_poll = bn->now;
-        free(c);
+        call_free(c);
         return;
     }
     if (a->cls == FB_BN_RETRY && !exhausted(bn, c)) {
@@ -910,7 +928,7 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
                 a->cls == FB_BN_UNKNOWN ? FB_VREJ_UNKNOWN_OUTCOME : FB_VREJ_RETRYABLE, a->reason,
                 a->code_text, a->msg);
     o->next_poll = bn->now;
-    free(c);
+    call_free(c);
 }
 
 static void on_trades(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
@@ -941,7 +959,7 @@ static void on_trades(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
     } else {
         o->next_poll = bn->now + (int64_t)bn->p.poll_interval_ms * NS_PER_MS;
     }
-    free(c);
+    call_free(c);
 }
 
 static void on_poll(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
@@ -956,7 +974,7 @@ static void on_poll(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
             fb_warn("binance", "order %s: unreadable status answer", o->coid);
         o->next_poll = bn->now + backoff_ns(bn, 2, a->retry_after_ms);
     }
-    free(c);
+    call_free(c);
 }
 
 static void on_query(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
@@ -979,7 +997,7 @@ static void on_query(struct fb_bn *bn, struct call *c, const struct fb_bn_answer
         retry_later(bn, c, a->retry_after_ms);
         return;
     }
-    free(c);
+    call_free(c);
 }
 
 static void on_open(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
@@ -1000,7 +1018,7 @@ static void on_open(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
         ev_init(&end, FB_VEV_OPEN_ORDERS_END, NULL, bn->now);
         copy_str(end.request_id, sizeof end.request_id, c->id);
         emit(bn, &end);
-        free(c);
+        call_free(c);
         return;
     }
     retry_later(bn, c, a->retry_after_ms);
@@ -1016,11 +1034,11 @@ static void on_time(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
         bn->offset_ms = server_ms - mid_ms;
         bn->have_time = 1;
         bn->next_resync = bn->now + CLOCK_RESYNC_NS;
-        free(c);
+        call_free(c);
         return;
     }
     bn->next_resync = bn->now + backoff_ns(bn, c->attempt, a->retry_after_ms);
-    free(c);
+    call_free(c);
 }
 
 static void on_info(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
@@ -1056,7 +1074,7 @@ static void on_info(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
             bn->markets = m;
             bn->n_markets = n;
             bn->have_info = 1;
-            free(c);
+            call_free(c);
             return;
         }
     }
@@ -1234,7 +1252,7 @@ static void bn_destroy(void *state)
     while (bn->inflight) {
         struct call *c = bn->inflight;
         bn->inflight = c->next;
-        free(c);
+        call_free(c);
     }
     for (size_t i = 0; i < bn->n_later; i++)
         free(bn->later[i].c);
@@ -1294,7 +1312,7 @@ static enum fb_err bn_submit(void *state, const struct fb_venue_order *order, in
     if (!o)
         return FB_ERR_NOMEM;
     if (e == FB_ERR_UNSUPPORTED) {
-        o->phase = PH_DONE;
+        mark_done(bn, o);
         emit_reject(bn, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_FINAL, FB_VRR_UNSUPPORTED, "", why);
         return FB_OK;
     }
@@ -1470,6 +1488,23 @@ static void schedule(struct fb_bn *bn)
     }
 }
 
+/* Frees orders closed RETAIN_NS ago that no call points at. */
+static void collect(struct fb_bn *bn)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < bn->n_orders; i++) {
+        struct bn_order *o = bn->orders[i];
+        if (o->phase == PH_DONE && o->refs == 0 && !o->cancel_pending && !o->replace_pending &&
+            bn->now - o->done_at >= RETAIN_NS) {
+            free(o->seen);
+            free(o);
+            continue;
+        }
+        bn->orders[k++] = o;
+    }
+    bn->n_orders = k;
+}
+
 static enum fb_err bn_run(void *state, int64_t now_ns)
 {
     struct fb_bn *bn = state;
@@ -1482,6 +1517,7 @@ static enum fb_err bn_run(void *state, int64_t now_ns)
     e = fb_http_run(bn->http, bn->now);
     schedule(bn); /* follow-ups the answers asked for */
     flush(bn);
+    collect(bn);
     return e;
 }
 

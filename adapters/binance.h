@@ -47,6 +47,9 @@
  * Client order ids must match ^[a-zA-Z0-9-_]{1,36}$ ('.' is not allowed
  * on Binance): anything else is FB_ERR_INVALID at submit.
  *
+ * Closed orders are kept 10 minutes (late answers, cancel -> "too late"),
+ * then forgotten: a later query asks Binance on each configured symbol.
+ *
  * Secrets: api_key and api_secret are values (the caller reads the
  * environment); they are copied, never logged, and wiped on destroy.
  */

@@ -400,6 +400,20 @@ START_TEST(filled_at_once)
     ck_assert_int_eq(fb_binance_rate_usage(st, "used-weight-1m"), 11);
     ck_assert_int_eq(fb_binance_rate_usage(st, "order-count-10s"), 3);
     ck_assert_int_eq(fb_binance_rate_usage(st, "order-count-1d"), -1);
+    /* Closed: a cancel is too late; ten minutes on, the order is forgotten. */
+    struct fb_venue_cancel cx;
+    memset(&cx, 0, sizeof cx);
+    snprintf(cx.client_order_id, sizeof cx.client_order_id, "c1");
+    snprintf(cx.request_id, sizeof cx.request_id, "x1");
+    ck_assert_int_eq(ops->cancel(st, &cx, now_ns()), FB_OK);
+    run_until(4, 500);
+    expect(3, FB_VEV_CANCEL_REJECT, NULL);
+    ck_assert_int_eq(rec.ev[3].u.rej.reason, FB_VRR_TOO_LATE);
+    ck_assert_int_eq(ops->run(st, now_ns() + 601000000000LL), FB_OK);
+    ck_assert_int_eq(ops->cancel(st, &cx, now_ns()), FB_OK);
+    run_until(5, 500);
+    expect(4, FB_VEV_CANCEL_REJECT, NULL);
+    ck_assert_int_eq(rec.ev[4].u.rej.reason, FB_VRR_UNKNOWN_ORDER);
     stop_all();
 }
 END_TEST
