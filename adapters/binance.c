@@ -1161,8 +1161,13 @@ static enum fb_err bn_create(const void *params, const struct fb_venue_sink *sin
     size_t kl;
 
     *state = NULL;
-    if (!p || !sink || !sink->on_event) {
-        snprintf(err, errlen, "binance: params and sink are required");
+    if (!p) {
+        /* What bridge/venues.c passes until it maps the venue's config. */
+        snprintf(err, errlen, "binance: no parameters (the venue's config is not mapped)");
+        return FB_ERR_INVALID;
+    }
+    if (!sink || !sink->on_event) {
+        snprintf(err, errlen, "binance: a sink is required");
         return FB_ERR_INVALID;
     }
     if (!p->base_url || strncmp(p->base_url, "http", 4) != 0) {
