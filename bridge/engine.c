@@ -282,13 +282,19 @@ static enum fb_side side_of(const char *s)
     return s && s[0] == '2' ? FB_SIDE_SELL : FB_SIDE_BUY;
 }
 
-static void send_rejected_er(struct fb_engine *e, size_t session, const struct fb_tr_result *tr,
-                             enum fb_exec_type type)
+/* A reject ExecutionReport for something that never became an order.
+ * status_req_id and mass_status_req_id (may be NULL) are echoed as 790/584. */
+static void send_rejected_er_ids(struct fb_engine *e, size_t session,
+                                 const struct fb_tr_result *tr, enum fb_exec_type type,
+                                 const char *status_req_id, const char *mass_status_req_id)
 {
     struct fb_report rep;
     memset(&rep, 0, sizeof rep);
     rep.kind = FB_REPORT_EXEC;
     struct fb_exec_report *er = &rep.er;
+    copy_str(er->ord_status_req_id, sizeof er->ord_status_req_id, status_req_id);
+    copy_str(er->mass_status_req_id, sizeof er->mass_status_req_id, mass_status_req_id);
+    er->last_rpt_requested = mass_status_req_id != NULL;
     er->session = session;
     copy_str(er->order_id, sizeof er->order_id, "NONE");
     if (fb_exec_id_seq_next(&e->exec_ids, er->exec_id, sizeof er->exec_id) != FB_OK)
@@ -304,6 +310,12 @@ static void send_rejected_er(struct fb_engine *e, size_t session, const struct f
     er->transact_time_ns = realtime_ns();
     copy_str(er->text, sizeof er->text, tr->rej.text);
     send_report(e, &rep);
+}
+
+static void send_rejected_er(struct fb_engine *e, size_t session, const struct fb_tr_result *tr,
+                             enum fb_exec_type type)
+{
+    send_rejected_er_ids(e, session, tr, type, NULL, NULL);
 }
 
 static void send_cancel_reject(struct fb_engine *e, size_t session, const char *cl_ord_id,
@@ -362,8 +374,29 @@ static void send_mass_cancel_report(struct fb_engine *e, size_t session, const c
     send_fields(e, session, "r", f, n);
 }
 
-static void handle_reject(struct fb_engine *e, size_t session, const struct fb_tr_result *tr)
+static void send_business_reject(struct fb_engine *e, const struct fb_item *it)
 {
+    const struct fb_tr_result *tr = &it->tr;
+    char reason[12];
+    struct fb_fix_field f[6];
+    size_t n = 0;
+    const char *ref_id = tr->echo.mass_status_req_id[0] ? tr->echo.mass_status_req_id
+                                                          : tr->echo.cl_ord_id;
+
+    snprintf(reason, sizeof reason, "%d", tr->rej.reason);
+    f[n++] = (struct fb_fix_field){45, it->ref_seq_num};
+    f[n++] = (struct fb_fix_field){372, it->ref_msg_type};
+    if (ref_id[0])
+        f[n++] = (struct fb_fix_field){379, ref_id};
+    f[n++] = (struct fb_fix_field){380, reason};
+    f[n++] = (struct fb_fix_field){58, tr->rej.text};
+    send_fields(e, it->session, "j", f, n);
+}
+
+static void handle_reject(struct fb_engine *e, const struct fb_item *it)
+{
+    size_t session = it->session;
+    const struct fb_tr_result *tr = &it->tr;
     const struct fb_tr_reject *r = &tr->rej;
     fb_info("engine", "session %s: %s refused: %s", e->cfg->sessions[session].name,
             tr->echo.cl_ord_id[0] ? tr->echo.cl_ord_id : "message", r->text);
@@ -382,11 +415,14 @@ static void handle_reject(struct fb_engine *e, size_t session, const struct fb_t
         break;
     }
     case FB_TR_CH_MASS_CANCEL:
-        send_mass_cancel_report(e, session, tr->echo.cl_ord_id, "7", "0", 0, tr->echo.symbol,
-                                r->reason, r->text);
+        send_mass_cancel_report(e, session, tr->echo.cl_ord_id,
+                                it->mass_cancel_type[0] ? it->mass_cancel_type : "7", "0", 0,
+                                tr->echo.symbol, r->reason, r->text);
+        break;
+    case FB_TR_CH_BUSINESS:
+        send_business_reject(e, it);
         break;
     case FB_TR_CH_SESSION:
-    case FB_TR_CH_BUSINESS:
     case FB_TR_CH_LAST:
         /* answered by the FIX engine from inside the callback */
         break;
@@ -631,7 +667,8 @@ static void handle_status(struct fb_engine *e, const struct fb_status_request *s
         tr.echo.side[0] = s->side == FB_SIDE_SELL ? '2' : '1';
         tr.rej.reason = FB_ORDREJ_UNKNOWN_ORDER;
         snprintf(tr.rej.text, sizeof tr.rej.text, "Unknown order: ClOrdID %s", s->cl_ord_id);
-        send_rejected_er(e, s->session, &tr, FB_EXEC_ORDER_STATUS);
+        send_rejected_er_ids(e, s->session, &tr, FB_EXEC_ORDER_STATUS, s->ord_status_req_id,
+                             NULL);
         return;
     }
     event_init(&ev, FB_OEV_STATUS);
@@ -713,9 +750,19 @@ static void handle_mass_status(struct fb_engine *e, const struct fb_mass_status 
         ev.u.status.tot_num_reports = (uint32_t)n;
         (void)apply(e, matches[i], &ev);
     }
-    if (n == 0)
-        fb_info("engine", "session %s: mass status %s matched no open order",
-                e->cfg->sessions[m->session].name, m->mass_status_req_id);
+    if (n == 0) {
+        /* FIX: a mass status with nothing to report still gets one answer,
+         * OrdStatus Rejected with TotNumReports 0, so the OMS stops waiting. */
+        struct fb_tr_result tr;
+        memset(&tr, 0, sizeof tr);
+        /* Symbol(55) and Side(54) are required in an ExecutionReport */
+        copy_str(tr.echo.symbol, sizeof tr.echo.symbol, m->symbol[0] ? m->symbol : "[N/A]");
+        tr.echo.side[0] = m->has_side && m->side == FB_SIDE_SELL ? '2' : '1';
+        tr.rej.reason = FB_ORDREJ_UNKNOWN_ORDER;
+        snprintf(tr.rej.text, sizeof tr.rej.text, "no matching orders");
+        send_rejected_er_ids(e, m->session, &tr, FB_EXEC_ORDER_STATUS, NULL,
+                             m->mass_status_req_id);
+    }
 }
 
 static void handle_call(struct fb_engine *e, struct fb_engine_call *c);
@@ -767,7 +814,7 @@ static void handle_item(struct fb_engine *e, const struct fb_item *it)
         break;
     }
     if (tr->rejected) {
-        handle_reject(e, it->session, tr);
+        handle_reject(e, it);
         return;
     }
     switch (tr->kind) {
@@ -1261,6 +1308,10 @@ static enum fb_fix_app_result on_app(void *user, size_t session, const fb_fix_ms
     it.kind = FB_ITEM_MESSAGE;
     it.session = session;
     it.received_ns = env.now_ns;
+    it.call = NULL;
+    copy_str(it.ref_seq_num, sizeof it.ref_seq_num, fb_fix_msg_get(msg, 34));
+    copy_str(it.ref_msg_type, sizeof it.ref_msg_type, view.msg_type);
+    copy_str(it.mass_cancel_type, sizeof it.mass_cancel_type, fb_fix_msg_get(msg, 530));
     if (fb_translate(&env, &view, &it.tr) != FB_OK)
         return FB_FIX_APP_UNSUPPORTED;
     if (it.tr.rejected) {
@@ -1276,7 +1327,11 @@ static enum fb_fix_app_result on_app(void *user, size_t session, const fb_fix_ms
                 return FB_FIX_APP_BAD_FORMAT;
             return FB_FIX_APP_BAD_VALUE;
         case FB_TR_CH_BUSINESS:
-            return FB_FIX_APP_UNSUPPORTED;
+            /* An unsupported MsgType is QuickFIX's to answer (380=3); any
+             * other business reject names its own reason: the engine sends it. */
+            if (it.tr.rej.problem == FB_TRP_UNSUPPORTED_MSG)
+                return FB_FIX_APP_UNSUPPORTED;
+            break;
         default:
             break;
         }

@@ -26,6 +26,11 @@ struct fb_item {
     size_t session;
     int64_t received_ns; /* when the FIX thread decoded it */
     void *call;          /* FB_ITEM_CALL: the caller's waiting request */
+    /* From the message's header and body, for rejects that must echo them
+     * (BusinessMessageReject 45/372, OrderMassCancelReport 530). */
+    char ref_seq_num[16];
+    char ref_msg_type[8];
+    char mass_cancel_type[4];
     struct fb_tr_result tr;
 };
 
