@@ -19,6 +19,7 @@
 #include "bridge/engine_queue.h"
 #include "bridge/log.h"
 #include "bridge/order.h"
+#include "bridge/policy.h"
 #include "bridge/report.h"
 #include "bridge/route.h"
 #include "bridge/strmap.h"
@@ -74,6 +75,13 @@ struct fb_engine {
     /* per session: logged on, and when cancel-on-disconnect fires (0 none) */
     uint8_t *logged_on;
     int64_t *cod_deadline;
+
+    /* pre-trade policy, and the exposure it needs per scope (the order's
+     * account, else its session): open orders, and per symbol the net
+     * filled position and open leaves by side. */
+    struct fb_policy *policy;
+    struct fb_policy_stats policy_stats;
+    struct fb_strmap exposure;
 
     /* engaged kill switches */
     struct kill {
@@ -208,6 +216,99 @@ static void live_remove(struct fb_engine *e, struct eorder *eo)
     e->nlive--;
 }
 
+/* ---- exposure for the policy ------------------------------------------ */
+
+struct exposure {
+    uint32_t open;            /* scope key: open orders */
+    struct fb_dec position;   /* symbol key: net filled, + long */
+    struct fb_dec buy_leaves; /* symbol key: open leaves by side */
+    struct fb_dec sell_leaves;
+};
+
+static void scope_key(char *buf, size_t size, size_t session, const char *account,
+                      const char *symbol)
+{
+    if (account && *account)
+        snprintf(buf, size, "a|%s|%s", account, symbol ? symbol : "");
+    else
+        snprintf(buf, size, "s|%zu|%s", session, symbol ? symbol : "");
+}
+
+static struct exposure *exposure_get(struct fb_engine *e, const char *key, int create)
+{
+    struct exposure *x = fb_strmap_get(&e->exposure, key);
+    if (!x && create) {
+        x = calloc(1, sizeof *x);
+        if (x && fb_strmap_put(&e->exposure, key, x) != FB_OK) {
+            free(x);
+            x = NULL;
+        }
+    }
+    return x;
+}
+
+/* Adds (sign 1) or removes (sign -1) what eo contributes to its scope. The
+ * engine removes before every change to an order and adds after, so the
+ * totals follow every fill, cancel and replace in O(1). */
+static void exposure_apply(struct fb_engine *e, const struct eorder *eo, int sign)
+{
+    char key[FB_ID_LEN + FB_SYMBOL_LEN + 32];
+    const char *acct = eo->o.req.account;
+    int live = !fb_order_is_terminal(&eo->o) && eo->o.state != FB_ST_NONE;
+    struct exposure *x;
+
+    scope_key(key, sizeof key, eo->o.req.session, acct, NULL);
+    if (live && (x = exposure_get(e, key, 1)))
+        x->open = sign > 0 ? x->open + 1 : (x->open ? x->open - 1 : 0);
+    scope_key(key, sizeof key, eo->o.req.session, acct, eo->o.req.symbol);
+    if (!(x = exposure_get(e, key, 1)))
+        return;
+    struct fb_dec pos = eo->o.req.side == FB_SIDE_SELL ? fb_dec_neg(eo->o.cum_qty) : eo->o.cum_qty;
+    struct fb_dec leaves = live ? fb_order_leaves(&eo->o) : fb_dec_zero();
+    struct fb_dec *side = eo->o.req.side == FB_SIDE_SELL ? &x->sell_leaves : &x->buy_leaves;
+    if (sign < 0) {
+        pos = fb_dec_neg(pos);
+        leaves = fb_dec_neg(leaves);
+    }
+    /* within the decimal range by construction: sums of order quantities */
+    if (fb_dec_add(x->position, pos, &x->position) != FB_OK ||
+        fb_dec_add(*side, leaves, side) != FB_OK)
+        fb_error("engine", "exposure overflow for %s", key);
+}
+
+static void policy_state(struct fb_engine *e, size_t session, const char *account,
+                         const char *symbol, size_t venue, const char *venue_symbol,
+                         struct fb_policy_state *st)
+{
+    const struct fb_venue_inst *v = &e->venues[venue];
+    char key[FB_ID_LEN + FB_SYMBOL_LEN + 32];
+    struct fb_venue_market mkt;
+    const struct exposure *x;
+
+    memset(st, 0, sizeof *st);
+    st->now_ns = realtime_ns();
+    st->venue_caps = v->ops->info.supports;
+    if (v->ops->reference_price &&
+        v->ops->reference_price(v->state, venue_symbol, &st->ref_bid, &st->ref_ask,
+                                &st->ref_time_ns) != FB_OK) {
+        st->ref_bid = st->ref_ask = fb_dec_zero();
+        st->ref_time_ns = 0;
+    }
+    if (v->ops->market(v->state, venue_symbol, &mkt) == FB_OK)
+        st->tick_size = mkt.tick_size;
+    if (!account || !*account)
+        account = e->cfg->sessions[session].account;
+    scope_key(key, sizeof key, session, account, NULL);
+    if ((x = fb_strmap_get(&e->exposure, key)))
+        st->open_orders = x->open;
+    scope_key(key, sizeof key, session, account, symbol);
+    if ((x = fb_strmap_get(&e->exposure, key))) {
+        st->position = x->position;
+        st->open_buy_qty = x->buy_leaves;
+        st->open_sell_qty = x->sell_leaves;
+    }
+}
+
 /* ---- sending --------------------------------------------------------- */
 
 static void send_fields(struct fb_engine *e, size_t session, const char *msg_type,
@@ -253,10 +354,20 @@ static void send_report(struct fb_engine *e, const struct fb_report *r)
 }
 
 /* Applies one event to an order and sends the one report it causes. */
+/* The state machine, with the order's exposure kept current around it. */
+static enum fb_err order_apply(struct fb_engine *e, struct eorder *eo,
+                               const struct fb_order_event *ev, struct fb_report *rep)
+{
+    exposure_apply(e, eo, -1);
+    enum fb_err rc = fb_order_apply(&eo->o, &e->env, ev, rep);
+    exposure_apply(e, eo, 1);
+    return rc;
+}
+
 static enum fb_err apply(struct fb_engine *e, struct eorder *eo, const struct fb_order_event *ev)
 {
     struct fb_report rep;
-    enum fb_err rc = fb_order_apply(&eo->o, &e->env, ev, &rep);
+    enum fb_err rc = order_apply(e, eo, ev, &rep);
     if (rc) {
         fb_warn("engine", "order %s: %s refused in state %s: %s", eo->o.order_id,
                 fb_order_event_name(ev->type), fb_order_state_name(eo->o.state),
@@ -545,12 +656,40 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
     eo->all_next = e->all;
     e->all = eo;
 
+    /* Pre-trade policy: refused orders never reach the venue. */
+    struct fb_policy_state st;
+    struct fb_policy_verdict verdict;
+    policy_state(e, n->session, n->account, n->symbol, n->venue, n->venue_symbol, &st);
+    if (fb_policy_check_new(e->policy, n, &st, &verdict) != FB_OK) {
+        verdict.action = FB_POLICY_REFUSE;
+        verdict.ord_rej_reason = FB_ORDREJ_OTHER;
+        copy_str(verdict.text, sizeof verdict.text, "policy check failed");
+    }
+    fb_policy_stats_add(&e->policy_stats, &verdict);
+    if (verdict.action == FB_POLICY_REFUSE) {
+        event_init(&ev, FB_OEV_REJECT);
+        ev.reason = verdict.ord_rej_reason;
+        copy_str(ev.text, sizeof ev.text, verdict.text);
+        (void)apply(e, eo, &ev);
+        return;
+    }
+
     event_init(&ev, FB_OEV_ACCEPT);
+    if (verdict.action == FB_POLICY_MODIFY)
+        copy_str(ev.text, sizeof ev.text, verdict.text);
     if (apply(e, eo, &ev) != FB_OK)
         return;
 
     struct fb_venue_order vo;
     to_venue_order(eo, &vo);
+    if (verdict.action == FB_POLICY_MODIFY) {
+        /* e.g. a market order capped as an IOC limit: the venue gets the
+         * policy's terms, the OMS keeps seeing its own (and the Text). */
+        struct eorder tmp = *eo;
+        tmp.o.terms = verdict.terms;
+        tmp.o.trade_ids = NULL;
+        to_venue_order(&tmp, &vo);
+    }
     const struct fb_venue_inst *v = &e->venues[eo->venue];
     enum fb_err rc = v->ops->submit(v->state, &vo, realtime_ns());
     if (rc) {
@@ -578,7 +717,7 @@ static void handle_cancel(struct fb_engine *e, const struct fb_cancel_order *c)
     event_init(&ev, FB_OEV_CANCEL_REQUEST);
     ev.u.cancel = *c;
     ev.cl_ord_id_in_use = find_by_clordid(e, c->session, c->cl_ord_id) != NULL;
-    if (fb_order_apply(&eo->o, &e->env, &ev, &rep) != FB_OK)
+    if (order_apply(e, eo, &ev, &rep) != FB_OK)
         return;
     send_report(e, &rep);
     if (rep.kind != FB_REPORT_EXEC)
@@ -627,10 +766,31 @@ static void handle_replace(struct fb_engine *e, const struct fb_replace_order *r
                            FB_CXLREJ_BROKER, text);
         return;
     }
+    struct fb_policy_state st;
+    struct fb_policy_verdict verdict;
+    policy_state(e, r->session, eo->o.req.account, eo->o.req.symbol, eo->venue,
+                 eo->o.req.venue_symbol, &st);
+    /* the order's own leaves are replaced, not added to */
+    struct fb_dec own = fb_order_leaves(&eo->o);
+    struct fb_dec *side = eo->o.req.side == FB_SIDE_SELL ? &st.open_sell_qty : &st.open_buy_qty;
+    if (fb_dec_sub(*side, own, side) != FB_OK)
+        *side = fb_dec_zero();
+    st.cum_qty = eo->o.cum_qty;
+    if (fb_policy_check_replace(e->policy, r, &st, &verdict) != FB_OK) {
+        verdict.action = FB_POLICY_REFUSE;
+        copy_str(verdict.text, sizeof verdict.text, "policy check failed");
+    }
+    fb_policy_stats_add(&e->policy_stats, &verdict);
+    if (verdict.action == FB_POLICY_REFUSE) {
+        send_cancel_reject(e, r->session, r->cl_ord_id, r->orig_cl_ord_id, eo, 2,
+                           FB_CXLREJ_OTHER, verdict.text);
+        return;
+    }
+
     event_init(&ev, FB_OEV_REPLACE_REQUEST);
     ev.u.replace = *r;
     ev.cl_ord_id_in_use = find_by_clordid(e, r->session, r->cl_ord_id) != NULL;
-    if (fb_order_apply(&eo->o, &e->env, &ev, &rep) != FB_OK)
+    if (order_apply(e, eo, &ev, &rep) != FB_OK)
         return;
     send_report(e, &rep);
     if (rep.kind != FB_REPORT_EXEC)
@@ -1078,6 +1238,11 @@ static void call_metrics(struct fb_engine *e, struct fb_engine_call *c)
             EMIT("fixbridge_cancel_rejects_total{reason=\"%d\"} %llu\n", r,
                  (unsigned long long)e->cancel_rejects[r]);
     }
+    EMIT("# HELP fixbridge_policy_refusals_total New orders and replaces refused, by rule.\n"
+         "# TYPE fixbridge_policy_refusals_total counter\n");
+    for (int r = 0; r < FB_PR_COUNT; r++)
+        EMIT("fixbridge_policy_refusals_total{rule=\"%s\"} %llu\n", fb_policy_rule_name(r),
+             (unsigned long long)e->policy_stats.refused[r]);
     EMIT("# HELP fixbridge_session_rejects_total Messages refused at the FIX session level.\n"
          "# TYPE fixbridge_session_rejects_total counter\n"
          "fixbridge_session_rejects_total %lu\n",
@@ -1434,6 +1599,10 @@ static void *engine_main(void *arg)
 {
     struct fb_engine *e = arg;
 
+    /* Let the venues start their clocks and prices before the first order
+     * (the policy's collar needs a reference price). */
+    run_venues(e);
+
     while (!atomic_load(&e->stop)) {
         struct pollfd p = {e->q.wake_fd, POLLIN, 0};
         int n = poll(&p, 1, next_timeout_ms(e));
@@ -1508,6 +1677,7 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     e->cfg = cfg;
     fb_strmap_init(&e->by_clordid);
     fb_strmap_init(&e->by_coid);
+    fb_strmap_init(&e->exposure);
     if (fb_engine_queue_init(&e->q, FB_ENGINE_QUEUE_CAP) != FB_OK)
         goto nomem;
     e->nvenues = cfg->nvenues;
@@ -1532,6 +1702,10 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     }
     if (build_routes(e, errbuf, errlen) != FB_OK)
         goto fail;
+    if (fb_policy_new(cfg, &e->policy) != FB_OK) {
+        snprintf(errbuf, errlen, "cannot build the pre-trade policy");
+        goto fail;
+    }
 
     int64_t start = realtime_ns();
     fb_exec_id_seq_init(&e->exec_ids, start);
@@ -1587,6 +1761,10 @@ void fb_engine_free(struct fb_engine *e)
         free(e->all);
         e->all = next;
     }
+    for (size_t i = 0; i < e->exposure.cap; i++)
+        free(e->exposure.slots[i].value); /* NULL for empty and deleted slots */
+    fb_strmap_free(&e->exposure);
+    fb_policy_free(e->policy);
     fb_strmap_free(&e->by_clordid);
     fb_strmap_free(&e->by_coid);
     fb_route_table_free(e->routes);
