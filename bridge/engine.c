@@ -28,6 +28,8 @@
 
 /* Items the FIX threads may queue before they wait for the engine. */
 #define FB_ENGINE_QUEUE_CAP 8192
+/* How long start-up waits for a REST venue to load its markets. */
+#define FB_VENUE_READY_TIMEOUT_NS (20LL * 1000000000LL)
 /* Items the engine takes per wake-up before it lets the venues run. */
 #define FB_ENGINE_BATCH 64
 
@@ -546,9 +548,9 @@ static void venue_coid(const struct eorder *eo, unsigned version, char *out, siz
 {
     /* OrderIDs are at most 24 chars (prefix + counter, see fb_engine_new).
      * Derived from the OrderID alone, so a retry or a restart finds the
-     * same venue order: "fb" + OrderID + "." + version, within the venues'
-     * charset [A-Za-z0-9._-] and 36 chars. */
-    snprintf(out, size, "fb%.24s.%u", eo->o.order_id, version);
+     * same venue order: "fb" + OrderID + "-" + version, within every
+     * venue's charset ([A-Za-z0-9_-]: Binance refuses '.') and 36 chars. */
+    snprintf(out, size, "fb%.24s-%u", eo->o.order_id, version);
 }
 
 static void to_venue_order(const struct eorder *eo, struct fb_venue_order *vo)
@@ -727,7 +729,7 @@ static void handle_cancel(struct fb_engine *e, const struct fb_cancel_order *c)
     struct fb_venue_cancel vc;
     memset(&vc, 0, sizeof vc);
     copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
-    snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s.c%u", eo->o.order_id, eo->version);
+    snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-c%u", eo->o.order_id, eo->version);
     const struct fb_venue_inst *v = &e->venues[eo->venue];
     enum fb_err rc = v->ops->cancel(v->state, &vc, realtime_ns());
     if (rc) {
@@ -856,7 +858,7 @@ static void bridge_cancel(struct fb_engine *e, struct eorder *eo, const char *wh
     struct fb_venue_cancel vc;
     memset(&vc, 0, sizeof vc);
     copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
-    snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s.k%u", eo->o.order_id, eo->version);
+    snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-k%u", eo->o.order_id, eo->version);
     const struct fb_venue_inst *v = &e->venues[eo->venue];
     if (v->ops->cancel(v->state, &vc, realtime_ns()) == FB_OK) {
         eo->bridge_cancel = 1;
@@ -1652,7 +1654,23 @@ static enum fb_err build_routes(struct fb_engine *e, char *errbuf, size_t errlen
         }
         routes[i] = (struct fb_route){r->symbol, r->ex_destination, vi, r->venue_symbol};
         const struct fb_venue_inst *v = &e->venues[vi];
-        if (v->ops->market(v->state, r->venue_symbol, &e->markets[i]) != FB_OK) {
+        enum fb_err mrc = v->ops->market(v->state, r->venue_symbol, &e->markets[i]);
+        /* A REST venue loads its markets in its first run()s (time, then
+         * exchange info); the bridge does not open for orders before. */
+        int64_t give_up = realtime_ns() + FB_VENUE_READY_TIMEOUT_NS;
+        while (mrc == FB_ERR_STATE && realtime_ns() < give_up) {
+            (void)v->ops->run(v->state, realtime_ns());
+            struct timespec nap = {0, 5 * 1000000};
+            nanosleep(&nap, NULL);
+            mrc = v->ops->market(v->state, r->venue_symbol, &e->markets[i]);
+        }
+        if (mrc == FB_ERR_STATE) {
+            snprintf(errbuf, errlen, "venue %s did not load market %s within %d s", v->name,
+                     r->venue_symbol, (int)(FB_VENUE_READY_TIMEOUT_NS / 1000000000));
+            rc = FB_ERR_TIMEOUT;
+            goto out;
+        }
+        if (mrc != FB_OK) {
             snprintf(errbuf, errlen, "route %s: venue %s has no market %s", r->symbol, v->name,
                      r->venue_symbol);
             rc = FB_ERR_CONFIG;

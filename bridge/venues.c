@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapters/binance.h"
 #include "adapters/sim.h"
 
 static void copy_str(char *dst, size_t size, const char *src)
@@ -45,6 +46,37 @@ static enum fb_err sim_params_from(const struct fb_venue_cfg *v, struct fb_sim_p
     return FB_OK;
 }
 
+/* The venue symbols the config routes to venue v (the markets whose
+ * rules a REST venue must load). At most max; returns how many. */
+static size_t routed_symbols(const struct fb_config *cfg, const struct fb_venue_cfg *v,
+                             const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->nroutes && n < max; i++) {
+        const struct fb_route_cfg *r = &cfg->routes[i];
+        if (strcmp(r->venue, v->name) != 0)
+            continue;
+        size_t k = 0;
+        while (k < n && strcmp(out[k], r->venue_symbol) != 0)
+            k++;
+        if (k == n)
+            out[n++] = r->venue_symbol;
+    }
+    return n;
+}
+
+static const char *secret_from_env(const struct fb_config *cfg, size_t vi, const char *key,
+                                   const char *var, char *errbuf, size_t errlen)
+{
+    const char *val = var ? getenv(var) : NULL;
+    if (!val || !*val) {
+        snprintf(errbuf, errlen, "%s: venues[%zu].%s: environment variable %s is not set",
+                 cfg->path, vi, key, var ? var : "(none)");
+        return NULL;
+    }
+    return val;
+}
+
 enum fb_err fb_venues_create(const struct fb_config *cfg, struct fb_venue_inst *insts,
                              void (*sink_fn)(void *user, const struct fb_venue_event *ev),
                              void *engine, char *errbuf, size_t errlen)
@@ -52,6 +84,7 @@ enum fb_err fb_venues_create(const struct fb_config *cfg, struct fb_venue_inst *
     enum fb_err rc = FB_OK;
     size_t i;
     struct fb_sim_params *sim = NULL;
+    struct fb_binance_params binance;
 
     memset(insts, 0, cfg->nvenues * sizeof *insts);
     for (i = 0; i < cfg->nvenues; i++) {
@@ -81,6 +114,28 @@ enum fb_err fb_venues_create(const struct fb_config *cfg, struct fb_venue_inst *
             if (rc)
                 goto fail;
             params = sim;
+        } else if (v->type == FB_VENUE_BINANCE) {
+            static const char *symbols[FB_BINANCE_SYMBOLS_MAX];
+            struct fb_binance_params *bp = &binance;
+            memset(bp, 0, sizeof *bp);
+            bp->base_url = v->base_url;
+            bp->api_key = secret_from_env(cfg, i, "api_key_env", v->api_key_env, errbuf, errlen);
+            bp->api_secret = bp->api_key ? secret_from_env(cfg, i, "api_secret_env",
+                                                           v->api_secret_env, errbuf, errlen)
+                                         : NULL;
+            if (!bp->api_key || !bp->api_secret) {
+                rc = FB_ERR_CONFIG;
+                goto fail;
+            }
+            bp->ca_file = v->ca_file;
+            bp->symbols = symbols;
+            bp->n_symbols = routed_symbols(cfg, v, symbols, FB_BINANCE_SYMBOLS_MAX);
+            bp->connect_timeout_ms = v->connect_timeout_ms;
+            bp->request_timeout_ms = v->request_timeout_ms;
+            bp->poll_interval_ms = v->poll_interval_ms;
+            bp->recv_window_ms = v->recv_window_ms;
+            bp->seed = (uint64_t)i + 1;
+            params = bp;
         }
         rc = ops->create(params, &sink, &insts[i].state, err, sizeof err);
         if (rc) {
