@@ -588,6 +588,8 @@ static enum fb_err on_accept(struct fb_order *o, const struct fb_order_env *env,
     struct order_change c;
 
     change_init(&c, o, FB_EXEC_PENDING_NEW);
+    /* e.g. how the pre-trade policy changed what goes to the venue */
+    c.text = ev->text[0] ? ev->text : NULL;
     return order_change_to(o, &n, &c, env, ev, out);
 }
 

@@ -26,7 +26,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fbtest  # noqa: E402
 
-ORDERS_DIR = os.path.join(fbtest.SOURCE_DIR, "tests", "orders")
+# FB_SCENARIO_DIR picks another folder of scenarios (tests/policy); its
+# config is the one .yaml file in it.
+ORDERS_DIR = os.path.abspath(os.environ.get("FB_SCENARIO_DIR") or os.path.join(fbtest.SOURCE_DIR, "tests",
+                                                              "orders"))
 PARALLEL = 4
 CLIENT_TIMEOUT_S = 60
 
@@ -40,10 +43,11 @@ def script_session(path):
     return None
 
 
-def run_one(binary, config_text, path):
-    """Runs one scenario on its own bridge; returns (ok, report text)."""
-    name = os.path.splitext(os.path.basename(path))[0]
-    session = script_session(path)
+def run_one(binary, config_text, paths):
+    """Runs one scenario on its own bridge; returns (ok, report text). A
+    scenario is one script, or parts NAME.1.fbs, NAME.2.fbs, ... run one
+    after the other (each its own FIX logon) against the same bridge."""
+    name = scenario_name(paths[0])
     bridge = fbtest.Bridge(binary, config_text, name=name)
     try:
         bridge.start()
@@ -51,23 +55,28 @@ def run_one(binary, config_text, path):
         bridge.log.close()
         return False, str(e)
     out = ""
+    ok = True
     try:
-        port = bridge.ports[session or "oms44"]
-        cmd = [binary, "client", "-c", bridge.config, "--port", str(port), "--admin-port",
-               str(bridge.ports["admin"]), "--script", path]
-        if session:
-            cmd[2:2] = ["-s", session]
-        try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S,
-                               cwd=bridge.dir)
-            out = r.stdout + r.stderr
-            ok = r.returncode == 0
-            if not ok:
-                out += "\nclient exit code %d" % r.returncode
-        except subprocess.TimeoutExpired as e:
-            ok = False
-            out = "client did not finish within %d s\n%s" % (
-                CLIENT_TIMEOUT_S, (e.stdout or b"").decode(errors="replace"))
+        for path in paths:
+            session = script_session(path)
+            port = bridge.ports[session or "oms44"]
+            cmd = [binary, "client", "-c", bridge.config, "--port", str(port), "--admin-port",
+                   str(bridge.ports["admin"]), "--script", path]
+            if session:
+                cmd[2:2] = ["-s", session]
+            try:
+                r = subprocess.run(cmd, capture_output=True, text=True,
+                                   timeout=CLIENT_TIMEOUT_S, cwd=bridge.dir)
+                out += r.stdout + r.stderr
+                if r.returncode != 0:
+                    ok = False
+                    out += "\nclient exit code %d (%s)" % (r.returncode, os.path.basename(path))
+                    break
+            except subprocess.TimeoutExpired as e:
+                ok = False
+                out += "client did not finish within %d s\n%s" % (
+                    CLIENT_TIMEOUT_S, (e.stdout or b"").decode(errors="replace"))
+                break
     finally:
         code = bridge.stop()
         bridge.log.close()
@@ -79,27 +88,41 @@ def run_one(binary, config_text, path):
     return ok, out
 
 
+def scenario_name(path):
+    """"cod.2.fbs" and "cod.1.fbs" are parts of scenario "cod"."""
+    base = os.path.basename(path)[:-len(".fbs")]
+    m = re.match(r"^(.*)\.(\d+)$", base)
+    return m.group(1) if m else base
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     wanted = sys.argv[2:]
-    with open(os.path.join(ORDERS_DIR, "orders.yaml")) as f:
+    configs = sorted(glob.glob(os.path.join(ORDERS_DIR, "*.yaml")))
+    if len(configs) != 1:
+        print("test_orders: %s must hold exactly one .yaml config" % ORDERS_DIR)
+        return fbtest.finish(0, 1)
+    with open(configs[0]) as f:
         config_text = f.read()
-    scripts = sorted(glob.glob(os.path.join(ORDERS_DIR, "*.fbs")))
+    groups = {}
+    for path in sorted(glob.glob(os.path.join(ORDERS_DIR, "*.fbs"))):
+        groups.setdefault(scenario_name(path), []).append(path)
+    scripts = [groups[k] for k in sorted(groups)]
     if wanted:
-        scripts = [s for s in scripts if any(w in os.path.basename(s) for w in wanted)]
+        scripts = [g for g in scripts if any(w in scenario_name(g[0]) for w in wanted)]
     if not scripts:
         print("test_orders: no scenario matches")
         return fbtest.finish(0, 1)
     started = time.time()
     passed = failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        futures = {pool.submit(run_one, binary, config_text, s): s for s in scripts}
+        futures = {pool.submit(run_one, binary, config_text, g): tuple(g) for g in scripts}
         results = {}
         for fut in concurrent.futures.as_completed(futures):
             results[futures[fut]] = fut.result()
-    for s in scripts:
-        name = os.path.splitext(os.path.basename(s))[0]
-        ok, out = results[s]
+    for g in scripts:
+        name = scenario_name(g[0])
+        ok, out = results[tuple(g)]
         if ok:
             passed += 1
             print("PASS %s" % name)
