@@ -1,0 +1,241 @@
+/*
+ * bench_server.c -- starting and stopping the server under test as a child
+ * process. Children get PR_SET_PDEATHSIG so nothing outlives the benchmark,
+ * and every started pid is remembered so error paths can kill it.
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "bench_server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_proc.h"
+
+static pid_t children[8];
+
+static void remember(pid_t pid)
+{
+    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
+        if (!children[i]) {
+            children[i] = pid;
+            return;
+        }
+}
+
+static void forget(pid_t pid)
+{
+    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
+        if (children[i] == pid)
+            children[i] = 0;
+}
+
+void fb_bench_server_kill_all(void)
+{
+    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
+        if (children[i] > 0) {
+            kill(children[i], SIGKILL);
+            waitpid(children[i], NULL, 0);
+            children[i] = 0;
+        }
+}
+
+const char *fb_bench_kind_name(enum fb_bench_kind k)
+{
+    switch (k) {
+    case FB_BENCH_FLOOR:
+        return "floor";
+    case FB_BENCH_BRIDGE_MEM:
+        return "bridge/mem";
+    case FB_BENCH_BRIDGE_FILE:
+        return "bridge/file";
+    }
+    return "?";
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Reads the whole of fd until "ready\n" or EOF; ports are "PORT\n" lines. */
+static int read_floor_ports(int fd, struct fb_bench_server *s)
+{
+    char buf[4096];
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        len += (size_t)n;
+        buf[len] = '\0';
+        if (strstr(buf, "ready\n"))
+            break;
+        if (len == sizeof buf - 1)
+            return -1;
+    }
+    char *p = buf;
+    for (size_t i = 0; i < s->nsessions; i++) {
+        char *end;
+        unsigned long v = strtoul(p, &end, 10);
+        if (end == p || v == 0 || v > 65535)
+            return -1;
+        s->ports[i] = (uint16_t)v;
+        p = end + 1;
+    }
+    return 0;
+}
+
+static pid_t start_floor(const struct fb_bench_server_opts *o, struct fb_bench_server *s)
+{
+    int pfd[2];
+    if (pipe(pfd) < 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(pfd[0]);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        fb_bench_floor_child(o, s->dir, pfd[1]);
+    }
+    remember(pid);
+    close(pfd[1]);
+    int rc = read_floor_ports(pfd[0], s);
+    close(pfd[0]);
+    if (rc < 0) {
+        fprintf(stderr, "fbbench: the floor server did not start\n");
+        return -1;
+    }
+    return pid;
+}
+
+static int read_bridge_ports(const char *path, struct fb_bench_server *s)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char name[128];
+    unsigned port;
+    size_t got = 0;
+    while (fscanf(f, "%127s %u", name, &port) == 2) {
+        if (!strncmp(name, "oms", 3)) {
+            unsigned long i = strtoul(name + 3, NULL, 10);
+            if (i >= 1 && i <= s->nsessions && port > 0 && port <= 65535) {
+                s->ports[i - 1] = (uint16_t)port;
+                got++;
+            }
+        }
+    }
+    fclose(f);
+    return got == s->nsessions ? 0 : -1;
+}
+
+static pid_t start_bridge(enum fb_bench_kind kind, const struct fb_bench_server_opts *o,
+                          struct fb_bench_server *s)
+{
+    char cfg[300], ports[300], log[300];
+    if (fb_bench_bridge_config(kind, o, s->dir) < 0)
+        return -1;
+    snprintf(cfg, sizeof cfg, "%s/fixbridge.yaml", s->dir);
+    snprintf(ports, sizeof ports, "%s/ports", s->dir);
+    snprintf(log, sizeof log, "%s/fixbridge.log", s->dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execl(o->fixbridge, o->fixbridge, "run", "-c", cfg, "--ports-file", ports, (char *)NULL);
+        _exit(127);
+    }
+    remember(pid);
+    for (int waited = 0; waited < 15000; waited += 10) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            forget(pid);
+            fprintf(stderr, "fbbench: %s exited during start-up (status %d); see %s\n",
+                    o->fixbridge, WIFEXITED(st) ? WEXITSTATUS(st) : -1, log);
+            return -1;
+        }
+        if (read_bridge_ports(ports, s) == 0)
+            return pid;
+        sleep_ms(10);
+    }
+    fprintf(stderr, "fbbench: fixbridge did not write %s within 15 s; see %s\n", ports, log);
+    return -1;
+}
+
+int fb_bench_server_start(enum fb_bench_kind kind, const struct fb_bench_server_opts *o,
+                          struct fb_bench_server *s)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = kind;
+    s->nsessions = o->nsessions;
+    snprintf(s->dir, sizeof s->dir, "%s/%s.XXXXXX", o->workdir,
+             kind == FB_BENCH_FLOOR ? "floor" : "bridge");
+    if (!mkdtemp(s->dir)) {
+        fprintf(stderr, "fbbench: mkdtemp %s: %s\n", s->dir, strerror(errno));
+        return -1;
+    }
+    pid_t pid = kind == FB_BENCH_FLOOR ? start_floor(o, s) : start_bridge(kind, o, s);
+    if (pid < 0) {
+        fb_bench_server_kill_all();
+        nftw(s->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        return -1;
+    }
+    s->pid = pid;
+    return 0;
+}
+
+void fb_bench_server_stop(struct fb_bench_server *s, int timeout_ms)
+{
+    if (s->pid > 0) {
+        kill(s->pid, SIGTERM);
+        int waited = 0;
+        while (waitpid(s->pid, NULL, WNOHANG) == 0) {
+            if (waited >= timeout_ms) {
+                kill(s->pid, SIGKILL);
+                waitpid(s->pid, NULL, 0);
+                break;
+            }
+            sleep_ms(5);
+            waited += 5;
+        }
+        forget(s->pid);
+        s->pid = 0;
+    }
+    if (s->dir[0] && !getenv("FBBENCH_KEEP"))
+        nftw(s->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    s->dir[0] = '\0';
+}

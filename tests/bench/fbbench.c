@@ -1,0 +1,537 @@
+/*
+ * fbbench -- measures the bridge against the engine floor on the same
+ * machine in the same run, and prints the figures.
+ *
+ *   (a) floor:       a bare acceptor on the fix/ shim answering each order
+ *                    with one ExecutionReport from the callback (child process)
+ *   (b) bridge/mem:  `fixbridge run`, embedded paper venue, memory store,
+ *                    no message log (the engine alone)
+ *       bridge/file: the same with the file store and the message log on
+ *   (c) the Binance adapter against the venue simulator (not built yet)
+ *
+ * Each (server, mode) pair gets a fresh server process; its CPU time and
+ * memory come from /proc. The load generator is this process: raw-socket
+ * FIX, no QuickFIX. See README.md "Performance".
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_load.h"
+#include "bench_proc.h"
+#include "bench_server.h"
+
+#ifndef FB_BENCH_FIXBRIDGE
+#define FB_BENCH_FIXBRIDGE "fixbridge"
+#endif
+
+enum mode { M_SERIAL, M_PIPELINED, M_SESSIONS, M_RATE, M_NMODES, M_TABLE, M_OPEN, M_CHURN };
+static const char *const mode_names[] = {"serial", "pipelined", "sessions", "rate"};
+
+struct opts {
+    struct fb_bench_server_opts srv;
+    enum mode mode;
+    int servers[3]; /* which kinds to run */
+    uint64_t count, serial_count, warmup;
+    unsigned window, sessions;
+    double rate, timeout_s;
+    int market; /* --orders market */
+};
+
+struct row {
+    int ran, ok;
+    enum fb_bench_kind kind;
+    enum mode mode;
+    struct fb_load_result r;
+    char label[48];
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fbbench [options]\n"
+            "\n"
+            "Runs the engine floor and the bridge on 127.0.0.1 and prints latency,\n"
+            "throughput, CPU per order and peak RSS, the bridge/floor ratios and the targets.\n"
+            "  --mode M          table (default: serial, pipelined, sessions and rate on\n"
+            "                    each server), serial, pipelined, sessions, rate,\n"
+            "                    open-orders (RSS with COUNT resting orders, bridge/mem),\n"
+            "                    churn (RSS over COUNT filled market orders, bridge/mem)\n"
+            "  --server S        all (default), floor, bridge, bridge-file\n"
+            "  --count N         measured orders per pipelined/sessions/rate run (20000)\n"
+            "  --serial-count N  measured orders per serial run (5000)\n"
+            "  --warmup N        orders sent first and not measured (1000)\n"
+            "  --window N        pipelined: outstanding orders (32)\n"
+            "  --sessions K      sessions mode: K connections, one order outstanding each (4)\n"
+            "  --rate R          rate mode: open loop, orders/s, latency from the scheduled\n"
+            "                    send time (5000)\n"
+            "  --orders KIND     limit (default): buys at 62000 that rest on the paper\n"
+            "                    market (65000); market: buys that fill at once\n"
+            "  --floor-reports N ExecutionReports the floor sends per order, 1 or 2 (1)\n"
+            "  --timeout S       per run (300)\n"
+            "  --fixbridge PATH  the binary (default: the one built with fbbench)\n"
+            "  --dictionary PATH FIX44.xml for the floor (default: the source tree's)\n"
+            "  --workdir DIR     scratch directories go here (default $TMPDIR or /tmp)\n"
+            "Exit: 0 when every run completed (whether or not targets are met), 1 when a\n"
+            "run failed, 2 usage.\n");
+}
+
+static void on_signal(int sig)
+{
+    fb_bench_server_kill_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (!*s || *end || x == 0)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+    static const struct option lo[] = {{"mode", required_argument, NULL, 'm'},
+                                       {"server", required_argument, NULL, 's'},
+                                       {"count", required_argument, NULL, 'n'},
+                                       {"serial-count", required_argument, NULL, 'S'},
+                                       {"warmup", required_argument, NULL, 'w'},
+                                       {"window", required_argument, NULL, 'W'},
+                                       {"sessions", required_argument, NULL, 'k'},
+                                       {"rate", required_argument, NULL, 'r'},
+                                       {"timeout", required_argument, NULL, 't'},
+                                       {"fixbridge", required_argument, NULL, 'b'},
+                                       {"dictionary", required_argument, NULL, 'd'},
+                                       {"workdir", required_argument, NULL, 'D'},
+                                       {"floor-reports", required_argument, NULL, 'F'},
+                                       {"orders", required_argument, NULL, 'o'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+    int c;
+    uint64_t v;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            if (!strcmp(optarg, "table"))
+                o->mode = M_TABLE;
+            else if (!strcmp(optarg, "open-orders"))
+                o->mode = M_OPEN;
+            else if (!strcmp(optarg, "churn"))
+                o->mode = M_CHURN;
+            else {
+                int found = 0;
+                for (int i = 0; i < M_NMODES; i++)
+                    if (!strcmp(optarg, mode_names[i])) {
+                        o->mode = (enum mode)i;
+                        found = 1;
+                    }
+                if (!found)
+                    return -1;
+            }
+            break;
+        case 's':
+            memset(o->servers, 0, sizeof o->servers);
+            if (!strcmp(optarg, "all"))
+                o->servers[0] = o->servers[1] = o->servers[2] = 1;
+            else if (!strcmp(optarg, "floor"))
+                o->servers[FB_BENCH_FLOOR] = 1;
+            else if (!strcmp(optarg, "bridge"))
+                o->servers[FB_BENCH_BRIDGE_MEM] = 1;
+            else if (!strcmp(optarg, "bridge-file"))
+                o->servers[FB_BENCH_BRIDGE_FILE] = 1;
+            else
+                return -1;
+            break;
+        case 'n':
+            if (parse_u64(optarg, &o->count))
+                return -1;
+            break;
+        case 'S':
+            if (parse_u64(optarg, &o->serial_count))
+                return -1;
+            break;
+        case 'w':
+            if (!strcmp(optarg, "0"))
+                o->warmup = 0;
+            else if (parse_u64(optarg, &o->warmup))
+                return -1;
+            break;
+        case 'W':
+            if (parse_u64(optarg, &v) || v > 100000)
+                return -1;
+            o->window = (unsigned)v;
+            break;
+        case 'k':
+            if (parse_u64(optarg, &v) || v > FB_BENCH_MAX_SESSIONS)
+                return -1;
+            o->sessions = (unsigned)v;
+            break;
+        case 'r':
+            o->rate = strtod(optarg, NULL);
+            if (!(o->rate > 0 && o->rate <= 1e7))
+                return -1;
+            break;
+        case 't':
+            o->timeout_s = strtod(optarg, NULL);
+            if (!(o->timeout_s > 0))
+                return -1;
+            break;
+        case 'b':
+            o->srv.fixbridge = optarg;
+            break;
+        case 'd':
+            o->srv.dictionary = optarg;
+            break;
+        case 'D':
+            o->srv.workdir = optarg;
+            break;
+        case 'F':
+            if (parse_u64(optarg, &v) || v > 2)
+                return -1;
+            o->srv.floor_reports = (int)v;
+            break;
+        case 'o':
+            if (!strcmp(optarg, "limit"))
+                o->market = 0;
+            else if (!strcmp(optarg, "market"))
+                o->market = 1;
+            else
+                return -1;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            return -1;
+        }
+    }
+    return optind == argc ? 0 : -1;
+}
+
+static void machine_line(void)
+{
+    char model[256] = "?", line[512];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "model name", 10)) {
+            char *p = strchr(line, ':');
+            if (p) {
+                snprintf(model, sizeof model, "%s", p + 2);
+                model[strcspn(model, "\n")] = '\0';
+            }
+            break;
+        }
+    if (f)
+        fclose(f);
+    printf("machine: %ld CPUs, %s\n", sysconf(_SC_NPROCESSORS_ONLN), model);
+}
+
+static void loadavg_line(const char *when)
+{
+    char buf[128] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (!fgets(buf, sizeof buf, f))
+            buf[0] = '\0';
+        fclose(f);
+    }
+    buf[strcspn(buf, "\n")] = '\0';
+    printf("load average %s: %s\n", when, buf);
+}
+
+static void mode_opts(const struct opts *o, enum mode m, struct fb_load_opts *lo)
+{
+    memset(lo, 0, sizeof *lo);
+    lo->nconns = 1;
+    lo->warmup = o->warmup;
+    lo->count = o->count;
+    lo->window = 1;
+    lo->timeout_s = o->timeout_s;
+    switch (m) {
+    case M_SERIAL:
+        lo->count = o->serial_count;
+        break;
+    case M_PIPELINED:
+    case M_OPEN:
+    case M_CHURN:
+        lo->window = o->window;
+        break;
+    case M_SESSIONS:
+        lo->nconns = o->sessions;
+        break;
+    case M_RATE:
+        lo->rate = o->rate;
+        break;
+    default:
+        break;
+    }
+}
+
+/* One fresh server, one measurement. */
+static int run_one(const struct opts *o, enum fb_bench_kind kind, enum mode m, struct row *row)
+{
+    struct fb_bench_server s;
+    struct fb_load_opts lo;
+    mode_opts(o, m, &lo);
+    row->ran = 1;
+    row->kind = kind;
+    row->mode = m;
+    snprintf(row->label, sizeof row->label, "%s", m < M_NMODES ? mode_names[m] : "");
+    if (m == M_PIPELINED || m == M_OPEN || m == M_CHURN)
+        snprintf(row->label, sizeof row->label, "%s w=%u",
+                 m == M_PIPELINED ? "pipelined"
+                 : m == M_OPEN    ? "open-orders"
+                                  : "churn",
+                 lo.window);
+    else if (m == M_SESSIONS)
+        snprintf(row->label, sizeof row->label, "sessions k=%u", o->sessions);
+    else if (m == M_RATE)
+        snprintf(row->label, sizeof row->label, "rate %.0f/s", o->rate);
+    lo.market = m == M_CHURN || (o->market && m != M_OPEN);
+    /* The floor only ever says New; a market order is answered by its fill. */
+    lo.done_on_new = !lo.market || kind == FB_BENCH_FLOOR;
+    if (m == M_OPEN || m == M_CHURN) {
+        lo.sample_every = lo.count / (m == M_OPEN ? 10 : 20);
+        lo.progress = 1;
+    }
+    fprintf(stderr, "fbbench: %s, %s, %llu orders ...\n", fb_bench_kind_name(kind), row->label,
+            (unsigned long long)lo.count);
+    if (fb_bench_server_start(kind, &o->srv, &s) < 0) {
+        snprintf(row->r.error, sizeof row->r.error, "server did not start");
+        return -1;
+    }
+    lo.ports = s.ports;
+    lo.server = s.pid;
+    int rc = fb_load_run(&lo, &row->r);
+    fb_bench_server_stop(&s, 5000);
+    row->ok = rc == 0;
+    if (rc < 0)
+        fprintf(stderr, "fbbench: %s, %s: %s\n", fb_bench_kind_name(kind), row->label,
+                row->r.error);
+    return rc;
+}
+
+static double us(uint64_t ns)
+{
+    return (double)ns / 1000.0;
+}
+
+static double ops(const struct fb_load_result *r)
+{
+    return r->elapsed_ns > 0 ? (double)r->done * 1e9 / (double)r->elapsed_ns : 0;
+}
+
+static double cpu_per_order(const struct fb_load_result *r)
+{
+    return r->done && r->server_cpu_us >= 0 ? (double)r->server_cpu_us / (double)r->done : -1;
+}
+
+static void print_table(const struct row *rows, size_t n)
+{
+    printf("\n| server | mode | orders | orders/s | p50 | p90 | p99 | p99.9 | max | New p50 | "
+           "New p99 | server CPU µs/order | client CPU µs/order | peak RSS MiB | open orders |\n");
+    printf("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct row *w = &rows[i];
+        const struct fb_load_result *r = &w->r;
+        if (!w->ran)
+            continue;
+        if (!w->ok) {
+            printf("| %s | %s | FAILED: %s |||||||||||||\n", fb_bench_kind_name(w->kind), w->label,
+                   r->error);
+            continue;
+        }
+        printf("| %s | %s | %llu | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f "
+               "| %.1f | %.1f | %llu |\n",
+               fb_bench_kind_name(w->kind), w->label, (unsigned long long)r->done, ops(r),
+               us(fb_hist_quantile(&r->first, 0.5)), us(fb_hist_quantile(&r->first, 0.9)),
+               us(fb_hist_quantile(&r->first, 0.99)), us(fb_hist_quantile(&r->first, 0.999)),
+               us(r->first.max), us(fb_hist_quantile(&r->acked, 0.5)),
+               us(fb_hist_quantile(&r->acked, 0.99)), cpu_per_order(r),
+               r->done ? (double)r->client_cpu_us / (double)r->done : 0,
+               (double)r->hwm_kib / 1024.0, (unsigned long long)r->open_orders);
+    }
+    printf("\nLatency columns are µs from sending a NewOrderSingle to its first "
+           "ExecutionReport\n(the bridge: PendingNew 150=A; the floor: its only report, 150=0); "
+           "'New' columns\nto the 150=0 report. rate mode measures from the scheduled send "
+           "time.\n");
+}
+
+static const struct row *find(const struct row *rows, size_t n, enum fb_bench_kind k, enum mode m)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].ran && rows[i].ok && rows[i].kind == k && rows[i].mode == m)
+            return &rows[i];
+    return NULL;
+}
+
+static void print_ratios(const struct row *rows, size_t n)
+{
+    printf("\n## ratios to the floor\n\n| server | mode | p50 ratio | New p50 ratio | "
+           "throughput ratio | extra CPU µs/order |\n|---|---|--:|--:|--:|--:|\n");
+    for (int k = FB_BENCH_BRIDGE_MEM; k <= FB_BENCH_BRIDGE_FILE; k++)
+        for (int m = 0; m < M_NMODES; m++) {
+            const struct row *a = find(rows, n, FB_BENCH_FLOOR, (enum mode)m);
+            const struct row *b = find(rows, n, (enum fb_bench_kind)k, (enum mode)m);
+            if (!a || !b)
+                continue;
+            double pa = (double)fb_hist_quantile(&a->r.first, 0.5);
+            double pb = (double)fb_hist_quantile(&b->r.first, 0.5);
+            double na = (double)fb_hist_quantile(&a->r.acked, 0.5);
+            double nb = (double)fb_hist_quantile(&b->r.acked, 0.5);
+            printf("| %s | %s | %.2f | %.2f | %.2f | %.1f |\n",
+                   fb_bench_kind_name((enum fb_bench_kind)k), b->label, pa > 0 ? pb / pa : 0,
+                   na > 0 ? nb / na : 0, ops(&a->r) > 0 ? ops(&b->r) / ops(&a->r) : 0,
+                   cpu_per_order(&b->r) - cpu_per_order(&a->r));
+        }
+}
+
+static void print_targets(const struct row *rows, size_t n)
+{
+    printf("\n## targets (bridge/mem against the floor; informational, exit code 0 either "
+           "way)\n\n");
+    const struct row *fs = find(rows, n, FB_BENCH_FLOOR, M_SERIAL);
+    const struct row *bs = find(rows, n, FB_BENCH_BRIDGE_MEM, M_SERIAL);
+    const struct row *fp = find(rows, n, FB_BENCH_FLOOR, M_PIPELINED);
+    const struct row *bp = find(rows, n, FB_BENCH_BRIDGE_MEM, M_PIPELINED);
+    if (fs && bs) {
+        double ra = (double)fb_hist_quantile(&bs->r.first, 0.5) /
+                    (double)fb_hist_quantile(&fs->r.first, 0.5);
+        printf("- p50 latency (serial) <= 1.15x floor: %.2fx  %s\n", ra,
+               ra <= 1.15 ? "PASS" : "MISS");
+    } else {
+        printf("- p50 latency: not measured (needs serial on floor and bridge)\n");
+    }
+    if (fp && bp) {
+        double ra = ops(&bp->r) / ops(&fp->r);
+        printf("- throughput (pipelined) >= 0.85x floor: %.2fx  %s\n", ra,
+               ra >= 0.85 ? "PASS" : "MISS");
+        double extra = cpu_per_order(&bp->r) - cpu_per_order(&fp->r);
+        printf("- CPU per order (pipelined) <= floor + 10 µs: floor %.1f, bridge %.1f, "
+               "+%.1f µs  %s\n",
+               cpu_per_order(&fp->r), cpu_per_order(&bp->r), extra, extra <= 10 ? "PASS" : "MISS");
+    } else {
+        printf("- throughput and CPU: not measured (needs pipelined on floor and bridge)\n");
+    }
+}
+
+static void print_memory(const struct row *w, enum mode m)
+{
+    const struct fb_load_result *r = &w->r;
+    printf("\n## memory: %s, %llu orders (%s)\n\n", w->label, (unsigned long long)r->done,
+           m == M_OPEN ? "limit buys that rest" : "market buys that fill");
+    printf("| orders | seconds | server RSS MiB |\n|--:|--:|--:|\n");
+    for (size_t i = 0; i < r->nsamples; i++)
+        printf("| %llu | %.1f | %.1f |\n", (unsigned long long)r->samples[i].orders,
+               r->samples[i].t_s, (double)r->samples[i].rss_kib / 1024.0);
+    printf("\nRSS before: %.1f MiB, after: %.1f MiB, peak (VmHWM): %.1f MiB; open orders at the "
+           "end: %llu; %.0f orders/s\n",
+           (double)r->rss_start_kib / 1024.0, (double)r->rss_end_kib / 1024.0,
+           (double)r->hwm_kib / 1024.0, (unsigned long long)r->open_orders, ops(r));
+    double per =
+        r->done ? (double)(r->rss_end_kib - r->rss_start_kib) * 1024.0 / (double)r->done : 0;
+    printf("growth: %.0f bytes per order\n", per);
+    if (m == M_OPEN) {
+        double gib = (double)r->hwm_kib / 1048576.0;
+        double at1m = ((double)r->rss_start_kib * 1024.0 + per * 1e6) / 1073741824.0;
+        printf("target: RSS with 1,000,000 open orders <= 1 GiB: measured %.2f GiB at %llu; "
+               "%.2f GiB at 1,000,000 by the per-order growth  %s\n",
+               gib, (unsigned long long)r->open_orders, at1m, at1m <= 1.0 ? "PASS" : "MISS");
+    } else if (r->nsamples >= 4) {
+        const struct fb_rss_sample *mid = &r->samples[r->nsamples / 2];
+        const struct fb_rss_sample *last = &r->samples[r->nsamples - 1];
+        double slope = last->orders > mid->orders
+                           ? (double)(last->rss_kib - mid->rss_kib) * 1024.0 /
+                                 (double)(last->orders - mid->orders)
+                           : 0;
+        printf("second half: %.1f bytes per finished order; at that rate 10,000,000 orders "
+               "add %.0f MiB\n",
+               slope, slope * 1e7 / 1048576.0);
+        printf("target: memory flat over finished orders (second-half growth < 1 byte/order): "
+               "%s\n",
+               slope < 1.0 ? "PASS" : "MISS");
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o = {
+        .srv = {.fixbridge = FB_BENCH_FIXBRIDGE,
+                .dictionary = FB_SOURCE_DIR "/spec/FIX44.xml",
+                .workdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+                .floor_reports = 1},
+        .mode = M_TABLE,
+        .servers = {1, 1, 1},
+        .count = 20000,
+        .serial_count = 5000,
+        .warmup = 1000,
+        .window = 32,
+        .sessions = 4,
+        .rate = 5000,
+        .timeout_s = 300,
+    };
+    if (parse_args(argc, argv, &o) < 0) {
+        usage(stderr);
+        return 2;
+    }
+    o.srv.nsessions = o.sessions;
+    atexit(fb_bench_server_kill_all);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+
+    printf("# fbbench\n\n");
+    machine_line();
+    loadavg_line("at start");
+    if (o.market || o.mode == M_CHURN)
+        printf("orders: NewOrderSingle market buy BTC/USDT 0.001 (fills at once on the still "
+               "paper market)");
+    else
+        printf("orders: NewOrderSingle limit buy BTC/USDT 0.001 @ 62000 GTC (rests: the paper "
+               "market is 65000 and still)");
+    printf(".\nEach run: a fresh server, %llu warm-up orders, then the measured ones.\n",
+           (unsigned long long)o.warmup);
+    fflush(stdout);
+
+    struct row *rows = calloc(3 * M_NMODES, sizeof *rows);
+    if (!rows)
+        return 1;
+    size_t nrows = 0;
+    int failed = 0;
+    if (o.mode == M_OPEN || o.mode == M_CHURN) {
+        if (o.count == 20000)
+            o.count = o.mode == M_OPEN ? 1000000 : 10000000;
+        o.timeout_s = o.timeout_s == 300 ? 7200 : o.timeout_s;
+        if (o.mode == M_OPEN && o.warmup == 1000)
+            o.warmup = 0; /* every open order counts against max_open_orders */
+        failed |= run_one(&o, FB_BENCH_BRIDGE_MEM, o.mode, &rows[nrows]) < 0;
+        print_table(rows, 1);
+        print_memory(&rows[0], o.mode);
+    } else {
+        for (int k = 0; k < 3; k++) {
+            if (!o.servers[k])
+                continue;
+            for (int m = 0; m < M_NMODES; m++) {
+                if (o.mode != M_TABLE && (int)o.mode != m)
+                    continue;
+                failed |= run_one(&o, (enum fb_bench_kind)k, (enum mode)m, &rows[nrows++]) < 0;
+            }
+        }
+        print_table(rows, nrows);
+        print_ratios(rows, nrows);
+        printf("\n(c) skipped: the Binance adapter and venue simulator are not built yet\n");
+        print_targets(rows, nrows);
+    }
+    printf("\n");
+    loadavg_line("at end");
+    free(rows);
+    return failed ? 1 : 0;
+}
