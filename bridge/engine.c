@@ -18,7 +18,9 @@
 #include "adapters/sim.h"
 #include "bridge/engine_queue.h"
 #include "bridge/log.h"
+#include "bridge/journal.h"
 #include "bridge/order.h"
+#include "bridge/order_codec.h"
 #include "bridge/policy.h"
 #include "bridge/report.h"
 #include "bridge/route.h"
@@ -41,6 +43,7 @@ struct eorder {
     unsigned version;                             /* of the venue client order id */
     char coid[FB_VENUE_CLORDID_MAX + 1];          /* the venue's id for it now */
     uint8_t bridge_cancel;                        /* the bridge itself asked to cancel */
+    uint8_t reconciling;                          /* a start-up query is out */
     char bridge_cancel_text[FB_TEXT_LEN + 1];
     struct eorder *prev, *next;                   /* the live (non-terminal) list */
     struct eorder *all_next;                      /* every order, for freeing */
@@ -64,6 +67,15 @@ struct fb_engine {
 
     struct fb_strmap by_clordid; /* "<session>|<ClOrdID>" -> eorder (all ids used) */
     struct fb_strmap by_coid;    /* "<venue>|<client order id>" -> eorder */
+    struct fb_strmap by_order_id; /* OrderID -> eorder */
+
+    /* The order journal: every accepted order and every state change is
+     * appended, and made durable (journal_commit) before the bridge acts on
+     * it outside: a venue request or a report. */
+    struct fb_journal *journal;
+    int journal_dirty;  /* appended since the last sync */
+    int journal_failed; /* a write failed: no new orders are accepted */
+    int replaying;      /* rebuilding from the journal: no journal writes */
     struct eorder *live;         /* non-terminal orders */
     size_t nlive;
     struct eorder *all;          /* every order the engine holds */
@@ -311,12 +323,88 @@ static void policy_state(struct fb_engine *e, size_t session, const char *accoun
     }
 }
 
+/* ---- the journal ------------------------------------------------------ */
+
+static void journal_fail(struct fb_engine *e, enum fb_err rc, const char *what)
+{
+    if (!e->journal_failed)
+        fb_error("engine", "journal: cannot %s: %s; refusing new orders from now on", what,
+                 fb_strerror(rc));
+    e->journal_failed = 1;
+}
+
+static void journal_append(struct fb_engine *e, enum fb_jrec_type type, const char *payload,
+                           size_t len)
+{
+    struct fb_journal_record r;
+    uint64_t seq;
+    if (!e->journal || e->replaying || e->journal_failed)
+        return;
+    memset(&r, 0, sizeof r);
+    r.type = (uint16_t)type;
+    r.payload = (const uint8_t *)payload;
+    r.len = (uint32_t)len;
+    r.time_ns = realtime_ns();
+    enum fb_err rc = fb_journal_append(e->journal, &r, r.time_ns, &seq);
+    if (rc)
+        journal_fail(e, rc, "append");
+    else
+        e->journal_dirty = 1;
+}
+
+static void journal_new(struct fb_engine *e, const struct eorder *eo)
+{
+    struct fb_jrec_new r;
+    char buf[FB_ORDER_CODEC_MAX];
+    memset(&r, 0, sizeof r);
+    copy_str(r.order_id, sizeof r.order_id, eo->o.order_id);
+    copy_str(r.coid, sizeof r.coid, eo->coid);
+    r.req = eo->o.req;
+    size_t n = fb_jrec_new_encode(&r, buf, sizeof buf);
+    if (n)
+        journal_append(e, FB_JREC_NEW, buf, n);
+    else
+        journal_fail(e, FB_ERR_TOO_LARGE, "encode a new order");
+}
+
+static void journal_event(struct fb_engine *e, const struct eorder *eo,
+                          const struct fb_order_event *ev, const char *coid)
+{
+    struct fb_jrec_event r;
+    char buf[FB_ORDER_CODEC_MAX];
+    if (ev->type == FB_OEV_STATUS || ev->type == FB_OEV_DUPLICATE_NEW)
+        return; /* no state change */
+    memset(&r, 0, sizeof r);
+    copy_str(r.order_id, sizeof r.order_id, eo->o.order_id);
+    copy_str(r.coid, sizeof r.coid, coid);
+    r.ev = *ev;
+    size_t n = fb_jrec_event_encode(&r, buf, sizeof buf);
+    if (n)
+        journal_append(e, FB_JREC_EVENT, buf, n);
+    else
+        journal_fail(e, FB_ERR_TOO_LARGE, "encode an event");
+}
+
+/* The barrier before acting outside: everything journaled is durable. */
+static void journal_commit(struct fb_engine *e)
+{
+    if (!e->journal || !e->journal_dirty || e->journal_failed)
+        return;
+    enum fb_err rc = fb_journal_sync(e->journal);
+    if (rc)
+        journal_fail(e, rc, "sync");
+    e->journal_dirty = 0;
+}
+
 /* ---- sending --------------------------------------------------------- */
 
 static void send_fields(struct fb_engine *e, size_t session, const char *msg_type,
                         const struct fb_fix_field *fields, size_t n)
 {
     char *err = NULL;
+    if (e->replaying)
+        return; /* sent before the restart */
+    journal_commit(e);
     enum fb_err rc = fb_fix_send(e->acceptor, session, msg_type, fields, n, &err);
     if (rc == FB_ERR_STATE)
         fb_debug("engine", "session %s: %s", e->cfg->sessions[session].name, err);
@@ -360,9 +448,20 @@ static void send_report(struct fb_engine *e, const struct fb_report *r)
 static enum fb_err order_apply(struct fb_engine *e, struct eorder *eo,
                                const struct fb_order_event *ev, struct fb_report *rep)
 {
+    struct fb_order_event stamped = *ev;
+    /* a concrete time, so the journal replays to the same TransactTime */
+    if (!stamped.time_ns)
+        stamped.time_ns = realtime_ns();
     exposure_apply(e, eo, -1);
-    enum fb_err rc = fb_order_apply(&eo->o, &e->env, ev, rep);
+    enum fb_err rc = fb_order_apply(&eo->o, &e->env, &stamped, rep);
     exposure_apply(e, eo, 1);
+    /* only changes are journaled: a refused event or a report-only one
+     * (an OrderCancelReject, a status) changes nothing to replay */
+    int refused_request = (stamped.type == FB_OEV_CANCEL_REQUEST ||
+                           stamped.type == FB_OEV_REPLACE_REQUEST) &&
+                          rep->kind == FB_REPORT_CANCEL_REJECT;
+    if (rc == FB_OK && rep->kind != FB_REPORT_NONE && !refused_request)
+        journal_event(e, eo, &stamped, stamped.type == FB_OEV_REPLACED ? eo->coid : "");
     return rc;
 }
 
@@ -635,6 +734,19 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
         (void)apply(e, eo, &ev);
         return;
     }
+    if (e->journal_failed) {
+        struct fb_tr_result tr;
+        memset(&tr, 0, sizeof tr);
+        copy_str(tr.echo.cl_ord_id, sizeof tr.echo.cl_ord_id, n->cl_ord_id);
+        copy_str(tr.echo.account, sizeof tr.echo.account, n->account);
+        copy_str(tr.echo.symbol, sizeof tr.echo.symbol, n->symbol);
+        tr.echo.side[0] = n->side == FB_SIDE_SELL ? '2' : '1';
+        tr.rej.reason = FB_ORDREJ_BROKER;
+        snprintf(tr.rej.text, sizeof tr.rej.text,
+                 "The order journal cannot be written: no new orders are accepted");
+        send_rejected_er(e, n->session, &tr, FB_EXEC_REJECTED);
+        return;
+    }
     eo = calloc(1, sizeof *eo);
     if (!eo) {
         fb_error("engine", "out of memory for order %s", n->cl_ord_id);
@@ -657,6 +769,9 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
     live_add(e, eo);
     eo->all_next = e->all;
     e->all = eo;
+    if (fb_strmap_put(&e->by_order_id, eo->o.order_id, eo) != FB_OK)
+        fb_error("engine", "out of memory indexing %s", eo->o.order_id);
+    journal_new(e, eo);
 
     /* Pre-trade policy: refused orders never reach the venue. */
     struct fb_policy_state st;
@@ -693,6 +808,7 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
         to_venue_order(&tmp, &vo);
     }
     const struct fb_venue_inst *v = &e->venues[eo->venue];
+    journal_commit(e);
     enum fb_err rc = v->ops->submit(v->state, &vo, realtime_ns());
     if (rc) {
         event_init(&ev, FB_OEV_REJECT);
@@ -731,6 +847,7 @@ static void handle_cancel(struct fb_engine *e, const struct fb_cancel_order *c)
     copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
     snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-c%u", eo->o.order_id, eo->version);
     const struct fb_venue_inst *v = &e->venues[eo->venue];
+    journal_commit(e);
     enum fb_err rc = v->ops->cancel(v->state, &vc, realtime_ns());
     if (rc) {
         event_init(&ev, FB_OEV_CANCEL_REJECT);
@@ -806,6 +923,7 @@ static void handle_replace(struct fb_engine *e, const struct fb_replace_order *r
     vr.qty = r->terms.qty;
     vr.price = r->terms.price;
     vr.stop_price = r->terms.stop_px;
+    journal_commit(e);
     enum fb_err rc = v->ops->replace(v->state, &vr, realtime_ns());
     if (rc) {
         event_init(&ev, FB_OEV_REPLACE_REJECT);
@@ -860,6 +978,7 @@ static void bridge_cancel(struct fb_engine *e, struct eorder *eo, const char *wh
     copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
     snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-k%u", eo->o.order_id, eo->version);
     const struct fb_venue_inst *v = &e->venues[eo->venue];
+    journal_commit(e);
     if (v->ops->cancel(v->state, &vc, realtime_ns()) == FB_OK) {
         eo->bridge_cancel = 1;
         copy_str(eo->bridge_cancel_text, sizeof eo->bridge_cancel_text, why);
@@ -1042,6 +1161,9 @@ static void venue_text(const struct fb_venue_inst *v, const struct fb_venue_reje
         snprintf(out, size, "%s: %s", v->name, r->text);
 }
 
+static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_venue_inst *v,
+                      const struct fb_venue_event *vev);
+
 static void on_venue_event(void *user, const struct fb_venue_event *vev)
 {
     struct fb_venue_inst *v = user;
@@ -1152,6 +1274,12 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
         event_init(&ev, FB_OEV_EXPIRED);
         break;
     case FB_VEV_STATUS:
+        if (eo->reconciling) {
+            reconcile(e, eo, v, vev);
+            return;
+        }
+        fb_debug("engine", "venue %s: status for %s", v->name, vev->client_order_id);
+        return;
     case FB_VEV_OPEN_ORDERS_END:
     case FB_VEV_LAST:
         fb_debug("engine", "venue %s: %s for %s", v->name, fb_venue_event_kind_name(vev->kind),
@@ -1631,6 +1759,183 @@ static void *engine_main(void *arg)
     return NULL;
 }
 
+/* ---- restart: replay the journal, then reconcile with the venues -------- */
+
+static enum fb_err replay_new(struct fb_engine *e, const struct fb_jrec_new *r)
+{
+    if (r->req.venue >= e->nvenues || r->req.session >= e->cfg->nsessions) {
+        fb_warn("engine", "journal: order %s names a venue or session the config no longer has",
+                r->order_id);
+        return FB_OK;
+    }
+    struct eorder *eo = calloc(1, sizeof *eo);
+    char key[FB_VENUE_CLORDID_MAX + 32];
+    if (!eo)
+        return FB_ERR_NOMEM;
+    fb_order_init(&eo->o, r->order_id, e->venues[r->req.venue].name, &r->req);
+    eo->venue = r->req.venue;
+    copy_str(eo->coid, sizeof eo->coid, r->coid);
+    coid_key(key, sizeof key, eo->venue, eo->coid);
+    live_add(e, eo);
+    eo->all_next = e->all;
+    e->all = eo;
+    if (remember_clordid(e, r->req.session, r->req.cl_ord_id, eo) != FB_OK ||
+        fb_strmap_put(&e->by_coid, key, eo) != FB_OK ||
+        fb_strmap_put(&e->by_order_id, eo->o.order_id, eo) != FB_OK)
+        return FB_ERR_NOMEM;
+    return FB_OK;
+}
+
+static enum fb_err replay_event(struct fb_engine *e, const struct fb_jrec_event *r)
+{
+    struct eorder *eo = fb_strmap_get(&e->by_order_id, r->order_id);
+    struct fb_report rep;
+    if (!eo) {
+        fb_warn("journal", "event for unknown order %s skipped", r->order_id);
+        return FB_OK;
+    }
+    if (r->ev.type == FB_OEV_CANCEL_REQUEST &&
+        remember_clordid(e, r->ev.u.cancel.session, r->ev.u.cancel.cl_ord_id, eo) != FB_OK)
+        return FB_ERR_NOMEM;
+    if (r->ev.type == FB_OEV_REPLACE_REQUEST &&
+        remember_clordid(e, r->ev.u.replace.session, r->ev.u.replace.cl_ord_id, eo) != FB_OK)
+        return FB_ERR_NOMEM;
+    if (r->ev.type == FB_OEV_REPLACED && r->coid[0]) {
+        char key[FB_VENUE_CLORDID_MAX + 32];
+        coid_key(key, sizeof key, eo->venue, r->coid);
+        if (fb_strmap_put(&e->by_coid, key, eo) != FB_OK)
+            return FB_ERR_NOMEM;
+        copy_str(eo->coid, sizeof eo->coid, r->coid);
+        eo->version++;
+    }
+    enum fb_err rc = order_apply(e, eo, &r->ev, &rep);
+    if (rc)
+        fb_warn("journal", "order %s: %s did not replay: %s", eo->o.order_id,
+                fb_order_event_name(r->ev.type), fb_strerror(rc));
+    if (fb_order_is_terminal(&eo->o))
+        live_remove(e, eo);
+    return FB_OK;
+}
+
+static enum fb_err on_journal_record(void *user, const struct fb_journal_record *rec)
+{
+    struct fb_engine *e = user;
+    enum fb_err rc;
+    if (rec->type == FB_JREC_NEW) {
+        struct fb_jrec_new r;
+        rc = fb_jrec_new_decode((const char *)rec->payload, rec->len, &r);
+        if (rc == FB_OK)
+            rc = replay_new(e, &r);
+    } else if (rec->type == FB_JREC_EVENT) {
+        struct fb_jrec_event r;
+        rc = fb_jrec_event_decode((const char *)rec->payload, rec->len, &r);
+        if (rc == FB_OK)
+            rc = replay_event(e, &r);
+    } else {
+        fb_warn("journal", "record %llu of unknown type %u skipped",
+                (unsigned long long)rec->seq, (unsigned)rec->type);
+        return FB_OK;
+    }
+    if (rc)
+        fb_error("journal", "record %llu: %s", (unsigned long long)rec->seq, fb_strerror(rc));
+    return rc;
+}
+
+/* Opens the journal, rebuilds every order from it and asks each venue about
+ * the orders that were open: only what the venue says changes them. */
+static enum fb_err journal_start(struct fb_engine *e, char *errbuf, size_t errlen)
+{
+    char path[4200];
+    struct fb_journal_cfg jc;
+    struct fb_journal_recovery rec;
+    enum fb_err rc = fb_journal_path(e->cfg->bridge.data_dir, path, sizeof path);
+    if (rc) {
+        snprintf(errbuf, errlen, "journal path under %s: %s", e->cfg->bridge.data_dir,
+                 fb_strerror(rc));
+        return rc;
+    }
+    memset(&jc, 0, sizeof jc);
+    jc.dir = path;
+    jc.fsync = e->cfg->bridge.journal_fsync;
+    jc.group_commit_ms = e->cfg->bridge.journal_group_commit_ms;
+    jc.segment_bytes = e->cfg->bridge.journal_segment_bytes;
+    rc = fb_journal_open("file", &jc, &e->journal, &rec, errbuf, errlen);
+    if (rc)
+        return rc;
+    if (rec.torn)
+        fb_warn("journal", "%s", rec.reason);
+    e->replaying = 1;
+    rc = fb_journal_replay(e->journal, on_journal_record, e);
+    e->replaying = 0;
+    if (rc) {
+        snprintf(errbuf, errlen, "journal %s: replay failed: %s", path, fb_strerror(rc));
+        return rc;
+    }
+    if (rec.records)
+        fb_info("journal", "%llu records replayed: %zu orders, %zu open", (unsigned long long)rec.records,
+                e->by_order_id.live, e->nlive);
+    for (struct eorder *eo = e->live; eo; eo = eo->next) {
+        const struct fb_venue_inst *v = &e->venues[eo->venue];
+        eo->reconciling = 1;
+        if (v->ops->query(v->state, eo->coid, realtime_ns()) != FB_OK)
+            fb_warn("engine", "order %s: cannot ask %s about it", eo->o.order_id, v->name);
+    }
+    return FB_OK;
+}
+
+/* A venue's answer about an order the journal had open at start-up. Only
+ * what the venue reports changes the order: never a guessed fill. */
+static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_venue_inst *v,
+                      const struct fb_venue_event *vev)
+{
+    const struct fb_venue_status *st = &vev->u.status;
+    struct fb_order_event ev;
+    eo->reconciling = 0;
+    switch (st->state) {
+    case FB_VOS_UNKNOWN:
+        if (!eo->o.acked) {
+            /* the request may never have reached the venue: send it again,
+             * with the same client order id, so it cannot exist twice */
+            struct fb_venue_order vo;
+            to_venue_order(eo, &vo);
+            fb_warn("engine", "order %s: unknown at %s after restart; sending it again",
+                    eo->o.order_id, v->name);
+            if (v->ops->submit(v->state, &vo, realtime_ns()) == FB_OK)
+                return;
+        }
+        event_init(&ev, FB_OEV_CANCELED);
+        ev.u.cause = FB_CXL_UNSOLICITED;
+        snprintf(ev.text, sizeof ev.text, "%s no longer knows the order (bridge restarted)",
+                 v->name);
+        break;
+    case FB_VOS_CANCELED:
+    case FB_VOS_REJECTED:
+        event_init(&ev, FB_OEV_CANCELED);
+        ev.u.cause = FB_CXL_UNSOLICITED;
+        snprintf(ev.text, sizeof ev.text, "Canceled at %s while the bridge was down", v->name);
+        break;
+    case FB_VOS_EXPIRED:
+        event_init(&ev, FB_OEV_EXPIRED);
+        break;
+    case FB_VOS_NEW:
+    case FB_VOS_PARTIALLY_FILLED:
+    case FB_VOS_FILLED:
+        if (!eo->o.acked) {
+            event_init(&ev, FB_OEV_ACK);
+            break;
+        }
+        if (fb_dec_cmp(st->cum_qty, eo->o.cum_qty) != 0)
+            fb_warn("engine", "order %s: %s reports CumQty differently than the journal; its "
+                              "fills will be reported as the venue delivers them",
+                    eo->o.order_id, v->name);
+        return;
+    default:
+        return;
+    }
+    copy_str(ev.venue_order_id, sizeof ev.venue_order_id, vev->venue_order_id);
+    (void)apply(e, eo, &ev);
+}
+
 /* ---- construction ---------------------------------------------------- */
 
 static enum fb_err build_routes(struct fb_engine *e, char *errbuf, size_t errlen)
@@ -1696,6 +2001,7 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     fb_strmap_init(&e->by_clordid);
     fb_strmap_init(&e->by_coid);
     fb_strmap_init(&e->exposure);
+    fb_strmap_init(&e->by_order_id);
     if (fb_engine_queue_init(&e->q, FB_ENGINE_QUEUE_CAP) != FB_OK)
         goto nomem;
     e->nvenues = cfg->nvenues;
@@ -1733,6 +2039,8 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     /* OrderIDs: a per-run prefix (start time, base 36) and a counter, so
      * they never repeat across restarts. */
     base36((uint64_t)(start / 1000000), e->id_prefix, sizeof e->id_prefix);
+    if (journal_start(e, errbuf, errlen) != FB_OK)
+        goto fail;
     return e;
 nomem:
     snprintf(errbuf, errlen, "out of memory");
@@ -1783,8 +2091,11 @@ void fb_engine_free(struct fb_engine *e)
         free(e->exposure.slots[i].value); /* NULL for empty and deleted slots */
     fb_strmap_free(&e->exposure);
     fb_policy_free(e->policy);
+    fb_strmap_free(&e->by_order_id);
     fb_strmap_free(&e->by_clordid);
     fb_strmap_free(&e->by_coid);
+    if (e->journal)
+        (void)fb_journal_close(e->journal);
     fb_route_table_free(e->routes);
     if (e->venues)
         fb_venues_destroy(e->venues, e->nvenues);

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Kill the bridge with SIGKILL and start it again on the same data
+directory: the journal rebuilds every order, duplicate ClOrdIDs are still
+refused, and the orders that were open are reconciled with the venue (the
+paper venue restarts empty, so it no longer knows them: they are reported
+canceled, never filled by guess).
+
+usage: test_restart.py FIXBRIDGE_BINARY"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fbtest  # noqa: E402
+
+CONFIG = """bridge:
+  data_dir: data
+  log_level: info
+  dictionary_dir: %s/spec
+  journal_fsync: every
+admin:
+  port: 0
+  sim_control: true
+sessions:
+  - name: oms44
+    fix_version: FIX.4.4
+    sender_comp_id: FIXBRIDGE
+    target_comp_id: OMS
+    port: 0
+    reset: on_logon
+    store: file
+venues:
+  - name: paper
+    type: sim
+    seed: 5
+    tick_ms: 50
+    markets:
+      - symbol: BTCUSDT
+        base: BTC
+        quote: USDT
+        reference_price: "60000"
+        tick_size: "0.01"
+        step_size: "0.00001"
+        volatility_bps: 0
+        spread_bps: 0
+routes:
+  - symbol: BTC/USDT
+    venue: paper
+    venue_symbol: BTCUSDT
+policy:
+  default:
+    market_orders: allow
+""" % fbtest.SOURCE_DIR
+
+BEFORE = """buy BTC/USDT 0.5 limit 59000 id=r1
+wait-for ExecutionReport ExecType=New ClOrdID=r1
+buy BTC/USDT 0.1 market id=r2
+wait-for ExecutionReport ExecType=Trade OrdStatus=Filled ClOrdID=r2
+replace r1 qty=0.6 id=r3
+wait-for ExecutionReport ExecType=Replaced ClOrdID=r3 OrderQty=0.6
+"""
+
+AFTER = """# the filled order's ClOrdID is still in use (FIX F.1.b)
+buy BTC/USDT 0.1 limit 59000 id=r2
+expect ExecutionReport ExecType=Rejected OrdRejReason=6 OrdStatus=Filled ClOrdID=r2 CumQty=0.1 LeavesQty=0
+# so are the replaced order's old and new ClOrdIDs
+buy BTC/USDT 0.1 limit 59000 id=r1
+expect ExecutionReport ExecType=Rejected OrdRejReason=6 ClOrdID=r1
+# the open order was rebuilt with its replaced terms, and the restarted
+# paper venue no longer knows it: canceled, with CumQty untouched
+status r3 symbol=BTC/USDT side=buy
+expect ExecutionReport ExecType=OrderStatus OrdStatus=Canceled ClOrdID=r3 OrderQty=0.6 CumQty=0 LeavesQty=0
+status r2 symbol=BTC/USDT side=buy
+expect ExecutionReport ExecType=OrderStatus OrdStatus=Filled ClOrdID=r2 CumQty=0.1 AvgPx=60000
+"""
+
+
+def start(binary, d, log):
+    ports = os.path.join(d, "ports")
+    if os.path.exists(ports):
+        os.unlink(ports)
+    p = subprocess.Popen([binary, "run", "-c", os.path.join(d, "c.yaml"), "--ports-file", ports],
+                         stdout=log, stderr=subprocess.STDOUT, cwd=d)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if p.poll() is not None:
+            raise RuntimeError("fixbridge exited %d" % p.returncode)
+        if os.path.exists(ports):
+            return p, dict((l.split()[0], int(l.split()[1])) for l in open(ports))
+        time.sleep(0.05)
+    p.kill()
+    raise RuntimeError("fixbridge did not start")
+
+
+def client(binary, d, ports, script_text, name):
+    path = os.path.join(d, name + ".fbs")
+    with open(path, "w") as f:
+        f.write(script_text)
+    r = subprocess.run([binary, "client", "-c", os.path.join(d, "c.yaml"), "--port",
+                        str(ports["oms44"]), "--admin-port", str(ports["admin"]), "--script", path],
+                       capture_output=True, text=True, timeout=60, cwd=d)
+    return r.returncode, r.stdout + r.stderr
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    d = tempfile.mkdtemp(prefix="fb-restart-")
+    with open(os.path.join(d, "c.yaml"), "w") as f:
+        f.write(CONFIG)
+    log = open(os.path.join(d, "bridge.log"), "w")
+    passed = failed = 0
+    p, ports = start(binary, d, log)
+    code, out = client(binary, d, ports, BEFORE, "before")
+    if code != 0:
+        print("FAIL restart_before_kill\n" + out)
+        failed += 1
+    else:
+        print("PASS restart_before_kill")
+        passed += 1
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    p, ports = start(binary, d, log)
+    time.sleep(0.3)  # reconciliation answers arrive on the venue's next run
+    code, out = client(binary, d, ports, AFTER, "after")
+    if code != 0:
+        print("FAIL restart_after_sigkill\n" + out)
+        failed += 1
+    else:
+        print("PASS restart_after_sigkill")
+        passed += 1
+    p.send_signal(signal.SIGTERM)
+    if p.wait(timeout=15) != 0:
+        print("FAIL clean exit after restart")
+        failed += 1
+    log.close()
+    if failed:
+        sys.stdout.write(open(os.path.join(d, "bridge.log")).read()[-8000:])
+    fbtest.finish(passed, failed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
