@@ -9,6 +9,7 @@
 static const struct fb_venue_ops *const registry[] = {
     &fb_venue_sim,
     &fb_venue_binance,
+    &fb_venue_kraken,
     /* binance and kraken go here: &fb_venue_binance, &fb_venue_kraken, */
     NULL,
 };

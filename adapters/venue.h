@@ -343,6 +343,7 @@ struct fb_venue_ops {
 /* Backends (each defined at the end of its adapters/<name>.c). */
 extern const struct fb_venue_ops fb_venue_sim;
 extern const struct fb_venue_ops fb_venue_binance; /* params: struct fb_binance_params */
+extern const struct fb_venue_ops fb_venue_kraken;  /* params: struct fb_kraken_params */
 
 /* The backend whose info.name is type_name, or NULL. */
 const struct fb_venue_ops *fb_venue_find(const char *type_name);
