@@ -102,6 +102,15 @@ struct fb_cidr {
     unsigned prefix;  /* 0..32 or 0..128 */
 };
 
+/* sessions[].throttle: token buckets on what the OMS sends (bridge/throttle.h).
+ * A rate of 0 is no limit. */
+struct fb_session_throttle_cfg {
+    unsigned messages_per_s;    /* every application message */
+    unsigned orders_per_s;      /* NewOrderSingle and OrderCancelReplaceRequest */
+    unsigned burst;             /* bucket size, tokens */
+    unsigned latency_budget_ms; /* longest an order is held before it is rejected */
+};
+
 struct fb_session_cfg {
     char *name;
     enum fb_fix_version fix_version;
@@ -126,6 +135,7 @@ struct fb_session_cfg {
     struct fb_tls_cfg tls;
     struct fb_cidr *allow; /* nallow == 0: any source address */
     size_t nallow;
+    struct fb_session_throttle_cfg throttle;
 };
 
 struct fb_market_cfg {
@@ -140,6 +150,26 @@ struct fb_market_cfg {
     struct fb_dec min_notional;    /* >= 0 */
     unsigned volatility_bps;
     unsigned spread_bps;
+};
+
+/* venues[].throttle: token buckets on what the bridge sends to the venue. */
+struct fb_venue_throttle_cfg {
+    unsigned requests_per_s;    /* request weight per second; 0 = no limit */
+    unsigned orders_per_s;      /* new orders and replaces; 0 = no limit */
+    unsigned burst;             /* bucket size, tokens */
+    unsigned latency_budget_ms; /* longest a request is held before it is refused */
+};
+
+/* venues[].breaker: the venue's circuit breaker (bridge/breaker.h). */
+struct fb_breaker_cfg {
+    unsigned consecutive_failures; /* 0 = off */
+    unsigned error_rate_pct;       /* 0 = off */
+    unsigned window_s;
+    unsigned min_samples;
+    unsigned cooldown_ms;
+    unsigned max_cooldown_ms; /* cool-down doubles per failed probe up to this */
+    unsigned half_open_probes;
+    unsigned slow_ms; /* a success this slow counts as a failure; 0 = off */
 };
 
 struct fb_venue_cfg {
@@ -164,6 +194,8 @@ struct fb_venue_cfg {
     unsigned request_timeout_ms;
     unsigned poll_interval_ms;
     unsigned recv_window_ms; /* binance only */
+    struct fb_venue_throttle_cfg throttle;
+    struct fb_breaker_cfg breaker;
 };
 
 struct fb_route_cfg {
