@@ -21,5 +21,6 @@ int fb_cmd_run(int argc, char **argv);
 int fb_cmd_check_config(int argc, char **argv);
 int fb_cmd_client(int argc, char **argv);
 int fb_cmd_admin(int argc, char **argv);
+int fb_cmd_venue_sim(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct subcommand subcommands[] = {
     {"check-config", fb_cmd_check_config, "validate a config file and print what it sets"},
     {"client", fb_cmd_client, "a FIX initiator to send orders to a bridge and script tests"},
     {"admin", fb_cmd_admin, "ask a running bridge's admin endpoint (orders, metrics, sim)"},
+    {"venue-sim", fb_cmd_venue_sim, "a Binance REST venue simulator on 127.0.0.1, for tests"},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,750 @@
+/*
+ * vsim_binance: the HTTP edge of the Binance venue simulator -- requests,
+ * API key, signature and timestamp checks, rate-limit headers, injected
+ * faults and the /__sim control endpoint (see vsim_binance.h). Orders and
+ * JSON answers are vsim_binance_orders.c.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "adapters/sign.h"
+#include "adapters/vsim_binance_int.h"
+
+#define NS_PER_MS 1000000LL
+#define URI_MAX 4096
+#define BODY_MAX 8192
+
+struct vs_req {
+    char uri[URI_MAX + 1];
+    char body[BODY_MAX + 1];
+    size_t body_len;
+    bool too_large;
+    bool started; /* MHD's first call, before any body */
+};
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- parameters ---- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes s[0..n) into out (cap bytes with NUL); false if too long. */
+static bool pct_decode(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            i += 2;
+        } else if (c == '+') {
+            c = ' ';
+        }
+        if (o + 1 >= cap)
+            return false;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return true;
+}
+
+/* Adds the pairs of s (query or form body); 0, or -1 with a's error.
+ * Earlier sources win (the query is added first). */
+static int add_params(struct vs_params *p, const char *s, struct vs_answer *a)
+{
+    size_t start = p->n;
+    while (s && *s) {
+        size_t n = strcspn(s, "&"), kl = strcspn(s, "=");
+        char k[VS_KEY_MAX + 1], v[VS_VAL_MAX + 1];
+        size_t j;
+        if (kl > n)
+            kl = n;
+        if (n == 0) {
+            s++;
+            continue;
+        }
+        if (!pct_decode(s, kl, k, sizeof k) ||
+            !pct_decode(s + kl + (kl < n), n - kl - (kl < n), v, sizeof v)) {
+            vs_error(a, 400, -1100, "Illegal characters found in a parameter.");
+            return -1;
+        }
+        for (j = 0; j < p->n; j++)
+            if (strcmp(p->kv[j].k, k) == 0)
+                break;
+        if (j < p->n) {
+            if (j >= start) { /* twice in one place; else the query's wins */
+                vs_error(a, 400, -1101, "Duplicate values for a parameter detected.");
+                return -1;
+            }
+        } else {
+            if (p->n == VS_PARAMS_MAX) {
+                vs_error(a, 400, -1101, "Too many parameters sent for this endpoint.");
+                return -1;
+            }
+            memcpy(p->kv[p->n].k, k, sizeof k);
+            memcpy(p->kv[p->n].v, v, sizeof v);
+            p->kv[p->n].read = false;
+            p->n++;
+        }
+        s += n;
+        if (*s == '&')
+            s++;
+    }
+    return 0;
+}
+
+static int allowed(const struct vs_params *p, const char *const *names, struct vs_answer *a)
+{
+    size_t read = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        bool ok = false;
+        for (const char *const *n = names; *n && !ok; n++)
+            ok = strcmp(*n, p->kv[i].k) == 0;
+        read += ok;
+    }
+    if (read != p->n) {
+        vs_error(a, 400, -1104,
+                 "Not all sent parameters were read; read '%zu' parameter(s) but was sent '%zu'.",
+                 read, p->n);
+        return -1;
+    }
+    return 0;
+}
+
+#define SIGNED_COMMON "recvWindow", "timestamp", "signature"
+#define NEW_ORDER                                                                                  \
+    "symbol", "side", "type", "timeInForce", "quantity", "quoteOrderQty", "price",                 \
+        "newClientOrderId", "strategyId", "strategyType", "stopPrice", "trailingDelta",            \
+        "icebergQty", "newOrderRespType", "selfTradePreventionMode"
+static const char *const P_NEW[] = {NEW_ORDER, SIGNED_COMMON, NULL};
+static const char *const P_REPLACE[] = {NEW_ORDER,
+                                        "cancelReplaceMode",
+                                        "cancelOrderId",
+                                        "cancelOrigClientOrderId",
+                                        "cancelNewClientOrderId",
+                                        "cancelRestrictions",
+                                        "orderRateLimitExceededMode",
+                                        SIGNED_COMMON,
+                                        NULL};
+static const char *const P_CANCEL[] = {"symbol",           "orderId",           "origClientOrderId",
+                                       "newClientOrderId", "cancelRestrictions", SIGNED_COMMON,
+                                       NULL};
+static const char *const P_QUERY[] = {"symbol", "orderId", "origClientOrderId", SIGNED_COMMON,
+                                      NULL};
+static const char *const P_OPEN[] = {"symbol", SIGNED_COMMON, NULL};
+static const char *const P_TRADES[] = {"symbol", "orderId", "startTime", "endTime",
+                                       "fromId", "limit",   SIGNED_COMMON, NULL};
+static const char *const P_INFO[] = {"symbol", "symbols", "permissions", "showPermissionSets",
+                                     "symbolStatus", NULL};
+static const char *const P_NONE[] = {NULL};
+
+/* ---- security (REFERENCE.md A.3-A.5) ---- */
+
+/* Removes the signature parameter from s (in place) and copies its value
+ * to sig; false if s has none. */
+static bool take_signature(char *s, char *sig, size_t cap)
+{
+    char *p = s;
+    while (p && *p) {
+        if (strncmp(p, "signature=", 10) == 0) {
+            size_t n = strcspn(p + 10, "&");
+            snprintf(sig, cap, "%.*s", (int)n, p + 10);
+            char *end = p + 10 + n;
+            if (*end == '&')
+                memmove(p, end + 1, strlen(end + 1) + 1);
+            else if (p > s)
+                p[-1] = '\0';
+            else
+                *p = '\0';
+            return true;
+        }
+        p = strchr(p, '&');
+        if (p)
+            p++;
+    }
+    return false;
+}
+
+static int check_signed(struct fb_vsim *vs, struct MHD_Connection *c, const char *query,
+                        const char *body, struct vs_params *p, int64_t now,
+                        struct vs_answer *a)
+{
+    const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-MBX-APIKEY");
+    static char q[URI_MAX + 1], b[BODY_MAX + 1]; /* under vs->mu */
+    char sig[160] = "", want[FB_SIGN_BINANCE_HEX_LEN + 1];
+    const char *ts = vs_param(p, "timestamp"), *rw = vs_param(p, "recvWindow");
+    long long t, window = 5000, server = now / NS_PER_MS;
+    bool found;
+
+    if (!key || !*key) {
+        vs_error(a, 401, -2014, "API-key format invalid.");
+        return -1;
+    }
+    if (strcmp(key, vs->key) != 0) {
+        vs_error(a, 401, -2015, "Invalid API-key, IP, or permissions for action.");
+        return -1;
+    }
+    snprintf(q, sizeof q, "%s", query);
+    snprintf(b, sizeof b, "%s", body);
+    found = take_signature(q, sig, sizeof sig) || take_signature(b, sig, sizeof sig);
+    if (!found || !sig[0]) {
+        vs_error(a, 400, -1102,
+                 "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
+        return -1;
+    }
+    if (fb_sign_binance(vs->secret, q, strlen(q), b, strlen(b), want) != FB_OK ||
+        strcasecmp(want, sig) != 0) {
+        vs_error(a, 400, -1022, "Signature for this request is not valid.");
+        return -1;
+    }
+    if (!ts) {
+        vs_error(a, 400, -1102,
+                 "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
+        return -1;
+    }
+    if (strspn(ts, "0123456789") != strlen(ts) || strlen(ts) > 18) {
+        vs_error(a, 400, -1100, "Illegal characters found in parameter 'timestamp'.");
+        return -1;
+    }
+    t = atoll(ts);
+    if (t > 100000000000000LL) /* microseconds */
+        t /= 1000;
+    if (rw) {
+        window = atoll(rw);
+        if (strspn(rw, "0123456789.") != strlen(rw) || window > 60000 || window < 0) {
+            vs_error(a, 400, -1130, "Data sent for parameter 'recvWindow' is not valid.");
+            return -1;
+        }
+    }
+    if (t >= server + 1000) {
+        vs_error(a, 400, -1021, "Timestamp for this request was 1000ms ahead of the server's time.");
+        return -1;
+    }
+    if (server - t > window) {
+        vs_error(a, 400, -1021, "Timestamp for this request is outside of the recvWindow.");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- faults ---- */
+
+static const struct {
+    const char *name;
+    enum vs_fault_kind kind;
+} fault_names[] = {
+    {"5xx_after_place", VS_F_5XX_AFTER},
+    {"5xx_before_place", VS_F_5XX_BEFORE},
+    {"delay_after_place", VS_F_DELAY_AFTER},
+    {"drop_after_place", VS_F_DROP_AFTER},
+    {"malformed_after_place", VS_F_MALFORMED_AFTER},
+    {"429", VS_F_429},
+    {"1007_after_place", VS_F_1007_AFTER},
+};
+
+static enum fb_err add_fault(struct fb_vsim *vs, struct vs_params *p, char *err, size_t errlen)
+{
+    const char *kind = vs_param(p, "kind"), *v;
+    struct vs_fault f = {.count = 1, .ms = 3000, .retry_after = 1, .on = VS_ON_NEW};
+    size_t i;
+    if (!kind) {
+        snprintf(err, errlen, "kind= is required");
+        return FB_ERR_INVALID;
+    }
+    if (strcmp(kind, "clear") == 0) {
+        vs->n_faults = 0;
+        return FB_OK;
+    }
+    for (i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
+        if (strcmp(kind, fault_names[i].name) == 0)
+            break;
+    if (i == sizeof fault_names / sizeof fault_names[0]) {
+        snprintf(err, errlen, "unknown fault kind '%s'", kind);
+        return FB_ERR_INVALID;
+    }
+    f.kind = fault_names[i].kind;
+    if ((v = vs_param(p, "count")))
+        f.count = (uint32_t)strtoul(v, NULL, 10);
+    if ((v = vs_param(p, "ms")))
+        f.ms = (uint32_t)strtoul(v, NULL, 10);
+    if ((v = vs_param(p, "retry_after")))
+        f.retry_after = (uint32_t)strtoul(v, NULL, 10);
+    if ((v = vs_param(p, "on"))) {
+        static const char *const ons[] = {"new", "cancel", "replace", "query", "any"};
+        for (i = 0; i < 5 && strcmp(v, ons[i]) != 0; i++)
+            ;
+        if (i == 5) {
+            snprintf(err, errlen, "on= must be new, cancel, replace, query or any");
+            return FB_ERR_INVALID;
+        }
+        f.on = (enum vs_on)i;
+    }
+    if (f.count == 0 || vs->n_faults == FB_VSIM_FAULTS_MAX) {
+        snprintf(err, errlen, "count must be >= 1 and at most %d faults queued",
+                 FB_VSIM_FAULTS_MAX);
+        return FB_ERR_INVALID;
+    }
+    vs->faults[vs->n_faults++] = f;
+    return FB_OK;
+}
+
+/* Takes the first queued fault for op, if any. */
+static bool take_fault(struct fb_vsim *vs, enum vs_on op, struct vs_fault *out)
+{
+    for (size_t i = 0; i < vs->n_faults; i++) {
+        struct vs_fault *f = &vs->faults[i];
+        if (f->on != op && f->on != VS_ON_ANY)
+            continue;
+        *out = *f;
+        if (--f->count == 0) {
+            memmove(f, f + 1, (vs->n_faults - i - 1) * sizeof *f);
+            vs->n_faults--;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* ---- answering ---- */
+
+static void add_weight(struct fb_vsim *vs, long w, int64_t now)
+{
+    int64_t minute = now / (60 * 1000 * NS_PER_MS);
+    if (minute != vs->weight_minute) {
+        vs->weight_minute = minute;
+        vs->weight = 0;
+    }
+    vs->weight += w;
+}
+
+static enum MHD_Result send_answer(struct fb_vsim *vs, struct MHD_Connection *c,
+                                   struct vs_answer *a, int64_t now)
+{
+    char b[32];
+    const char *body = a->body ? a->body : "{}";
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
+                                        MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", "application/json;charset=UTF-8");
+    snprintf(b, sizeof b, "%ld", vs->weight);
+    MHD_add_response_header(r, "x-mbx-used-weight", b);
+    MHD_add_response_header(r, "x-mbx-used-weight-1m", b);
+    if (a->order_count && a->http == 200) {
+        int64_t win = now / (10000 * NS_PER_MS);
+        if (win != vs->orders_10s_window) {
+            vs->orders_10s_window = win;
+            vs->orders_10s = 0;
+        }
+        vs->orders_10s++;
+        vs->orders_day++;
+        snprintf(b, sizeof b, "%ld", vs->orders_10s);
+        MHD_add_response_header(r, "x-mbx-order-count-10s", b);
+        snprintf(b, sizeof b, "%ld", vs->orders_day);
+        MHD_add_response_header(r, "x-mbx-order-count-1d", b);
+    }
+    if (a->retry_after > 0) {
+        snprintf(b, sizeof b, "%d", a->retry_after);
+        MHD_add_response_header(r, "Retry-After", b);
+    }
+    ret = MHD_queue_response(c, a->http ? a->http : 500, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void control(struct fb_vsim *vs, const char *path, const char *method,
+                    struct vs_params *p, struct vs_answer *a, int64_t now)
+{
+    char err[160];
+    if (strcmp(path, "/__sim/fault") == 0 && strcmp(method, "POST") == 0) {
+        if (add_fault(vs, p, err, sizeof err) != FB_OK)
+            vs_error(a, 400, -1130, "%s", err);
+        else {
+            free(a->body);
+            a->http = 200;
+            a->body = strdup("{}");
+        }
+    } else if (strcmp(path, "/__sim/price") == 0 && strcmp(method, "POST") == 0) {
+        vs_set_price(vs, p, a, now);
+    } else if (strcmp(path, "/__sim/orders") == 0 && strcmp(method, "GET") == 0) {
+        vs_report(vs, p, a);
+    } else {
+        vs_error(a, 404, -1020, "This operation is not supported.");
+    }
+}
+
+enum route { R_NONE, R_TIME, R_PING, R_INFO, R_NEW, R_CANCEL, R_QUERY, R_REPLACE, R_OPEN, R_TRADES };
+
+static enum route route_of(const char *path, const char *m)
+{
+    bool get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
+    if (strcmp(path, "/api/v3/time") == 0 && get)
+        return R_TIME;
+    if (strcmp(path, "/api/v3/ping") == 0 && get)
+        return R_PING;
+    if (strcmp(path, "/api/v3/exchangeInfo") == 0 && get)
+        return R_INFO;
+    if (strcmp(path, "/api/v3/order") == 0)
+        return post ? R_NEW : get ? R_QUERY : strcmp(m, "DELETE") == 0 ? R_CANCEL : R_NONE;
+    if (strcmp(path, "/api/v3/order/cancelReplace") == 0 && post)
+        return R_REPLACE;
+    if (strcmp(path, "/api/v3/openOrders") == 0 && get)
+        return R_OPEN;
+    if (strcmp(path, "/api/v3/myTrades") == 0 && get)
+        return R_TRADES;
+    return R_NONE;
+}
+
+static void sleep_ms(struct fb_vsim *vs, uint32_t ms)
+{
+    while (ms > 0 && !vs->stopping) {
+        uint32_t step = ms < 20 ? ms : 20;
+        struct timespec ts = {0, (long)step * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **ctx)
+{
+    struct fb_vsim *vs = cls;
+    struct vs_req *r = *ctx;
+    struct vs_answer a = {0};
+    struct vs_params *p;
+    char path[512];
+    const char *query;
+    enum route rt;
+    struct vs_fault f;
+    bool faulted = false, placed = false, is_control;
+    const char *const *names;
+    enum vs_on op = VS_ON_ANY;
+    long weight = 1;
+    int64_t now;
+    enum MHD_Result ret;
+    (void)url;
+    (void)version;
+
+    if (!r)
+        return MHD_NO;
+    if (!r->started) {
+        r->started = true;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (r->body_len + *upload_size > BODY_MAX)
+            r->too_large = true;
+        else {
+            memcpy(r->body + r->body_len, upload, *upload_size);
+            r->body_len += *upload_size;
+            r->body[r->body_len] = '\0';
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    p = calloc(1, sizeof *p);
+    if (!p)
+        return MHD_NO;
+    query = strchr(r->uri, '?');
+    snprintf(path, sizeof path, "%.*s", (int)(query ? (size_t)(query - r->uri) : strlen(r->uri)),
+             r->uri);
+    query = query ? query + 1 : "";
+    now = now_ns();
+    is_control = strncmp(path, "/__sim/", 7) == 0;
+    rt = route_of(path, method);
+
+    pthread_mutex_lock(&vs->mu);
+    vs_tick(vs, now);
+    if (r->too_large) {
+        vs_error(&a, 413, -1100, "Request body too large.");
+        goto answer;
+    }
+    if (add_params(p, query, &a) || add_params(p, r->body, &a))
+        goto answer;
+    if (is_control) {
+        control(vs, path, method, p, &a, now);
+        goto answer;
+    }
+    switch (rt) {
+    case R_NONE:
+        vs_error(&a, 404, -1020, "This operation is not supported.");
+        goto answer;
+    case R_TIME:
+    case R_PING:
+        names = P_NONE;
+        break;
+    case R_INFO:
+        names = P_INFO;
+        weight = 20;
+        break;
+    case R_NEW:
+        names = P_NEW;
+        op = VS_ON_NEW;
+        break;
+    case R_REPLACE:
+        names = P_REPLACE;
+        op = VS_ON_REPLACE;
+        break;
+    case R_CANCEL:
+        names = P_CANCEL;
+        op = VS_ON_CANCEL;
+        break;
+    case R_QUERY:
+        names = P_QUERY;
+        op = VS_ON_QUERY;
+        weight = 4;
+        break;
+    case R_OPEN:
+        names = P_OPEN;
+        weight = 6;
+        break;
+    case R_TRADES:
+        names = P_TRADES;
+        weight = 5;
+        break;
+    default:
+        names = P_NONE;
+        break;
+    }
+    add_weight(vs, weight, now);
+    if (allowed(p, names, &a))
+        goto answer;
+    if (rt != R_TIME && rt != R_PING && rt != R_INFO &&
+        check_signed(vs, c, query, r->body, p, now, &a))
+        goto answer;
+    if (op != VS_ON_ANY)
+        faulted = take_fault(vs, op, &f);
+    if (faulted && f.kind == VS_F_429) {
+        vs_error(&a, 429, -1003,
+                 "Too much request weight used; current limit is 6000 request weight per 1 "
+                 "MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.");
+        a.retry_after = (int)f.retry_after;
+        goto answer;
+    }
+    if (faulted && f.kind == VS_F_5XX_BEFORE) {
+        vs_error(&a, 503, -1008,
+                 "Server is currently overloaded with other requests. Please try again in a few "
+                 "minutes.");
+        goto answer;
+    }
+    switch (rt) {
+    case R_TIME:
+        vs_time(vs, &a, now);
+        break;
+    case R_PING:
+        a.http = 200;
+        a.body = strdup("{}");
+        break;
+    case R_INFO:
+        vs_exchange_info(vs, p, &a, now);
+        break;
+    case R_NEW:
+        vs_new_order(vs, p, &a, now, &placed);
+        break;
+    case R_REPLACE:
+        vs_cancel_replace(vs, p, &a, now, &placed);
+        break;
+    case R_CANCEL:
+        vs_cancel(vs, p, &a, now);
+        break;
+    case R_QUERY:
+        vs_query(vs, p, &a);
+        break;
+    case R_OPEN:
+        vs_open_orders(vs, p, &a);
+        break;
+    case R_TRADES:
+        vs_my_trades(vs, p, &a);
+        break;
+    case R_NONE:
+        break;
+    }
+    if (faulted) {
+        switch (f.kind) {
+        case VS_F_5XX_AFTER:
+            a.order_count = false;
+            vs_error(&a, 500, -1000, "An unknown error occurred while processing the request.");
+            break;
+        case VS_F_1007_AFTER:
+            a.order_count = false;
+            vs_error(&a, 408, -1007,
+                     "Timeout waiting for response from backend server. Send status unknown; "
+                     "execution status unknown.");
+            break;
+        case VS_F_MALFORMED_AFTER:
+            if (a.body)
+                a.body[strlen(a.body) / 2] = '\0';
+            a.http = 200;
+            break;
+        case VS_F_DROP_AFTER:
+            pthread_mutex_unlock(&vs->mu);
+            fprintf(stderr, "venue-sim: fault drop_after_place on %s %s\n", method, path);
+            free(a.body);
+            free(p);
+            return MHD_NO;
+        case VS_F_DELAY_AFTER:
+            pthread_mutex_unlock(&vs->mu);
+            fprintf(stderr, "venue-sim: fault delay_after_place %u ms on %s %s\n", f.ms, method,
+                    path);
+            sleep_ms(vs, f.ms);
+            pthread_mutex_lock(&vs->mu);
+            break;
+        default:
+            break;
+        }
+        fprintf(stderr, "venue-sim: fault on %s %s (placed %d)\n", method, path, (int)placed);
+    }
+answer:
+    ret = send_answer(vs, c, &a, now);
+    pthread_mutex_unlock(&vs->mu);
+    free(a.body);
+    free(p);
+    return ret;
+}
+
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct vs_req *r = calloc(1, sizeof *r);
+    (void)cls;
+    (void)c;
+    if (r)
+        snprintf(r->uri, sizeof r->uri, "%s", uri);
+    return r;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **ctx,
+                      enum MHD_RequestTerminationCode t)
+{
+    (void)cls;
+    (void)c;
+    (void)t;
+    free(*ctx);
+    *ctx = NULL;
+}
+
+/* Nagle + delayed ACK stall keep-alive answers ~40 ms (REFERENCE.md H.5). */
+static void on_conn(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                    enum MHD_ConnectionNotificationCode code)
+{
+    const union MHD_ConnectionInfo *ci;
+    int one = 1;
+    (void)cls;
+    (void)socket_ctx;
+    if (code != MHD_CONNECTION_NOTIFY_STARTED)
+        return;
+    ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci)
+        (void)setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+enum fb_err fb_vsim_start(const struct fb_vsim_params *p, struct fb_vsim **out, char *err,
+                          size_t errlen)
+{
+    struct fb_vsim *vs;
+    struct sockaddr_in sa;
+    const union MHD_DaemonInfo *di;
+    *out = NULL;
+    if (!p->api_key || !*p->api_key || !p->api_secret || !*p->api_secret ||
+        strlen(p->api_key) >= sizeof vs->key || strlen(p->api_secret) >= sizeof vs->secret) {
+        snprintf(err, errlen, "an API key and secret are required (at most 127/255 characters)");
+        return FB_ERR_INVALID;
+    }
+    if (p->sim.n_markets < 1 || p->sim.n_markets > FB_SIM_MARKETS_MAX || p->sim.tick_ms < 1) {
+        snprintf(err, errlen, "at least one market and tick_ms >= 1 are required");
+        return FB_ERR_INVALID;
+    }
+    vs = calloc(1, sizeof *vs);
+    if (!vs)
+        return FB_ERR_NOMEM;
+    pthread_mutex_init(&vs->mu, NULL);
+    vs->p = p->sim;
+    snprintf(vs->key, sizeof vs->key, "%s", p->api_key);
+    snprintf(vs->secret, sizeof vs->secret, "%s", p->api_secret);
+    if (vs_init_book(vs) != FB_OK) {
+        snprintf(err, errlen, "invalid market parameters");
+        pthread_mutex_destroy(&vs->mu);
+        free(vs);
+        return FB_ERR_INVALID;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(p->port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    vs->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
+                             NULL, NULL, handler, vs, MHD_OPTION_SOCK_ADDR, &sa,
+                             MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
+                             MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                             MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL,
+                             MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+    if (!vs->d) {
+        snprintf(err, errlen, "cannot listen on 127.0.0.1:%u", (unsigned)p->port);
+        vs_free_book(vs);
+        pthread_mutex_destroy(&vs->mu);
+        free(vs);
+        return FB_ERR_IO;
+    }
+    di = MHD_get_daemon_info(vs->d, MHD_DAEMON_INFO_BIND_PORT);
+    vs->port = di ? di->port : p->port;
+    *out = vs;
+    return FB_OK;
+}
+
+uint16_t fb_vsim_port(const struct fb_vsim *vs)
+{
+    return vs->port;
+}
+
+enum fb_err fb_vsim_add_fault(struct fb_vsim *vs, const char *spec, char *err, size_t errlen)
+{
+    struct vs_params p = {0};
+    struct vs_answer a = {0};
+    enum fb_err e;
+    pthread_mutex_lock(&vs->mu);
+    if (add_params(&p, spec, &a) != 0) {
+        snprintf(err, errlen, "bad fault spec '%s'", spec);
+        e = FB_ERR_INVALID;
+    } else {
+        e = add_fault(vs, &p, err, errlen);
+    }
+    pthread_mutex_unlock(&vs->mu);
+    free(a.body);
+    return e;
+}
+
+void fb_vsim_stop(struct fb_vsim *vs)
+{
+    if (!vs)
+        return;
+    vs->stopping = 1;
+    MHD_stop_daemon(vs->d);
+    vs_free_book(vs);
+    pthread_mutex_destroy(&vs->mu);
+    memset(vs->secret, 0, sizeof vs->secret);
+    free(vs);
+}

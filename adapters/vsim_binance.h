@@ -1,0 +1,71 @@
+/*
+ * vsim_binance: a venue simulator that speaks Binance Spot REST
+ * (REFERENCE.md Part A) over HTTP on 127.0.0.1, for end-to-end tests of the
+ * Binance adapter (`fixbridge venue-sim --venue binance`).
+ *
+ * Matching is adapters/sim_book.c (pure, time-injected); this layer adds
+ * what the REST API checks before an order reaches the engine: the
+ * X-MBX-APIKEY header, the HMAC-SHA256 signature over query || body
+ * (adapters/sign.c), timestamp/recvWindow, parameter syntax, the per-type
+ * mandatory parameters and the PRICE_FILTER / LOT_SIZE / NOTIONAL /
+ * ICEBERG_PARTS filters (-1013). Answers carry Binance's JSON, HTTP statuses,
+ * error codes and lower-case x-mbx-used-weight-1m / x-mbx-order-count-*
+ * headers.
+ *
+ * Binance semantics kept on purpose: a newClientOrderId is refused as a
+ * duplicate only while an order with it is open (so a resend after a fill
+ * makes a second order -- what the tests look for), IOC/market remainders
+ * end EXPIRED, cancelReplace is a cancel plus a new order with a new
+ * orderId.
+ *
+ * Control (no signature; loopback only), used by tests:
+ *   POST /__sim/fault?kind=K[&count=N][&on=new|cancel|replace|query|any]
+ *        [&ms=DELAY][&retry_after=S]
+ *     K: 5xx_after_place, 5xx_before_place, delay_after_place (ms, default
+ *     3000), drop_after_place, malformed_after_place, 429 (Retry-After S,
+ *     default 1), 1007_after_place (HTTP 503 with -1007), clear.
+ *     "after_place" kinds run the request first, then spoil the answer.
+ *   POST /__sim/price?symbol=S&price=P   moves the reference and matches.
+ *   GET  /__sim/orders[?clientOrderId=C] every order the venue created
+ *     (per clientOrderId: posts = requests received, orders = orders made).
+ *
+ * Threading: one thread per connection (so a delayed answer holds up only
+ * its own connection); one mutex around the book.
+ */
+#ifndef FB_VSIM_BINANCE_H
+#define FB_VSIM_BINANCE_H
+
+#include <stdint.h>
+
+#include "adapters/sim.h"
+#include "bridge/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FB_VSIM_FAULTS_MAX 16
+
+struct fb_vsim_params {
+    struct fb_sim_params sim; /* markets, seed, tick_ms, fees, fill mode */
+    const char *api_key;      /* values (the caller reads the environment) */
+    const char *api_secret;
+    uint16_t port; /* 0: any free port */
+};
+
+struct fb_vsim;
+
+/* Validates, binds 127.0.0.1:port and starts serving. err gets a reason. */
+enum fb_err fb_vsim_start(const struct fb_vsim_params *p, struct fb_vsim **out, char *err,
+                          size_t errlen) FB_WARN_UNUSED;
+uint16_t fb_vsim_port(const struct fb_vsim *vs);
+/* Adds a fault as the control endpoint would ("kind=...&count=..."). */
+enum fb_err fb_vsim_add_fault(struct fb_vsim *vs, const char *spec, char *err,
+                              size_t errlen) FB_WARN_UNUSED;
+/* Stops serving (waits for connection threads) and frees everything. */
+void fb_vsim_stop(struct fb_vsim *vs);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
