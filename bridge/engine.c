@@ -704,22 +704,31 @@ static const struct kill *kill_for(const struct fb_engine *e, size_t session, co
 
 static void bridge_cancel(struct fb_engine *e, struct eorder *eo, const char *why);
 
+/* Rejects a new order the bridge will not even record (kill switch, journal
+ * down): 150=8 with OrderID NONE, and the ClOrdID stays free. */
+static void refuse_before_order(struct fb_engine *e, const struct fb_new_order *n,
+                                const char *text)
+{
+    struct fb_tr_result tr;
+    memset(&tr, 0, sizeof tr);
+    copy_str(tr.echo.cl_ord_id, sizeof tr.echo.cl_ord_id, n->cl_ord_id);
+    copy_str(tr.echo.account, sizeof tr.echo.account, n->account);
+    copy_str(tr.echo.symbol, sizeof tr.echo.symbol, n->symbol);
+    tr.echo.side[0] = n->side == FB_SIDE_SELL ? '2' : '1';
+    tr.rej.reason = FB_ORDREJ_BROKER;
+    copy_str(tr.rej.text, sizeof tr.rej.text, text);
+    send_rejected_er(e, n->session, &tr, FB_EXEC_REJECTED);
+}
+
 static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
 {
     const struct kill *k = kill_for(e, n->session, n->account, n->venue);
     if (k && !find_by_clordid(e, n->session, n->cl_ord_id)) {
-        struct fb_tr_result tr;
-        memset(&tr, 0, sizeof tr);
-        copy_str(tr.echo.cl_ord_id, sizeof tr.echo.cl_ord_id, n->cl_ord_id);
-        copy_str(tr.echo.account, sizeof tr.echo.account, n->account);
-        copy_str(tr.echo.symbol, sizeof tr.echo.symbol, n->symbol);
-        tr.echo.side[0] = n->side == FB_SIDE_SELL ? '2' : '1';
-        tr.rej.reason = FB_ORDREJ_BROKER;
-        snprintf(tr.rej.text, sizeof tr.rej.text,
-                 "Kill switch engaged for %s%s%s: new orders are refused",
+        char text[FB_TEXT_LEN + 1];
+        snprintf(text, sizeof text, "Kill switch engaged for %s%s%s: new orders are refused",
                  kill_scope_names[k->scope], k->scope == KILL_ALL ? "" : " ",
                  k->scope == KILL_ALL ? "" : k->name);
-        send_rejected_er(e, n->session, &tr, FB_EXEC_REJECTED);
+        refuse_before_order(e, n, text);
         return;
     }
 
@@ -735,16 +744,8 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
         return;
     }
     if (e->journal_failed) {
-        struct fb_tr_result tr;
-        memset(&tr, 0, sizeof tr);
-        copy_str(tr.echo.cl_ord_id, sizeof tr.echo.cl_ord_id, n->cl_ord_id);
-        copy_str(tr.echo.account, sizeof tr.echo.account, n->account);
-        copy_str(tr.echo.symbol, sizeof tr.echo.symbol, n->symbol);
-        tr.echo.side[0] = n->side == FB_SIDE_SELL ? '2' : '1';
-        tr.rej.reason = FB_ORDREJ_BROKER;
-        snprintf(tr.rej.text, sizeof tr.rej.text,
-                 "The order journal cannot be written: no new orders are accepted");
-        send_rejected_er(e, n->session, &tr, FB_EXEC_REJECTED);
+        refuse_before_order(e, n, "The order journal cannot be written: no new orders are "
+                                  "accepted");
         return;
     }
     eo = calloc(1, sizeof *eo);
