@@ -565,6 +565,7 @@ static void start_call(struct fb_kr *kr, struct call *c)
     }
     enum op op = c->op;
     struct kr_order *o = c->o;
+    unsigned gen = c->gen;
     char id[FB_VENUE_CLORDID_MAX + 1];
     copy_str(id, sizeof id, c->id);
     enum fb_err e = send_call(kr, c); /* frees c on failure */
@@ -582,8 +583,23 @@ static void start_call(struct fb_kr *kr, struct call *c)
         o->replace_pending = 0;
         emit_reject(kr, FB_VEV_REPLACE_REJECT, o, NULL, id, FB_VREJ_FINAL, FB_VRR_OTHER,
                     fb_strerror(e));
-    } else if ((op == OP_POLL || op == OP_TRADES) && o) {
+    } else if (op == OP_LOOKUP && o) {
+        if (!o->unresolved)
+            emit_reject(kr, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_UNKNOWN_OUTCOME, FB_VRR_OTHER,
+                        "outcome unknown; lookup not sent");
+        o->unresolved = 1;
+        o->phase = PH_OPEN; /* looked up again at the poll interval */
+        o->next_poll = poll_due(kr);
+    } else if (op == OP_TRADES && o) {
         o->trades_busy = 0;
+        o->next_poll = poll_due(kr);
+    } else if (op == OP_POLL) {
+        for (size_t i = 0; i < kr->n_orders; i++) {
+            if (kr->orders[i]->poll_busy && kr->orders[i]->poll_gen == gen) {
+                kr->orders[i]->poll_busy = 0;
+                kr->orders[i]->next_poll = poll_due(kr);
+            }
+        }
     }
 }
 
