@@ -72,8 +72,7 @@ static void window_add(struct fb_breaker *b, int64_t now_ns, int failed)
         b->slots[i].ok++;
 }
 
-static void window_sum(const struct fb_breaker *b, int64_t now_ns, uint64_t *total,
-                       uint64_t *fail)
+static void window_sum(const struct fb_breaker *b, int64_t now_ns, uint64_t *total, uint64_t *fail)
 {
     int64_t e = epoch_of(b, now_ns);
     *total = *fail = 0;
@@ -222,9 +221,8 @@ void fb_breaker_record(struct fb_breaker *b, int64_t now_ns, enum fb_breaker_out
         break;
     }
     if (fail) {
-        b->cur_cooldown_ns = b->cur_cooldown_ns > b->max_cooldown_ns / 2
-                                 ? b->max_cooldown_ns
-                                 : b->cur_cooldown_ns * 2;
+        b->cur_cooldown_ns = b->cur_cooldown_ns > b->max_cooldown_ns / 2 ? b->max_cooldown_ns
+                                                                         : b->cur_cooldown_ns * 2;
         open_now(b, now_ns, "a failed probe");
         return;
     }

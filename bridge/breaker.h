@@ -72,9 +72,9 @@ struct fb_breaker {
         int64_t epoch; /* now / slot_ns when counted */
         uint32_t ok, fail;
     } slots[FB_BREAKER_SLOTS];
-    uint32_t in_flight;     /* half-open: probes let through, not answered */
-    uint32_t probe_ok;      /* half-open: probes answered with success */
-    int64_t last_probe_ns;  /* half-open: when the last probe went out */
+    uint32_t in_flight;                 /* half-open: probes let through, not answered */
+    uint32_t probe_ok;                  /* half-open: probes answered with success */
+    int64_t last_probe_ns;              /* half-open: when the last probe went out */
     char reason[FB_BREAKER_REASON_MAX]; /* why it last opened ("" never) */
 
     /* for metrics */

@@ -86,6 +86,9 @@ void cfg_check_market(struct cfg_ctx *ctx, const struct yt_node *map, void *obj,
         err_at(ctx, at(map, "min_qty"), path, "min_qty", "must not exceed max_qty");
 }
 
+static void check_slow_ms(struct cfg_ctx *ctx, const struct yt_node *map,
+                          const struct fb_venue_cfg *v, const char *path);
+
 void cfg_check_venue(struct cfg_ctx *ctx, const struct yt_node *map, void *obj, const char *path)
 {
     const struct fb_venue_cfg *v = obj;
@@ -101,6 +104,93 @@ void cfg_check_venue(struct cfg_ctx *ctx, const struct yt_node *map, void *obj, 
             break;
         }
     }
+    check_slow_ms(ctx, map, v, path);
+}
+
+/* ---- throttles and breaker ---- */
+
+/* Every order is also a message (or a request): an orders limit above the
+ * message limit could never be reached, so the operator meant something
+ * else. 0 is no limit and never conflicts. */
+static void check_orders_within(struct cfg_ctx *ctx, const struct yt_node *map, const char *path,
+                                unsigned orders, const char *outer_key, unsigned outer,
+                                const char *what)
+{
+    char why[CFG_PATH_MAX];
+    if (orders == 0 || outer == 0 || orders <= outer)
+        return;
+    const char *key =
+        yt_map_get(map, "orders_per_s") || !yt_map_get(map, outer_key) ? "orders_per_s" : outer_key;
+    if (strcmp(key, "orders_per_s") == 0)
+        snprintf(why, sizeof why,
+                 "%u exceeds %s %u; every order is a %s, so it could never be "
+                 "reached",
+                 orders, outer_key, outer, what);
+    else
+        snprintf(why, sizeof why,
+                 "%u is below orders_per_s %u; every order is a %s, so "
+                 "orders_per_s could never be reached",
+                 outer, orders, what);
+    err_at(ctx, at(map, key), path, key, why);
+}
+
+void cfg_check_session_throttle(struct cfg_ctx *ctx, const struct yt_node *map, void *obj,
+                                const char *path)
+{
+    const struct fb_session_throttle_cfg *t = obj;
+    check_orders_within(ctx, map, path, t->orders_per_s, "messages_per_s", t->messages_per_s,
+                        "message");
+}
+
+void cfg_check_venue_throttle(struct cfg_ctx *ctx, const struct yt_node *map, void *obj,
+                              const char *path)
+{
+    const struct fb_venue_throttle_cfg *t = obj;
+    check_orders_within(ctx, map, path, t->orders_per_s, "requests_per_s", t->requests_per_s,
+                        "request");
+}
+
+void cfg_check_breaker(struct cfg_ctx *ctx, const struct yt_node *map, void *obj, const char *path)
+{
+    const struct fb_breaker_cfg *b = obj;
+    char why[CFG_PATH_MAX];
+    if (b->consecutive_failures == 0 && b->error_rate_pct == 0) {
+        const char *key =
+            yt_map_get(map, "consecutive_failures") ? "consecutive_failures" : "error_rate_pct";
+        err_at(ctx, at(map, key), path, key,
+               "consecutive_failures and error_rate_pct are both 0, so the breaker could never "
+               "open");
+    }
+    if (b->max_cooldown_ms < b->cooldown_ms) {
+        const char *key = yt_map_get(map, "max_cooldown_ms") ? "max_cooldown_ms" : "cooldown_ms";
+        if (strcmp(key, "max_cooldown_ms") == 0)
+            snprintf(why, sizeof why, "%u is below cooldown_ms %u", b->max_cooldown_ms,
+                     b->cooldown_ms);
+        else
+            snprintf(why, sizeof why, "%u exceeds max_cooldown_ms %u", b->cooldown_ms,
+                     b->max_cooldown_ms);
+        err_at(ctx, at(map, key), path, key, why);
+    }
+}
+
+/* A REST venue's breaker.slow_ms at or over its request_timeout_ms could
+ * never see an answer that slow (the request has timed out by then, which
+ * counts as a failure anyway). Reported only where the file sets slow_ms:
+ * lowering the timeout alone must not trip over a default. */
+static void check_slow_ms(struct cfg_ctx *ctx, const struct yt_node *map,
+                          const struct fb_venue_cfg *v, const char *path)
+{
+    const struct yt_node *bm = yt_map_get(map, "breaker");
+    char kpath[CFG_PATH_MAX], why[CFG_PATH_MAX];
+    if (v->type == FB_VENUE_SIM || !bm || bm->kind != YT_MAP || !yt_map_get(bm, "slow_ms"))
+        return;
+    if (v->breaker.slow_ms == 0 || v->breaker.slow_ms < v->request_timeout_ms)
+        return;
+    cfg_join(kpath, path, "breaker");
+    snprintf(why, sizeof why,
+             "%u is not below request_timeout_ms %u, so no answer could ever be that slow",
+             v->breaker.slow_ms, v->request_timeout_ms);
+    err_at(ctx, at(bm, "slow_ms"), kpath, "slow_ms", why);
 }
 
 /* ---- policy ---- */

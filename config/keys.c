@@ -192,6 +192,46 @@ static const struct cfg_table schedule_table = {.what = "schedule",
                                                 .size = sizeof(struct fb_schedule_cfg),
                                                 .check = cfg_check_schedule};
 
+/* ---- sessions[].throttle: ---- */
+#define ST struct fb_session_throttle_cfg
+static const struct cfg_key session_throttle_keys[] = {
+    {.name = "messages_per_s",
+     .type = CFG_UINT,
+     .min = 0,
+     .max = 1000000,
+     .def = "500",
+     .off = offsetof(ST, messages_per_s),
+     .doc = "application messages per second; 0 = no limit"},
+    {.name = "orders_per_s",
+     .type = CFG_UINT,
+     .min = 0,
+     .max = 1000000,
+     .def = "100",
+     .off = offsetof(ST, orders_per_s),
+     .doc = "new orders and replaces per second; 0 = no limit"},
+    {.name = "burst",
+     .type = CFG_UINT,
+     .min = 1,
+     .max = 1000000,
+     .def = "50",
+     .off = offsetof(ST, burst),
+     .doc = "messages (and orders) accepted back to back after a quiet spell"},
+    {.name = "latency_budget_ms",
+     .type = CFG_UINT,
+     .min = 0,
+     .max = 60000,
+     .def = "200",
+     .off = offsetof(ST, latency_budget_ms),
+     .doc = "longest an order over the rate is held before it is rejected; 0 = reject at once"},
+};
+#undef ST
+static const struct cfg_table session_throttle_table = {.what = "session throttle",
+                                                        .keys = session_throttle_keys,
+                                                        .nkeys = N(session_throttle_keys),
+                                                        .size =
+                                                            sizeof(struct fb_session_throttle_cfg),
+                                                        .check = cfg_check_session_throttle};
+
 /* ---- sessions[]: ---- */
 #define ST struct fb_session_cfg
 static const struct cfg_key session_keys[] = {
@@ -341,6 +381,11 @@ static const struct cfg_key session_keys[] = {
      .off = offsetof(ST, allow),
      .off_aux = offsetof(ST, nallow),
      .doc = "source addresses allowed"},
+    {.name = "throttle",
+     .type = CFG_MAP,
+     .sub = &session_throttle_table,
+     .off = offsetof(ST, throttle),
+     .doc = "rate limits on what the OMS sends"},
 };
 #undef ST
 static const struct cfg_table session_table = {.what = "session",
@@ -427,6 +472,124 @@ static const struct cfg_table market_table = {.what = "market",
                                               .nkeys = N(market_keys),
                                               .size = sizeof(struct fb_market_cfg),
                                               .check = cfg_check_market};
+
+/* ---- venues[].throttle: ---- */
+/* The same keys for every venue type; only the defaults differ: a REST
+ * venue enforces its own limits (and bans an IP that ignores them), the
+ * in-process sim has none to protect. */
+#define VENUE_THROTTLE_ROWS(REQS, ORDERS, BURST, BUDGET)                                           \
+    {.name = "requests_per_s",                                                                     \
+     .type = CFG_UINT,                                                                             \
+     .min = 0,                                                                                     \
+     .max = 1000000,                                                                               \
+     .def = REQS,                                                                                  \
+     .off = offsetof(struct fb_venue_throttle_cfg, requests_per_s),                                \
+     .doc = "request weight per second sent to the venue; 0 = no limit"},                          \
+    {.name = "orders_per_s",                                                                       \
+     .type = CFG_UINT,                                                                             \
+     .min = 0,                                                                                     \
+     .max = 1000000,                                                                               \
+     .def = ORDERS,                                                                                \
+     .off = offsetof(struct fb_venue_throttle_cfg, orders_per_s),                                  \
+     .doc = "new orders and replaces per second sent to the venue; 0 = no limit"},                 \
+    {.name = "burst",                                                                              \
+     .type = CFG_UINT,                                                                             \
+     .min = 1,                                                                                     \
+     .max = 1000000,                                                                               \
+     .def = BURST,                                                                                 \
+     .off = offsetof(struct fb_venue_throttle_cfg, burst),                                         \
+     .doc = "requests (and orders) sent back to back after a quiet spell"},                        \
+    {.name = "latency_budget_ms",                                                                  \
+     .type = CFG_UINT,                                                                             \
+     .min = 0,                                                                                     \
+     .max = 60000,                                                                                 \
+     .def = BUDGET,                                                                                \
+     .off = offsetof(struct fb_venue_throttle_cfg, latency_budget_ms),                             \
+     .doc = "longest a request over the rate is held before it is refused; 0 = refuse at once"}
+
+static const struct cfg_key rest_throttle_keys[] = {
+    VENUE_THROTTLE_ROWS("20", "10", "10", "250"),
+};
+static const struct cfg_table rest_throttle_table = {.what = "venue throttle",
+                                                     .keys = rest_throttle_keys,
+                                                     .nkeys = N(rest_throttle_keys),
+                                                     .size = sizeof(struct fb_venue_throttle_cfg),
+                                                     .check = cfg_check_venue_throttle};
+static const struct cfg_key sim_throttle_keys[] = {
+    VENUE_THROTTLE_ROWS("0", "0", "100", "250"),
+};
+static const struct cfg_table sim_throttle_table = {.what = "venue throttle",
+                                                    .keys = sim_throttle_keys,
+                                                    .nkeys = N(sim_throttle_keys),
+                                                    .size = sizeof(struct fb_venue_throttle_cfg),
+                                                    .check = cfg_check_venue_throttle};
+
+/* ---- venues[].breaker: ---- */
+#define ST struct fb_breaker_cfg
+static const struct cfg_key breaker_keys[] = {
+    {.name = "consecutive_failures",
+     .type = CFG_UINT,
+     .min = 0,
+     .max = 1000,
+     .def = "5",
+     .off = offsetof(ST, consecutive_failures),
+     .doc = "failures in a row that open the breaker; 0 = off"},
+    {.name = "error_rate_pct",
+     .type = CFG_UINT,
+     .min = 0,
+     .max = 100,
+     .def = "50",
+     .off = offsetof(ST, error_rate_pct),
+     .doc = "failure percentage over window_s that opens the breaker; 0 = off"},
+    {.name = "window_s",
+     .type = CFG_UINT,
+     .min = 1,
+     .max = 3600,
+     .def = "60",
+     .off = offsetof(ST, window_s),
+     .doc = "sliding window of the error rate"},
+    {.name = "min_samples",
+     .type = CFG_UINT,
+     .min = 1,
+     .max = 100000,
+     .def = "20",
+     .off = offsetof(ST, min_samples),
+     .doc = "answers the window needs before its error rate counts"},
+    {.name = "cooldown_ms",
+     .type = CFG_UINT,
+     .min = 100,
+     .max = 3600000,
+     .def = "10000",
+     .off = offsetof(ST, cooldown_ms),
+     .doc = "how long the breaker stays open before it probes"},
+    {.name = "max_cooldown_ms",
+     .type = CFG_UINT,
+     .min = 100,
+     .max = 3600000,
+     .def = "300000",
+     .off = offsetof(ST, max_cooldown_ms),
+     .doc = "the cool-down doubles after each failed probe, up to this"},
+    {.name = "half_open_probes",
+     .type = CFG_UINT,
+     .min = 1,
+     .max = 100,
+     .def = "3",
+     .off = offsetof(ST, half_open_probes),
+     .doc = "probe requests let through, and successes needed to close"},
+    {.name = "slow_ms",
+     .type = CFG_UINT,
+     .min = 0,
+     .max = 600000,
+     .def = "2000",
+     .off = offsetof(ST, slow_ms),
+     .doc = "an answer this slow counts as a failure; 0 = off"},
+};
+#undef ST
+static const struct cfg_table breaker_table = {.what = "breaker",
+                                               .keys = breaker_keys,
+                                               .nkeys = N(breaker_keys),
+                                               .size = sizeof(struct fb_breaker_cfg),
+                                               .check = cfg_check_breaker};
 
 /* ---- venues[]: ---- */
 #define ST struct fb_venue_cfg
@@ -568,6 +731,23 @@ static const struct cfg_key venue_keys[] = {
      .def = "5000",
      .off = offsetof(ST, recv_window_ms),
      .doc = "Binance recvWindow"},
+    {.name = "throttle",
+     .type = CFG_MAP,
+     .variants = REST,
+     .sub = &rest_throttle_table,
+     .off = offsetof(ST, throttle),
+     .doc = "rate limits on what the bridge sends to the venue"},
+    {.name = "throttle",
+     .type = CFG_MAP,
+     .variants = SIM,
+     .sub = &sim_throttle_table,
+     .off = offsetof(ST, throttle),
+     .doc = "rate limits on what the bridge sends to the venue (none by default)"},
+    {.name = "breaker",
+     .type = CFG_MAP,
+     .sub = &breaker_table,
+     .off = offsetof(ST, breaker),
+     .doc = "circuit breaker"},
     {.name = "api_key",
      .type = CFG_FORBIDDEN,
      .doc = "keys never go in the config file; use api_key_env"},

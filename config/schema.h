@@ -150,6 +150,9 @@ void cfg_check_tls(struct cfg_ctx *, const struct yt_node *, void *, const char 
 void cfg_check_schedule(struct cfg_ctx *, const struct yt_node *, void *, const char *);
 void cfg_check_venue(struct cfg_ctx *, const struct yt_node *, void *, const char *);
 void cfg_check_market(struct cfg_ctx *, const struct yt_node *, void *, const char *);
+void cfg_check_session_throttle(struct cfg_ctx *, const struct yt_node *, void *, const char *);
+void cfg_check_venue_throttle(struct cfg_ctx *, const struct yt_node *, void *, const char *);
+void cfg_check_breaker(struct cfg_ctx *, const struct yt_node *, void *, const char *);
 void cfg_check_policy_default(struct cfg_ctx *, const struct yt_node *, void *, const char *);
 void cfg_check_policy_override(struct cfg_ctx *, const struct yt_node *, void *, const char *);
 

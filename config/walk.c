@@ -30,12 +30,23 @@ void cfg_join(char *buf, const char *path, const char *name)
         snprintf(buf, CFG_PATH_MAX, "%s", name);
 }
 
-static const struct cfg_key *find_key(const struct cfg_table *t, const char *name)
+/* A key may have one row per group of variants (venues[].throttle has
+ * other defaults for sim than for REST venues): the row valid for variants
+ * wins, else the first of that name (which then reports "only valid for"). */
+static const struct cfg_key *find_key(const struct cfg_table *t, const char *name,
+                                      unsigned variants)
 {
-    for (size_t i = 0; i < t->nkeys; i++)
-        if (strcmp(t->keys[i].name, name) == 0)
-            return &t->keys[i];
-    return NULL;
+    const struct cfg_key *first = NULL;
+    for (size_t i = 0; i < t->nkeys; i++) {
+        const struct cfg_key *k = &t->keys[i];
+        if (strcmp(k->name, name) != 0)
+            continue;
+        if (k->variants == 0 || (k->variants & variants))
+            return k;
+        if (!first)
+            first = k;
+    }
+    return first;
 }
 
 static bool is_string_type(enum cfg_type type)
@@ -361,7 +372,7 @@ bool cfg_apply_table(struct cfg_ctx *ctx, const struct cfg_table *t, const struc
     }
     if (t->variant_key) {
         const struct yt_node *vn = yt_map_get(map, t->variant_key);
-        const struct cfg_key *vk = find_key(t, t->variant_key);
+        const struct cfg_key *vk = find_key(t, t->variant_key, ~0u);
         if (vn) {
             size_t b = ctx->nerrs;
             cfg_join(kpath, path, vk->name);
@@ -378,7 +389,8 @@ bool cfg_apply_table(struct cfg_ctx *ctx, const struct cfg_table *t, const struc
             cfg_join(kpath, path, k->name);
             apply_default(ctx, k, obj, kpath);
         }
-        if (k->type == CFG_MAP && !(k->flags & CFG_OPTIONAL) && !yt_map_get(map, k->name)) {
+        if (k->type == CFG_MAP && !(k->flags & CFG_OPTIONAL) && valid_for(k, variants) &&
+            !yt_map_get(map, k->name)) {
             /* An absent non-optional section still gets its defaults. */
             struct yt_node empty = {.kind = YT_MAP, .line = map->line, .col = map->col};
             cfg_join(kpath, path, k->name);
@@ -393,7 +405,7 @@ bool cfg_apply_table(struct cfg_ctx *ctx, const struct cfg_table *t, const struc
             cfg_error(ctx, key, kpath, "duplicate key (first given at line %u)", first->line);
             continue;
         }
-        const struct cfg_key *k = find_key(t, key->str);
+        const struct cfg_key *k = find_key(t, key->str, variants);
         if (!k) {
             cfg_error(ctx, key, kpath, "unknown key in %s", t->what);
             continue;
@@ -423,7 +435,8 @@ bool cfg_apply_table(struct cfg_ctx *ctx, const struct cfg_table *t, const struc
         cfg_join(kpath, path, k->name);
         if (k->variants)
             cfg_error(ctx, map, kpath, "missing required key for type %s",
-                      t->variant_names[*(const int *)field(obj, find_key(t, t->variant_key)->off)]);
+                      t->variant_names[*(const int *)field(
+                          obj, find_key(t, t->variant_key, ~0u)->off)]);
         else
             cfg_error(ctx, map, kpath, "missing required key");
     }
@@ -481,7 +494,7 @@ bool cfg_dump_table(const struct cfg_table *t, const void *obj, const char *pref
     unsigned variants = ~0u;
     char kpath[CFG_PATH_MAX];
     if (t->variant_key)
-        variants = 1u << *(const int *)cfield(obj, find_key(t, t->variant_key)->off);
+        variants = 1u << *(const int *)cfield(obj, find_key(t, t->variant_key, ~0u)->off);
     for (size_t i = 0; i < t->nkeys; i++) {
         const struct cfg_key *k = &t->keys[i];
         const void *p = cfield(obj, k->off);

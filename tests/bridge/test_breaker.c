@@ -12,7 +12,7 @@
 
 /* 12:00:00Z on 2023-11-14 */
 #define T0 1699963200000000000LL
-#define MS(x) ((int64_t)(x) * 1000000LL)
+#define MS(x) ((int64_t)(x)*1000000LL)
 
 enum op { END = 0, ALLOW, REC, TICK };
 
@@ -46,6 +46,7 @@ struct bcase {
  * up to 40 s, 2 probes, slow at 2 s */
 static const struct fb_breaker_cfg defaults = {5, 50, 60, 20, 10000, 40000, 2, 2000};
 
+/* clang-format off */
 #define RECN(at, o, n, st) {REC, at, o, 0, n, 0, st, NULL}
 #define REC1(at, o, st) {REC, at, o, 0, 0, 0, st, NULL}
 #define YES(at, st) {ALLOW, at, OKAY, 0, 0, 1, st, ""}
@@ -191,6 +192,7 @@ static const struct bcase cases[] = {
       {END}},
      1, 1},
 };
+/* clang-format on */
 
 START_TEST(breaker_scripts)
 {
@@ -206,8 +208,8 @@ START_TEST(breaker_scripts)
         case ALLOW: {
             int got = fb_breaker_allow(&b, T0 + s->at, text, sizeof text);
             ck_assert_msg(got == s->allow, "%s, step %zu: allow %d (%s)", c->name, i, got, text);
-            ck_assert_msg(strcmp(text, s->text) == 0, "%s, step %zu:\n got: %s\nwant: %s",
-                          c->name, i, text, s->text);
+            ck_assert_msg(strcmp(text, s->text) == 0, "%s, step %zu:\n got: %s\nwant: %s", c->name,
+                          i, text, s->text);
             break;
         }
         case REC:

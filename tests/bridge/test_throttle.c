@@ -13,8 +13,8 @@
 
 /* 12:00:00Z on 2023-11-14 */
 #define T0 1699963200000000000LL
-#define MS(x) ((int64_t)(x) * 1000000LL)
-#define US(x) ((int64_t)(x) * 1000LL)
+#define MS(x) ((int64_t)(x)*1000000LL)
+#define US(x) ((int64_t)(x)*1000LL)
 #define NS_END INT64_MIN
 
 enum op {
@@ -28,7 +28,7 @@ enum op {
 
 struct step {
     enum op op;
-    int64_t at;     /* ns after T0 */
+    int64_t at; /* ns after T0 */
     uint32_t cost;
     int64_t budget; /* ns; RELEASE: the item's whole budget */
     int64_t arg;    /* RELEASE: held since (after T0); PAUSE: until; TOKENS: expected */
@@ -44,6 +44,7 @@ struct tcase_row {
     struct step steps[16];
 };
 
+/* clang-format off */
 #define A(at, cost, budget, v, wait, text) {ADMIT, at, cost, budget, 0, v, wait, text}
 #define R(at, cost, held, budget, v, wait, text) {RELEASE, at, cost, budget, held, v, wait, text}
 #define OK FB_THR_ADMIT
@@ -185,6 +186,7 @@ static const struct tcase_row cases[] = {
       {TOKENS, 100LL * 365 * 86400 * 1000000000LL, 0, 0, 2, OK, 0, ""},
       {END}}},
 };
+/* clang-format on */
 
 START_TEST(throttle_scripts)
 {
@@ -276,6 +278,7 @@ struct qcase {
 
 static int ids[8];
 
+/* clang-format off */
 static const struct qcase qcases[] = {
     {"first in, first out; next deadline is the head's",
      3,
@@ -314,6 +317,7 @@ static const struct qcase qcases[] = {
       {QPOP, 0, 0, 4, INT64_MAX, 0},
       {QEND}}},
 };
+/* clang-format on */
 
 START_TEST(queue_scripts)
 {
@@ -337,8 +341,8 @@ START_TEST(queue_scripts)
             ck_assert_uint_eq(cost, got ? (uint32_t)s->id : 0);
         }
         ck_assert_msg(got == s->want, "%s, step %zu: got %d, want %d", c->name, i, got, s->want);
-        ck_assert_msg(fb_tqueue_next_deadline(&q) == s->next, "%s, step %zu: next %lld", c->name,
-                      i, (long long)fb_tqueue_next_deadline(&q));
+        ck_assert_msg(fb_tqueue_next_deadline(&q) == s->next, "%s, step %zu: next %lld", c->name, i,
+                      (long long)fb_tqueue_next_deadline(&q));
         ck_assert_msg(q.n == s->n, "%s, step %zu: n %u, want %u", c->name, i, q.n, s->n);
     }
     fb_tqueue_free(&q);

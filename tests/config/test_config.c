@@ -303,6 +303,45 @@ static const struct bad_case bad_cases[] = {
               "  overrides:\n    - {symbol: X, min_price: \"100\"}\n",
      "t.yaml:17:30: policy.overrides[0].min_price: 100 exceeds max_price 50 set by "
      "policy.default\n"},
+    {"session throttle orders above messages",
+     S1 "    throttle: {orders_per_s: 600}\n" V1 R1,
+     "t.yaml:7:30: sessions[0].throttle.orders_per_s: 600 exceeds messages_per_s 500; every "
+     "order is a message, so it could never be reached\n"},
+    {"session throttle messages below the default orders",
+     S1 "    throttle: {messages_per_s: 50}\n" V1 R1,
+     "t.yaml:7:32: sessions[0].throttle.messages_per_s: 50 is below orders_per_s 100; every "
+     "order is a message, so orders_per_s could never be reached\n"},
+    {"session throttle burst 0, unknown key, budget too long",
+     S1 "    throttle: {burst: 0, orders_per_sec: 5, latency_budget_ms: 60001}\n" V1 R1,
+     "t.yaml:7:23: sessions[0].throttle.burst: must be between 1 and 1000000\n"
+     "t.yaml:7:26: sessions[0].throttle.orders_per_sec: unknown key in session throttle\n"
+     "t.yaml:7:64: sessions[0].throttle.latency_budget_ms: must be between 0 and 60000\n"},
+    {"venue throttle requests below the default orders",
+     S1 REST_VENUE("binance") "    throttle: {requests_per_s: 5}\n" R1,
+     "t.yaml:13:32: venues[0].throttle.requests_per_s: 5 is below orders_per_s 10; every order "
+     "is a request, so orders_per_s could never be reached\n"},
+    {"sim venue throttle orders above requests",
+     S1 V1 "    throttle: {requests_per_s: 5, orders_per_s: 6}\n" R1,
+     "t.yaml:12:49: venues[0].throttle.orders_per_s: 6 exceeds requests_per_s 5; every order "
+     "is a request, so it could never be reached\n"},
+    {"breaker without probes, rate over 100",
+     S1 V1 "    breaker: {half_open_probes: 0, error_rate_pct: 101}\n" R1,
+     "t.yaml:12:33: venues[0].breaker.half_open_probes: must be between 1 and 100\n"
+     "t.yaml:12:52: venues[0].breaker.error_rate_pct: must be between 0 and 100\n"},
+    {"breaker that could never open",
+     S1 V1 "    breaker: {consecutive_failures: 0, error_rate_pct: 0}\n" R1,
+     "t.yaml:12:37: venues[0].breaker.consecutive_failures: consecutive_failures and "
+     "error_rate_pct are both 0, so the breaker could never open\n"},
+    {"breaker cool-down above its maximum",
+     S1 V1 "    breaker: {cooldown_ms: 600000}\n" R1,
+     "t.yaml:12:28: venues[0].breaker.cooldown_ms: 600000 exceeds max_cooldown_ms 300000\n"},
+    {"breaker maximum cool-down below the cool-down",
+     S1 V1 "    breaker: {max_cooldown_ms: 5000}\n" R1,
+     "t.yaml:12:32: venues[0].breaker.max_cooldown_ms: 5000 is below cooldown_ms 10000\n"},
+    {"breaker slow_ms not below the request timeout",
+     S1 REST_VENUE("kraken") "    request_timeout_ms: 1000\n    breaker: {slow_ms: 1000}\n" R1,
+     "t.yaml:14:24: venues[0].breaker.slow_ms: 1000 is not below request_timeout_ms 1000, so "
+     "no answer could ever be that slow\n"},
     {"policy override against a covering override",
      S1 V1 R1 "policy:\n  overrides:\n    - {venue: p, max_price: \"50\"}\n"
               "    - {venue: p, symbol: X, min_price: \"100\"}\n"
@@ -642,6 +681,65 @@ START_TEST(policy_loads_and_dumps)
 }
 END_TEST
 
+START_TEST(throttle_and_breaker_defaults)
+{
+    /* Defaults differ by venue type; an absent section still gets them, a
+     * sim venue's and a REST venue's throttle keys are the same names. */
+    const char *text = S1 "    throttle: {orders_per_s: 0}\n"
+                          "venues:\n  - name: p\n    type: sim\n    markets:\n" MKT
+                          "  - {name: b, type: binance, base_url: https://x.test, api_key_env: K,"
+                          " api_secret_env: S, throttle: {burst: 4}}\n"
+                          "  - {name: s, type: sim, markets: [{symbol: X, base: B, quote: Q,"
+                          " reference_price: 1, tick_size: 1, step_size: 1}],"
+                          " throttle: {orders_per_s: 7}, breaker: {slow_ms: 0}}\n" R1;
+    struct fb_config *cfg = NULL;
+    char *err = NULL;
+    enum fb_err rc = fb_config_load_string(text, "t.yaml", NULL, &cfg, &err);
+    ck_assert_msg(rc == FB_OK, "%s", err ? err : "");
+    const struct fb_session_throttle_cfg *st = &cfg->sessions[0].throttle;
+    ck_assert_uint_eq(st->messages_per_s, 500);
+    ck_assert_uint_eq(st->orders_per_s, 0);
+    ck_assert_uint_eq(st->burst, 50);
+    ck_assert_uint_eq(st->latency_budget_ms, 200);
+    const struct fb_venue_throttle_cfg *sim = &cfg->venues[0].throttle, *bn = &cfg->venues[1].throttle;
+    ck_assert_uint_eq(sim->requests_per_s, 0);
+    ck_assert_uint_eq(sim->orders_per_s, 0);
+    ck_assert_uint_eq(sim->burst, 100);
+    ck_assert_uint_eq(sim->latency_budget_ms, 250);
+    ck_assert_uint_eq(bn->requests_per_s, 20);
+    ck_assert_uint_eq(bn->orders_per_s, 10);
+    ck_assert_uint_eq(bn->burst, 4);
+    ck_assert_uint_eq(bn->latency_budget_ms, 250);
+    ck_assert_uint_eq(cfg->venues[2].throttle.orders_per_s, 7);
+    ck_assert_uint_eq(cfg->venues[2].throttle.requests_per_s, 0);
+    const struct fb_breaker_cfg *b = &cfg->venues[0].breaker;
+    ck_assert_uint_eq(b->consecutive_failures, 5);
+    ck_assert_uint_eq(b->error_rate_pct, 50);
+    ck_assert_uint_eq(b->window_s, 60);
+    ck_assert_uint_eq(b->min_samples, 20);
+    ck_assert_uint_eq(b->cooldown_ms, 10000);
+    ck_assert_uint_eq(b->max_cooldown_ms, 300000);
+    ck_assert_uint_eq(b->half_open_probes, 3);
+    ck_assert_uint_eq(b->slow_ms, 2000);
+    ck_assert_uint_eq(cfg->venues[2].breaker.slow_ms, 0);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_int_eq(fb_config_dump(cfg, out), FB_OK);
+    fclose(out);
+    ck_assert_ptr_nonnull(strstr(buf, "sessions[0].throttle.orders_per_s = 0\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "venues[0].throttle.burst = 100\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "venues[1].throttle.burst = 4\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "venues[1].breaker.cooldown_ms = 10000\n"));
+    /* one throttle block per venue, not one per row of that name */
+    ck_assert_ptr_null(strstr(strstr(buf, "venues[1].throttle.burst") + 1, "venues[1].throttle.burst"));
+    free(buf);
+    fb_config_free(cfg);
+}
+END_TEST
+
 START_TEST(missing_file_is_io_error)
 {
     struct fb_config *cfg = NULL;
@@ -713,6 +811,7 @@ static Suite *config_suite(void)
     tcase_add_test(core, dump_prints_names_not_secrets);
     tcase_add_test(core, missing_file_is_io_error);
     tcase_add_test(core, policy_loads_and_dumps);
+    tcase_add_test(core, throttle_and_breaker_defaults);
     tcase_add_test(core, errptr_replaced_and_out_untouched);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
