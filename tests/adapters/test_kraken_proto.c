@@ -398,7 +398,10 @@ START_TEST(parse_garbage_and_truncation)
     ck_assert_ptr_null(fb_kr_json_load("\x01\xff garbage", 10));
     ck_assert_ptr_null(fb_kr_json_load("42", 2));
     ck_assert_int_eq(fb_kr_parse_order("OX", NULL, &o), FB_ERR_PARSE);
-    ck_assert_int_eq(fb_kr_parse_order(NULL, json_object(), &o), FB_ERR_PARSE);
+    json_t *empty = json_object();
+    ck_assert_int_eq(fb_kr_parse_order(NULL, empty, &o), FB_ERR_PARSE);
+    ck_assert_int_eq(fb_kr_parse_order("OX", empty, &o), FB_ERR_PARSE);
+    json_decref(empty);
 }
 END_TEST
 
