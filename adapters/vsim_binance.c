@@ -538,6 +538,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (rt != R_TIME && rt != R_PING && rt != R_INFO &&
         check_signed(vs, c, query, r->body, p, now, &a))
         goto answer;
+    if (rt == R_NEW || rt == R_REPLACE)
+        vs_count_post(vs, p);
     if (op != VS_ON_ANY)
         faulted = take_fault(vs, op, &f);
     if (faulted && f.kind == VS_F_429) {

@@ -120,6 +120,9 @@ const char *vs_param(struct vs_params *p, const char *k);
 void vs_time(struct fb_vsim *vs, struct vs_answer *a, int64_t now_ns);
 void vs_exchange_info(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a,
                       int64_t now_ns);
+/* Counts a new-order request (POST order, cancelReplace) by newClientOrderId,
+ * signed and well-formed or not, before any fault. */
+void vs_count_post(struct fb_vsim *vs, struct vs_params *p);
 /* *placed: an order was created (for the after_place faults). */
 void vs_new_order(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a, int64_t now_ns,
                   bool *placed);

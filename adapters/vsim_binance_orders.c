@@ -605,16 +605,20 @@ static json_t *new_answer(struct fb_vsim *vs, const struct newreq *n, size_t i, 
     return j;
 }
 
+void vs_count_post(struct fb_vsim *vs, struct vs_params *p)
+{
+    const char *id = vs_param(p, "newClientOrderId");
+    struct vs_count *cnt;
+    if (id && id_syntax(id) && (cnt = count_of(vs, id)))
+        cnt->posts++;
+}
+
 void vs_new_order(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a, int64_t now_ns,
                   bool *placed)
 {
     struct newreq n;
     size_t i, from = vs->n_trades;
-    const char *id = vs_param(p, "newClientOrderId");
-    struct vs_count *cnt;
     *placed = false;
-    if (id && id_syntax(id) && (cnt = count_of(vs, id)))
-        cnt->posts++;
     if (parse_new(vs, p, &n, a) || place(vs, &n, now_ns, a, &i))
         return;
     *placed = true;
@@ -708,11 +712,9 @@ void vs_cancel_replace(struct fb_vsim *vs, struct vs_params *p, struct vs_answer
                        int64_t now_ns, bool *placed)
 {
     const char *mode = vs_param(p, "cancelReplaceMode"), *cxl_id;
-    const char *id = vs_param(p, "newClientOrderId");
     struct vs_answer ce = {0}, ne = {0};
     json_t *cancel_j = NULL, *new_j = NULL, *data;
     struct newreq n;
-    struct vs_count *cnt;
     size_t i, from = vs->n_trades;
     long target;
     bool allow;
@@ -727,8 +729,6 @@ void vs_cancel_replace(struct fb_vsim *vs, struct vs_params *p, struct vs_answer
         return;
     }
     allow = strcmp(mode, "ALLOW_FAILURE") == 0;
-    if (id && id_syntax(id) && (cnt = count_of(vs, id)))
-        cnt->posts++;
     /* Parameters and filters are checked before either step. */
     if (parse_new(vs, p, &n, a) || get_id(p, "cancelNewClientOrderId", &cxl_id, a))
         return;
