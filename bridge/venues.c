@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "adapters/binance.h"
+#include "adapters/kraken.h"
 #include "adapters/sim.h"
 
 static void copy_str(char *dst, size_t size, const char *src)
@@ -85,6 +86,8 @@ enum fb_err fb_venues_create(const struct fb_config *cfg, struct fb_venue_inst *
     size_t i;
     struct fb_sim_params *sim = NULL;
     struct fb_binance_params binance;
+    struct fb_kraken_params kraken;
+    char nonce_dir[4200];
 
     memset(insts, 0, cfg->nvenues * sizeof *insts);
     for (i = 0; i < cfg->nvenues; i++) {
@@ -136,6 +139,31 @@ enum fb_err fb_venues_create(const struct fb_config *cfg, struct fb_venue_inst *
             bp->recv_window_ms = v->recv_window_ms;
             bp->seed = (uint64_t)i + 1;
             params = bp;
+        } else if (v->type == FB_VENUE_KRAKEN) {
+            static const char *pairs[FB_KRAKEN_SYMBOLS_MAX];
+            struct fb_kraken_params *kp = &kraken;
+            memset(kp, 0, sizeof *kp);
+            kp->base_url = v->base_url;
+            kp->api_key = secret_from_env(cfg, i, "api_key_env", v->api_key_env, errbuf, errlen);
+            kp->api_secret = kp->api_key ? secret_from_env(cfg, i, "api_secret_env",
+                                                           v->api_secret_env, errbuf, errlen)
+                                         : NULL;
+            if (!kp->api_key || !kp->api_secret) {
+                rc = FB_ERR_CONFIG;
+                goto fail;
+            }
+            /* the nonce must keep rising across restarts: it lives with the
+             * bridge's other durable state, one file per venue (and key) */
+            snprintf(nonce_dir, sizeof nonce_dir, "%s/kraken-%s", cfg->bridge.data_dir, v->name);
+            kp->nonce_dir = nonce_dir;
+            kp->ca_file = v->ca_file;
+            kp->symbols = pairs;
+            kp->n_symbols = routed_symbols(cfg, v, pairs, FB_KRAKEN_SYMBOLS_MAX);
+            kp->connect_timeout_ms = v->connect_timeout_ms;
+            kp->request_timeout_ms = v->request_timeout_ms;
+            kp->poll_interval_ms = v->poll_interval_ms;
+            kp->seed = (uint64_t)i + 1;
+            params = kp;
         }
         rc = ops->create(params, &sink, &insts[i].state, err, sizeof err);
         if (rc) {
