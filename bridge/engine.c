@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "adapters/sim.h"
+#include "bridge/breaker.h"
 #include "bridge/engine_queue.h"
 #include "bridge/log.h"
 #include "bridge/journal.h"
@@ -60,6 +61,7 @@ struct fb_engine {
 
     struct fb_venue_inst *venues;
     size_t nvenues;
+    struct fb_breaker *breakers; /* per venue: refuses new orders while open */
     struct fb_route_table *routes;
     struct fb_venue_market *markets; /* per route */
     struct fb_tr_venue *trv;         /* per venue */
@@ -792,6 +794,16 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
         return;
     }
 
+    /* An open circuit breaker refuses before anything reaches the venue. */
+    char brk_text[FB_TEXT_LEN + 1];
+    if (!fb_breaker_allow(&e->breakers[n->venue], realtime_ns(), brk_text, sizeof brk_text)) {
+        event_init(&ev, FB_OEV_REJECT);
+        ev.reason = FB_ORDREJ_BROKER;
+        copy_str(ev.text, sizeof ev.text, brk_text);
+        (void)apply(e, eo, &ev);
+        return;
+    }
+
     event_init(&ev, FB_OEV_ACCEPT);
     if (verdict.action == FB_POLICY_MODIFY)
         copy_str(ev.text, sizeof ev.text, verdict.text);
@@ -811,6 +823,8 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
     const struct fb_venue_inst *v = &e->venues[eo->venue];
     journal_commit(e);
     enum fb_err rc = v->ops->submit(v->state, &vo, realtime_ns());
+    if (rc)
+        fb_breaker_record(&e->breakers[eo->venue], realtime_ns(), FB_BRK_TRANSPORT, 0);
     if (rc) {
         event_init(&ev, FB_OEV_REJECT);
         ev.reason = FB_ORDREJ_BROKER;
@@ -904,6 +918,12 @@ static void handle_replace(struct fb_engine *e, const struct fb_replace_order *r
     if (verdict.action == FB_POLICY_REFUSE) {
         send_cancel_reject(e, r->session, r->cl_ord_id, r->orig_cl_ord_id, eo, 2,
                            FB_CXLREJ_OTHER, verdict.text);
+        return;
+    }
+
+    if (!fb_breaker_allow(&e->breakers[eo->venue], realtime_ns(), text, sizeof text)) {
+        send_cancel_reject(e, r->session, r->cl_ord_id, r->orig_cl_ord_id, eo, 2,
+                           FB_CXLREJ_BROKER, text);
         return;
     }
 
@@ -1172,6 +1192,19 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
     struct eorder *eo = find_by_coid(e, v->index, vev->client_order_id);
     struct fb_order_event ev;
 
+    /* The venue answered: a success for its breaker, unless the answer is
+     * that the outcome is unknown (timeouts, 5xx). Final business rejects
+     * (filters, funds) say nothing about the venue's health. */
+    int unknown = (vev->kind == FB_VEV_REJECT || vev->kind == FB_VEV_CANCEL_REJECT ||
+                   vev->kind == FB_VEV_REPLACE_REJECT) &&
+                  vev->u.rej.cls == FB_VREJ_UNKNOWN_OUTCOME;
+    int business = (vev->kind == FB_VEV_REJECT || vev->kind == FB_VEV_CANCEL_REJECT ||
+                    vev->kind == FB_VEV_REPLACE_REJECT) &&
+                   !unknown;
+    if (unknown)
+        fb_breaker_record(&e->breakers[v->index], realtime_ns(), FB_BRK_UNKNOWN_OUTCOME, 0);
+    else if (!business)
+        fb_breaker_record(&e->breakers[v->index], realtime_ns(), FB_BRK_SUCCESS, 0);
     if (!eo) {
         fb_warn("engine", "venue %s: %s for unknown client order id %s", v->name,
                 fb_venue_event_kind_name(vev->kind), vev->client_order_id);
@@ -1334,7 +1367,7 @@ static void call_orders(struct fb_engine *e, struct fb_engine_call *c)
 static void call_metrics(struct fb_engine *e, struct fb_engine_call *c)
 {
     size_t by_state[FB_ST_LAST] = {0};
-    size_t cap = 8192, n = 0;
+    size_t cap = 65536, n = 0;
     char *t = malloc(cap);
 #define EMIT(...)                                                                                      do {                                                                                                   int w_ = snprintf(t + n, cap - n, __VA_ARGS__);                                                    if (w_ > 0 && (size_t)w_ < cap - n)                                                                    n += (size_t)w_;                                                                           } while (0)
 
@@ -1374,6 +1407,17 @@ static void call_metrics(struct fb_engine *e, struct fb_engine_call *c)
     for (int r = 0; r < FB_PR_COUNT; r++)
         EMIT("fixbridge_policy_refusals_total{rule=\"%s\"} %llu\n", fb_policy_rule_name(r),
              (unsigned long long)e->policy_stats.refused[r]);
+    EMIT("# HELP fixbridge_breaker_open 1 while a venue's circuit breaker is open or half-open.\n"
+         "# TYPE fixbridge_breaker_open gauge\n");
+    for (size_t i = 0; i < e->nvenues; i++)
+        EMIT("fixbridge_breaker_open{venue=\"%s\",state=\"%s\"} %d\n", e->venues[i].name,
+             fb_breaker_state_name(e->breakers[i].state),
+             e->breakers[i].state != FB_BRK_CLOSED);
+    EMIT("# HELP fixbridge_breaker_opened_total Times a venue's circuit breaker opened.\n"
+         "# TYPE fixbridge_breaker_opened_total counter\n");
+    for (size_t i = 0; i < e->nvenues; i++)
+        EMIT("fixbridge_breaker_opened_total{venue=\"%s\"} %llu\n", e->venues[i].name,
+             (unsigned long long)e->breakers[i].opened);
     EMIT("# HELP fixbridge_session_rejects_total Messages refused at the FIX session level.\n"
          "# TYPE fixbridge_session_rejects_total counter\n"
          "fixbridge_session_rejects_total %lu\n",
@@ -1684,6 +1728,8 @@ static void cancel_on_disconnect(struct fb_engine *e, size_t session)
 
 static void run_timers(struct fb_engine *e, int64_t now)
 {
+    for (size_t i = 0; i < e->nvenues; i++)
+        (void)fb_breaker_tick(&e->breakers[i], now);
     for (size_t i = 0; i < e->cfg->nsessions; i++) {
         if (e->cod_deadline[i] && e->cod_deadline[i] <= now) {
             e->cod_deadline[i] = 0;
@@ -2021,9 +2067,14 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
         e->nvenues = 0;
         goto fail;
     }
+    e->breakers = calloc(e->nvenues, sizeof *e->breakers);
+    if (!e->breakers)
+        goto nomem;
     for (size_t i = 0; i < e->nvenues; i++) {
         e->trv[i].name = e->venues[i].name;
         e->trv[i].supports = e->venues[i].ops->info.supports;
+        fb_breaker_init(&e->breakers[i], e->venues[i].name, &cfg->venues[i].breaker,
+                        realtime_ns());
     }
     if (build_routes(e, errbuf, errlen) != FB_OK)
         goto fail;
@@ -2106,6 +2157,7 @@ void fb_engine_free(struct fb_engine *e)
     free(e->versions);
     free(e->logged_on);
     free(e->cod_deadline);
+    free(e->breakers);
     fb_engine_queue_destroy(&e->q);
     free(e);
 }
