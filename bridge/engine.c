@@ -26,6 +26,8 @@
 #include "bridge/report.h"
 #include "bridge/route.h"
 #include "bridge/strmap.h"
+#include "bridge/throttle.h"
+#include "bridge/throttle_queue.h"
 #include "bridge/translate.h"
 #include "bridge/venues.h"
 
@@ -87,6 +89,16 @@ struct fb_engine {
     char id_prefix[16];
     uint64_t next_order;
     uint64_t next_mass;
+
+    /* per session: the throttles on what the OMS sends, and the FIFO of
+     * messages held within the latency budget (everything after a held
+     * message waits behind it, so a cancel never overtakes its order) */
+    struct session_throttle {
+        struct fb_throttle orders;   /* NewOrderSingle, OrderCancelReplaceRequest */
+        struct fb_throttle messages; /* every other message but cancels */
+        struct fb_tqueue held;
+        int64_t budget_ns;
+    } *sthr;
 
     /* per session: logged on, and when cancel-on-disconnect fires (0 none) */
     uint8_t *logged_on;
@@ -1068,6 +1080,113 @@ static void handle_mass_status(struct fb_engine *e, const struct fb_mass_status 
 }
 
 static void handle_call(struct fb_engine *e, struct fb_engine_call *c);
+static void dispatch_message(struct fb_engine *e, const struct fb_item *it);
+
+/* A message a throttle refused: answered on its own channel, never dropped. */
+static void throttle_reject(struct fb_engine *e, const struct fb_item *it, const char *text)
+{
+    const struct fb_tr_result *tr = &it->tr;
+    fb_warn("engine", "session %s: %s", e->cfg->sessions[it->session].name, text);
+    if (tr->kind == FB_TR_NEW_ORDER) {
+        refuse_before_order(e, &tr->u.new_order, text);
+    } else if (tr->kind == FB_TR_REPLACE) {
+        const struct fb_replace_order *r = &tr->u.replace;
+        struct eorder *eo = find_for_session(e, r->session, r->orig_cl_ord_id, r->order_id);
+        send_cancel_reject(e, r->session, r->cl_ord_id, r->orig_cl_ord_id, eo, 2,
+                           FB_CXLREJ_OTHER, text);
+    } else {
+        struct fb_tr_result rej = *tr;
+        rej.rejected = 1;
+        rej.rej.channel = FB_TR_CH_BUSINESS;
+        rej.rej.reason = 0; /* 380=0 other */
+        copy_str(rej.rej.text, sizeof rej.rej.text, text);
+        struct fb_item copy = *it;
+        copy.tr = rej;
+        send_business_reject(e, &copy);
+    }
+}
+
+static int hold(struct session_throttle *st, const struct fb_item *it,
+                uint32_t cost, int64_t now, int64_t wait)
+{
+    struct fb_item *copy = malloc(sizeof *copy);
+    struct fb_tq_item q = {now + wait, now, st->budget_ns, cost, copy};
+    if (!copy)
+        return 0;
+    *copy = *it;
+    if (fb_tqueue_push(&st->held, &q) != FB_OK) {
+        free(copy);
+        return 0;
+    }
+    return 1;
+}
+
+/* 1: handle the message now; 0: it was held or refused by a throttle. */
+static int throttle_gate(struct fb_engine *e, const struct fb_item *it)
+{
+    struct session_throttle *st = &e->sthr[it->session];
+    const struct fb_tr_result *tr = &it->tr;
+    int64_t now = realtime_ns(), wait = 0;
+    char text[FB_TEXT_LEN + 1];
+    int is_order = tr->kind == FB_TR_NEW_ORDER || tr->kind == FB_TR_REPLACE;
+
+    /* cancels are never refused: pulling orders must always work */
+    if (tr->kind != FB_TR_CANCEL &&
+        fb_throttle_admit(&st->messages, now, 1, 0, NULL, text, sizeof text) == FB_THR_REJECT) {
+        throttle_reject(e, it, text);
+        return 0;
+    }
+    if (!is_order) {
+        if (st->held.n == 0)
+            return 1;
+        if (!hold(st, it, 0, now, 0))
+            throttle_reject(e, it, "Too many messages held by the session throttle");
+        return 0;
+    }
+    switch (fb_throttle_admit(&st->orders, now, 1, st->budget_ns, &wait, text, sizeof text)) {
+    case FB_THR_ADMIT:
+        return 1;
+    case FB_THR_WAIT:
+        if (!hold(st, it, 1, now, wait)) {
+            fb_throttle_withdraw(&st->orders, 1);
+            throttle_reject(e, it, "Too many orders held by the session throttle");
+        }
+        return 0;
+    case FB_THR_REJECT:
+        throttle_reject(e, it, text);
+        return 0;
+    }
+    return 0;
+}
+
+/* Sends on what the throttles now admit, oldest first. */
+static void throttle_release_due(struct fb_engine *e, int64_t now)
+{
+    for (size_t s = 0; s < e->cfg->nsessions; s++) {
+        struct session_throttle *st = &e->sthr[s];
+        struct fb_tq_item *head;
+        while ((head = fb_tqueue_peek(&st->held)) && head->deadline_ns <= now) {
+            struct fb_item *it = head->ptr;
+            char text[FB_TEXT_LEN + 1];
+            int64_t wait = 0;
+            enum fb_throttle_verdict v = FB_THR_ADMIT;
+            if (head->cost)
+                v = fb_throttle_release(&st->orders, now, head->cost, head->held_ns,
+                                        head->budget_ns, &wait, text, sizeof text);
+            if (v == FB_THR_WAIT) {
+                head->deadline_ns = now + wait;
+                break;
+            }
+            struct fb_tq_item done;
+            (void)fb_tqueue_pop(&st->held, &done);
+            if (v == FB_THR_ADMIT)
+                dispatch_message(e, it);
+            else
+                throttle_reject(e, it, text);
+            free(it);
+        }
+    }
+}
 
 /* A waiting request from another thread: the caller sleeps on done. */
 struct call_slot {
@@ -1119,6 +1238,13 @@ static void handle_item(struct fb_engine *e, const struct fb_item *it)
         handle_reject(e, it);
         return;
     }
+    if (throttle_gate(e, it))
+        dispatch_message(e, it);
+}
+
+static void dispatch_message(struct fb_engine *e, const struct fb_item *it)
+{
+    const struct fb_tr_result *tr = &it->tr;
     switch (tr->kind) {
     case FB_TR_NEW_ORDER:
         handle_new(e, &tr->u.new_order);
@@ -1728,6 +1854,7 @@ static void cancel_on_disconnect(struct fb_engine *e, size_t session)
 
 static void run_timers(struct fb_engine *e, int64_t now)
 {
+    throttle_release_due(e, now);
     for (size_t i = 0; i < e->nvenues; i++)
         (void)fb_breaker_tick(&e->breakers[i], now);
     for (size_t i = 0; i < e->cfg->nsessions; i++) {
@@ -1758,6 +1885,9 @@ static int next_timeout_ms(struct fb_engine *e)
     for (size_t i = 0; i < e->cfg->nsessions; i++) {
         if (e->cod_deadline[i] && e->cod_deadline[i] < deadline)
             deadline = e->cod_deadline[i];
+        int64_t held = fb_tqueue_next_deadline(&e->sthr[i].held);
+        if (held < deadline)
+            deadline = held;
     }
     for (size_t i = 0; i < e->nvenues; i++) {
         int64_t d = e->venues[i].ops->next_deadline(e->venues[i].state);
@@ -2057,6 +2187,30 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     e->versions = calloc(cfg->nsessions, sizeof *e->versions);
     e->logged_on = calloc(cfg->nsessions, sizeof *e->logged_on);
     e->cod_deadline = calloc(cfg->nsessions, sizeof *e->cod_deadline);
+    e->sthr = calloc(cfg->nsessions, sizeof *e->sthr);
+    if (!e->sthr)
+        goto nomem;
+    for (size_t i = 0; i < cfg->nsessions; i++) {
+        const struct fb_session_cfg *sc = &cfg->sessions[i];
+        struct session_throttle *st = &e->sthr[i];
+        char label[96];
+        snprintf(label, sizeof label, "Session %s", sc->name);
+        int64_t now = realtime_ns();
+        fb_throttle_init(&st->orders, label, "orders", sc->throttle.orders_per_s,
+                         sc->throttle.burst, sc->throttle.latency_budget_ms, now);
+        /* burst is the orders' allowance; messages may come a second's
+         * worth at once (status requests after a reconnect, say) */
+        unsigned mburst = sc->throttle.burst > sc->throttle.messages_per_s
+                              ? sc->throttle.burst
+                              : sc->throttle.messages_per_s;
+        fb_throttle_init(&st->messages, label, "messages", sc->throttle.messages_per_s, mburst, 0,
+                         now);
+        st->budget_ns = (int64_t)sc->throttle.latency_budget_ms * 1000000;
+        /* orders that can wait within the budget, and room for the other
+         * messages queued behind them */
+        if (fb_tqueue_init(&st->held, fb_throttle_max_held(&st->orders, 1) + 4096) != FB_OK)
+            goto nomem;
+    }
     if (!e->venues || !e->trv || !e->versions || !e->logged_on || !e->cod_deadline)
         goto nomem;
     for (size_t i = 0; i < cfg->nsessions; i++)
@@ -2158,6 +2312,15 @@ void fb_engine_free(struct fb_engine *e)
     free(e->logged_on);
     free(e->cod_deadline);
     free(e->breakers);
+    if (e->sthr) {
+        for (size_t i = 0; i < e->cfg->nsessions; i++) {
+            struct fb_tq_item it;
+            while (fb_tqueue_pop(&e->sthr[i].held, &it))
+                free(it.ptr);
+            fb_tqueue_free(&e->sthr[i].held);
+        }
+    }
+    free(e->sthr);
     fb_engine_queue_destroy(&e->q);
     free(e);
 }
