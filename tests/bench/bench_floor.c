@@ -99,8 +99,8 @@ void fb_bench_floor_child(const struct fb_bench_server_opts *o, const char *data
     }
 
     for (size_t i = 0; i < o->nsessions; i++) {
-        snprintf(names[i], sizeof names[i], "oms%zu", i + 1);
-        snprintf(targets[i], sizeof targets[i], "OMS%zu", i + 1);
+        snprintf(names[i], sizeof names[i], "oms%u", (unsigned)(i + 1));
+        snprintf(targets[i], sizeof targets[i], "OMS%u", (unsigned)(i + 1));
         struct fb_fix_session_cfg *c = &cfgs[i];
         c->name = names[i];
         c->begin_string = "FIX.4.4";

@@ -499,7 +499,7 @@ int fb_load_run(const struct fb_load_opts *o, struct fb_load_result *r)
     memset(conns, 0, sizeof conns);
     for (size_t i = 0; i < o->nconns; i++) {
         conns[i].fd = -1;
-        snprintf(conns[i].sender, sizeof conns[i].sender, "OMS%zu", i + 1);
+        snprintf(conns[i].sender, sizeof conns[i].sender, "OMS%u", (unsigned)(i + 1));
         conns[i].in = malloc(IN_CAP);
         if (!conns[i].in)
             goto out;
