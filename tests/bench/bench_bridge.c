@@ -39,7 +39,9 @@ int fb_bench_bridge_config(enum fb_bench_kind kind, const struct fb_bench_server
                 "    port: 0\n"
                 "    reset: on_logon\n"
                 "    store: %s\n"
-                "    message_log: %s\n",
+                "    message_log: %s\n"
+                /* the benchmark measures the pipeline, not the throttle */
+                "    throttle: {messages_per_s: 0, orders_per_s: 0}\n",
                 i + 1, i + 1, file ? "file" : "memory", file ? "true" : "false");
     fprintf(f, "venues:\n"
                "  - name: paper\n"
