@@ -977,11 +977,41 @@ static void on_poll(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
     call_free(c);
 }
 
+/* An order this process did not send (the bridge restarted) that the venue
+ * has, live or with fills: track it like our own, so its fills (myTrades;
+ * the engine drops trade ids it has) and its end reach the engine. */
+static void adopt(struct fb_bn *bn, const struct fb_bn_order *b, const char *coid)
+{
+    struct fb_venue_order req;
+    struct bn_order *o;
+    if (find_order(bn, coid) || (is_terminal(b->status) && fb_dec_sign(b->executed_qty) == 0))
+        return;
+    memset(&req, 0, sizeof req);
+    copy_str(req.client_order_id, sizeof req.client_order_id, coid);
+    copy_str(req.symbol, sizeof req.symbol, b->symbol);
+    req.side = strcmp(b->side, "SELL") == 0 ? FB_VENUE_SELL : FB_VENUE_BUY;
+    req.type = strcmp(b->type, "MARKET") == 0 ? FB_VENUE_MARKET : FB_VENUE_LIMIT;
+    req.tif = strcmp(b->tif, "IOC") == 0   ? FB_VENUE_IOC
+              : strcmp(b->tif, "FOK") == 0 ? FB_VENUE_FOK
+                                           : FB_VENUE_GTC;
+    req.qty = b->orig_qty;
+    req.price = b->price;
+    if (!(o = add_order(bn, &req))) {
+        fb_warn("binance", "order %s: out of memory tracking it after a restart", coid);
+        return;
+    }
+    o->order_id = b->order_id;
+    o->phase = PH_OPEN;
+    o->next_poll = bn->now;
+}
+
 static void on_query(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
 {
     struct fb_bn_order b;
     if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK) {
         emit_status(bn, &b, c->o, c->id, c->id);
+        if (!c->o)
+            adopt(bn, &b, c->id);
     } else if (a->cls == FB_BN_REJECT && (a->code == -2013 || a->code == -2026)) {
         if (!c->o && c->sym_next < bn->p.n_symbols) {
             /* Not on this symbol; try the next one. */
