@@ -71,7 +71,7 @@ DEADLINE_S = 1500  # hard bound on one run, whatever the counts
 
 CONFIG = """bridge:
   data_dir: data
-  log_level: info
+  log_level: %(log_level)s
   journal_fsync: every
 admin:
   listen: 127.0.0.1
@@ -167,7 +167,8 @@ class Procs:
             stdout=self.sim_log, stderr=subprocess.STDOUT, env=self.env, cwd=self.dir)
         self.sim_port = wait_ports(self.sim, ports, "venue-sim")["venue-sim"]
         with open(self.config, "w") as f:
-            f.write(CONFIG % {"port": self.sim_port})
+            f.write(CONFIG % {"port": self.sim_port,
+                             "log_level": os.environ.get("FB_CRASH_LOG_LEVEL", "info")})
 
     def start_bridge(self):
         ports = os.path.join(self.dir, "bridge.ports")
