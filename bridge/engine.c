@@ -47,6 +47,7 @@ struct eorder {
     char coid[FB_VENUE_CLORDID_MAX + 1];          /* the venue's id for it now */
     uint8_t bridge_cancel;                        /* the bridge itself asked to cancel */
     uint8_t reconciling;                          /* a start-up query is out */
+    int64_t sent_ns;                              /* a venue request is out since */
     char bridge_cancel_text[FB_TEXT_LEN + 1];
     struct eorder *prev, *next;                   /* the live (non-terminal) list */
     struct eorder *all_next;                      /* every order, for freeing */
@@ -64,6 +65,7 @@ struct fb_engine {
     struct fb_venue_inst *venues;
     size_t nvenues;
     struct fb_breaker *breakers; /* per venue: refuses new orders while open */
+    struct latency_hist *latency; /* per venue: request -> answer times */
     struct fb_route_table *routes;
     struct fb_venue_market *markets; /* per route */
     struct fb_tr_venue *trv;         /* per venue */
@@ -242,6 +244,54 @@ static void live_remove(struct fb_engine *e, struct eorder *eo)
     eo->prev = eo->next = NULL;
     eo->live = 0;
     e->nlive--;
+}
+
+/* ---- venue request latency ------------------------------------------- */
+
+/* Upper bounds of the buckets, in microseconds (Prometheus "le"). */
+static const int64_t latency_bounds_us[] = {100,    250,    500,     1000,    2500,   5000,
+                                            10000,  25000,  50000,   100000,  250000, 500000,
+                                            1000000, 2500000, 5000000, 10000000};
+#define LATENCY_NB (sizeof latency_bounds_us / sizeof latency_bounds_us[0])
+
+struct latency_hist {
+    uint64_t bucket[LATENCY_NB + 1]; /* the last one is +Inf */
+    uint64_t count;
+    int64_t sum_ns;
+};
+
+static void latency_observe(struct latency_hist *h, int64_t ns)
+{
+    size_t i = 0;
+    while (i < LATENCY_NB && ns > latency_bounds_us[i] * 1000)
+        i++;
+    h->bucket[i]++;
+    h->count++;
+    h->sum_ns += ns;
+}
+
+/* Seconds as exact decimal text from integer nanoseconds (no double). */
+static void ns_to_seconds(int64_t ns, char *buf, size_t size)
+{
+    char frac[16];
+    int n = snprintf(frac, sizeof frac, "%09lld", (long long)(ns % 1000000000));
+    while (n > 1 && frac[n - 1] == '0')
+        frac[--n] = '\0';
+    snprintf(buf, size, "%lld.%s", (long long)(ns / 1000000000), frac);
+}
+
+/* A request to the venue went out for eo; its answer closes the sample. */
+static void request_sent(struct eorder *eo)
+{
+    eo->sent_ns = realtime_ns();
+}
+
+static void request_answered(struct fb_engine *e, struct eorder *eo)
+{
+    if (!eo->sent_ns)
+        return;
+    latency_observe(&e->latency[eo->venue], realtime_ns() - eo->sent_ns);
+    eo->sent_ns = 0;
 }
 
 /* ---- exposure for the policy ------------------------------------------ */
@@ -834,6 +884,7 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
     }
     const struct fb_venue_inst *v = &e->venues[eo->venue];
     journal_commit(e);
+    request_sent(eo);
     enum fb_err rc = v->ops->submit(v->state, &vo, realtime_ns());
     if (rc)
         fb_breaker_record(&e->breakers[eo->venue], realtime_ns(), FB_BRK_TRANSPORT, 0);
@@ -875,6 +926,7 @@ static void handle_cancel(struct fb_engine *e, const struct fb_cancel_order *c)
     snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-c%u", eo->o.order_id, eo->version);
     const struct fb_venue_inst *v = &e->venues[eo->venue];
     journal_commit(e);
+    request_sent(eo);
     enum fb_err rc = v->ops->cancel(v->state, &vc, realtime_ns());
     if (rc) {
         event_init(&ev, FB_OEV_CANCEL_REJECT);
@@ -957,6 +1009,7 @@ static void handle_replace(struct fb_engine *e, const struct fb_replace_order *r
     vr.price = r->terms.price;
     vr.stop_price = r->terms.stop_px;
     journal_commit(e);
+    request_sent(eo);
     enum fb_err rc = v->ops->replace(v->state, &vr, realtime_ns());
     if (rc) {
         event_init(&ev, FB_OEV_REPLACE_REJECT);
@@ -1336,6 +1389,12 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
                 fb_venue_event_kind_name(vev->kind), vev->client_order_id);
         return;
     }
+    /* the answers to a request (not fills or unsolicited news) */
+    if (vev->kind == FB_VEV_ACK || vev->kind == FB_VEV_REJECT ||
+        vev->kind == FB_VEV_CANCEL_REJECT || vev->kind == FB_VEV_REPLACED ||
+        vev->kind == FB_VEV_REPLACE_REJECT ||
+        (vev->kind == FB_VEV_CANCELED && vev->u.canceled.reason == FB_VCXL_REQUESTED))
+        request_answered(e, eo);
     switch (vev->kind) {
     case FB_VEV_ACK:
         event_init(&ev, FB_OEV_ACK);
@@ -1533,6 +1592,26 @@ static void call_metrics(struct fb_engine *e, struct fb_engine_call *c)
     for (int r = 0; r < FB_PR_COUNT; r++)
         EMIT("fixbridge_policy_refusals_total{rule=\"%s\"} %llu\n", fb_policy_rule_name(r),
              (unsigned long long)e->policy_stats.refused[r]);
+    EMIT("# HELP fixbridge_venue_request_seconds Time from a venue request to its answer.\n"
+         "# TYPE fixbridge_venue_request_seconds histogram\n");
+    for (size_t i = 0; i < e->nvenues; i++) {
+        const struct latency_hist *h = &e->latency[i];
+        uint64_t cum = 0;
+        char le[32];
+        for (size_t b = 0; b <= LATENCY_NB; b++) {
+            cum += h->bucket[b];
+            if (b < LATENCY_NB)
+                ns_to_seconds(latency_bounds_us[b] * 1000, le, sizeof le);
+            else
+                snprintf(le, sizeof le, "+Inf");
+            EMIT("fixbridge_venue_request_seconds_bucket{venue=\"%s\",le=\"%s\"} %llu\n",
+                 e->venues[i].name, le, (unsigned long long)cum);
+        }
+        ns_to_seconds(h->sum_ns, le, sizeof le);
+        EMIT("fixbridge_venue_request_seconds_sum{venue=\"%s\"} %s\n"
+             "fixbridge_venue_request_seconds_count{venue=\"%s\"} %llu\n",
+             e->venues[i].name, le, e->venues[i].name, (unsigned long long)h->count);
+    }
     EMIT("# HELP fixbridge_breaker_open 1 while a venue's circuit breaker is open or half-open.\n"
          "# TYPE fixbridge_breaker_open gauge\n");
     for (size_t i = 0; i < e->nvenues; i++)
@@ -2222,7 +2301,8 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
         goto fail;
     }
     e->breakers = calloc(e->nvenues, sizeof *e->breakers);
-    if (!e->breakers)
+    e->latency = calloc(e->nvenues, sizeof *e->latency);
+    if (!e->breakers || !e->latency)
         goto nomem;
     for (size_t i = 0; i < e->nvenues; i++) {
         e->trv[i].name = e->venues[i].name;
@@ -2312,6 +2392,7 @@ void fb_engine_free(struct fb_engine *e)
     free(e->logged_on);
     free(e->cod_deadline);
     free(e->breakers);
+    free(e->latency);
     if (e->sthr) {
         for (size_t i = 0; i < e->cfg->nsessions; i++) {
             struct fb_tq_item it;
