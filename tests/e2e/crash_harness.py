@@ -25,7 +25,8 @@ Pending* state, no change for a while), then checks, one case each:
   lost        every NewOrderSingle the bridge acknowledged (an
               ExecutionReport other than Rejected, with an OrderID) is in
               GET /orders?state=all after the last restart, and every
-              venue order's clientOrderId maps to a bridge order;
+              venue order's clientOrderId (fb<OrderID>-<version>) maps to a
+              bridge order at that version or a later one;
   duplicates  per clientOrderId at most one venue order (GET /__sim/orders);
   state       each bridge order's final state (open/filled/canceled/none)
               equals the venue's for the order's current clientOrderId;
@@ -471,6 +472,12 @@ def check(h, orders, venue, verbose):
                                     "order" % (vo["orderId"], vo["clientOrderId"], vo["status"],
                                                vo["executedQty"]))
             continue
+        bver = split_coid(by_id[oid]["client_order_id"])[1]
+        if bver is not None and ver > bver:
+            problems["lost"].append("venue order %s (clientOrderId %s, %s %s) is unknown to the "
+                                    "bridge: order %s is at %s" % (
+                                        vo["orderId"], vo["clientOrderId"], vo["status"],
+                                        vo["executedQty"], oid, by_id[oid]["client_order_id"]))
         vby.setdefault(oid, []).append((ver, vo))
     for c in venue["counts"]:
         if c["orders"] > 1:
