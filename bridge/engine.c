@@ -31,6 +31,8 @@
 #include "bridge/translate.h"
 #include "bridge/venues.h"
 
+/* The request id of the open-orders listing asked at start. */
+#define ORPHAN_SCAN_ID "fb-orphan-scan"
 /* Items the FIX threads may queue before they wait for the engine. */
 #define FB_ENGINE_QUEUE_CAP 8192
 /* How long start-up waits for a REST venue to load its markets. */
@@ -66,6 +68,17 @@ struct fb_engine {
     size_t nvenues;
     struct fb_breaker *breakers; /* per venue: refuses new orders while open */
     struct latency_hist *latency; /* per venue: request -> answer times */
+
+    /* venue orders the journal did not know, found at start */
+    struct orphan {
+        size_t venue;
+        char coid[FB_VENUE_CLORDID_MAX + 1];
+        char venue_order_id[FB_VENUE_ID_MAX + 1];
+        char symbol[FB_VENUE_SYMBOL_MAX + 1];
+        uint8_t cancel_sent;
+    } orphans[256];
+    size_t norphans;
+    uint64_t orphans_total;
     struct fb_route_table *routes;
     struct fb_venue_market *markets; /* per route */
     struct fb_tr_venue *trv;         /* per venue */
@@ -1364,6 +1377,35 @@ static void venue_text(const struct fb_venue_inst *v, const struct fb_venue_reje
 static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_venue_inst *v,
                       const struct fb_venue_event *vev);
 
+
+/* An open order at a venue that the journal does not know: never adopted
+ * (the bridge cannot say which OMS it belongs to), always reported, and
+ * canceled when the config says so. */
+static void found_orphan(struct fb_engine *e, const struct fb_venue_inst *v,
+                         const struct fb_venue_event *vev)
+{
+    int cancel = e->cfg->bridge.orphan_orders == FB_ORPHAN_CANCEL;
+    e->orphans_total++;
+    fb_warn("engine", "orphan order at %s: client order id %s (venue order id %s, %s) is not "
+                      "in the journal%s",
+            v->name, vev->client_order_id, vev->venue_order_id, vev->symbol,
+            cancel ? "; canceling it" : "");
+    if (e->norphans < sizeof e->orphans / sizeof e->orphans[0]) {
+        struct orphan *o = &e->orphans[e->norphans++];
+        o->venue = v->index;
+        copy_str(o->coid, sizeof o->coid, vev->client_order_id);
+        copy_str(o->venue_order_id, sizeof o->venue_order_id, vev->venue_order_id);
+        copy_str(o->symbol, sizeof o->symbol, vev->symbol);
+        if (cancel) {
+            struct fb_venue_cancel vc;
+            memset(&vc, 0, sizeof vc);
+            copy_str(vc.client_order_id, sizeof vc.client_order_id, vev->client_order_id);
+            copy_str(vc.request_id, sizeof vc.request_id, "fb-orphan-cancel");
+            o->cancel_sent = v->ops->cancel(v->state, &vc, realtime_ns()) == FB_OK;
+        }
+    }
+}
+
 static void on_venue_event(void *user, const struct fb_venue_event *vev)
 {
     struct fb_venue_inst *v = user;
@@ -1385,6 +1427,11 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
     else if (!business)
         fb_breaker_record(&e->breakers[v->index], realtime_ns(), FB_BRK_SUCCESS, 0);
     if (!eo) {
+        if (vev->kind == FB_VEV_STATUS && !strcmp(vev->request_id, ORPHAN_SCAN_ID) &&
+            vev->u.status.state != FB_VOS_UNKNOWN) {
+            found_orphan(e, v, vev);
+            return;
+        }
         fb_warn("engine", "venue %s: %s for unknown client order id %s", v->name,
                 fb_venue_event_kind_name(vev->kind), vev->client_order_id);
         return;
@@ -1623,6 +1670,10 @@ static void call_metrics(struct fb_engine *e, struct fb_engine_call *c)
     for (size_t i = 0; i < e->nvenues; i++)
         EMIT("fixbridge_breaker_opened_total{venue=\"%s\"} %llu\n", e->venues[i].name,
              (unsigned long long)e->breakers[i].opened);
+    EMIT("# HELP fixbridge_orphan_orders_total Open venue orders the journal did not know, "
+         "found at start.\n# TYPE fixbridge_orphan_orders_total counter\n"
+         "fixbridge_orphan_orders_total %llu\n",
+         (unsigned long long)e->orphans_total);
     EMIT("# HELP fixbridge_session_rejects_total Messages refused at the FIX session level.\n"
          "# TYPE fixbridge_session_rejects_total counter\n"
          "fixbridge_session_rejects_total %lu\n",
@@ -1785,6 +1836,21 @@ static void handle_call(struct fb_engine *e, struct fb_engine_call *c)
     case FB_OP_KILLS:
         call_kills(e, c);
         return;
+    case FB_OP_ORPHANS: {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < e->norphans; i++) {
+            const struct orphan *o = &e->orphans[i];
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:b}", "venue",
+                                                 e->venues[o->venue].name, "client_order_id",
+                                                 o->coid, "venue_order_id", o->venue_order_id,
+                                                 "symbol", o->symbol, "cancel_sent",
+                                                 o->cancel_sent));
+        }
+        c->text = json_dumps(arr, JSON_INDENT(1));
+        json_decref(arr);
+        c->rc = c->text ? FB_OK : FB_ERR_NOMEM;
+        return;
+    }
     case FB_OP_LAST:
         break;
     }
@@ -2135,6 +2201,13 @@ static enum fb_err journal_start(struct fb_engine *e, char *errbuf, size_t errle
         eo->reconciling = 1;
         if (v->ops->query(v->state, eo->coid, realtime_ns()) != FB_OK)
             fb_warn("engine", "order %s: cannot ask %s about it", eo->o.order_id, v->name);
+    }
+    /* and every venue's open orders, to find the ones the journal lacks */
+    for (size_t i = 0; i < e->nvenues; i++) {
+        const struct fb_venue_inst *v = &e->venues[i];
+        if (v->ops->open_orders &&
+            v->ops->open_orders(v->state, NULL, ORPHAN_SCAN_ID, realtime_ns()) != FB_OK)
+            fb_warn("engine", "venue %s: cannot list its open orders", v->name);
     }
     return FB_OK;
 }

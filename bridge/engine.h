@@ -47,6 +47,7 @@ enum fb_engine_op {
                              "venue", "all") named .ref: cancel and block */
     FB_OP_RELEASE = 5,    /* kill switch off for the same scope and name */
     FB_OP_KILLS = 6,      /* JSON array of engaged kill switches */
+    FB_OP_ORPHANS = 7,    /* JSON array of venue orders the journal did not know */
     FB_OP_LAST            /* not a true op, never use this */
 };
 

@@ -61,6 +61,12 @@ enum fb_weekday {
     FB_DAY_SUN
 };
 
+/* What to do, at start, with an open venue order the journal does not know. */
+enum fb_orphan_policy {
+    FB_ORPHAN_REPORT = 0, /* log it, count it in /metrics, list it in /orphans */
+    FB_ORPHAN_CANCEL = 1  /* the same, and cancel it at the venue */
+};
+
 struct fb_bridge_cfg {
     char *data_dir; /* resolved path */
     enum fb_log_level log_level;
@@ -69,6 +75,7 @@ struct fb_bridge_cfg {
     enum fb_journal_fsync journal_fsync; /* journal in <data_dir>/journal */
     unsigned journal_group_commit_ms;    /* group: most ms before the fsync */
     uint64_t journal_segment_bytes;      /* roll segment files beyond this */
+    enum fb_orphan_policy orphan_orders; /* venue orders unknown to the journal */
 };
 
 struct fb_credentials_cfg {

@@ -20,6 +20,7 @@ static const char *const store_kinds[] = {"file", "memory", NULL};
 static const char *const order_scopes[] = {"session", "account", NULL};
 static const char *const venue_types[] = {"sim", "binance", "kraken", NULL};
 static const char *const fill_modes[] = {"full", "partial", NULL};
+static const char *const orphan_policies[] = {"report", "cancel", NULL};
 static const char *const weekdays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL};
 /* In enum fb_ord_type / enum fb_tif order: bit i is names[i]. */
 static const char *const ord_type_names[] = {"market", "limit", "stop", "stop_limit", NULL};
@@ -82,6 +83,12 @@ static const struct cfg_key bridge_keys[] = {
      .def = "67108864",
      .off = offsetof(ST, journal_segment_bytes),
      .doc = "journal segment file size limit"},
+    {.name = "orphan_orders",
+     .type = CFG_ENUM,
+     .names = orphan_policies,
+     .def = "report",
+     .off = offsetof(ST, orphan_orders),
+     .doc = "venue orders the journal does not know, found at start: report or cancel"},
 };
 #undef ST
 static const struct cfg_table bridge_table = {.what = "bridge",
