@@ -39,7 +39,8 @@ enum op {
     OP_POLL,   /* GET order for a resting order */
     OP_TRADES, /* GET myTrades for an order */
     OP_QUERY,  /* engine's query */
-    OP_OPEN    /* engine's open_orders */
+    OP_OPEN,   /* engine's open_orders */
+    OP_TICKER  /* GET ticker/bookTicker: the reference price */
 };
 
 enum phase { PH_SENDING, PH_OPEN, PH_DONE };
@@ -109,6 +110,14 @@ struct fb_bn {
 
     struct fb_venue_market *markets;
     size_t n_markets;
+    /* Touch per configured symbol (same index as symbols), from bookTicker. */
+    struct bn_ref {
+        struct fb_dec bid, ask;
+        int64_t as_of; /* when the answer arrived (bn->now); 0 = never */
+    } * refs;
+    int ticker_busy;
+    int ticker_tried; /* the start-up bookTicker has been answered (any outcome) */
+    int64_t next_ticker;
     struct bn_order **orders;
     size_t n_orders, cap_orders;
     struct delayed *later;
@@ -341,6 +350,8 @@ static const char *path_of(enum op op)
         return "/api/v3/myTrades";
     case OP_OPEN:
         return "/api/v3/openOrders";
+    case OP_TICKER:
+        return "/api/v3/ticker/bookTicker";
     case OP_NEW_QUERY:
     case OP_CANCEL:
     case OP_POLL:
@@ -363,6 +374,26 @@ static enum fb_http_method method_of(enum op op)
     }
 }
 
+/* Adds symbols=["A","B",...] (every configured symbol, A.2 array form). */
+static enum fb_err add_symbols(const struct fb_bn *bn, struct fb_bn_query *q)
+{
+    char arr[FB_BN_QUERY_MAX / 2];
+    size_t n = 0;
+    arr[n++] = '[';
+    for (size_t i = 0; i < bn->p.n_symbols; i++) {
+        int w = snprintf(arr + n, sizeof arr - n, "%s\"%s\"", i ? "," : "", bn->symbols[i]);
+        if (w < 0 || (size_t)w >= sizeof arr - n)
+            return FB_ERR_TOO_LARGE;
+        n += (size_t)w;
+    }
+    if (n + 2 > sizeof arr)
+        return FB_ERR_TOO_LARGE;
+    arr[n++] = ']';
+    arr[n] = '\0';
+    fb_bn_q_add(q, "symbols", arr);
+    return q->err;
+}
+
 /* Builds the unsigned parameters of c. */
 static enum fb_err params_of(struct fb_bn *bn, struct call *c, struct fb_bn_query *q, char *why,
                              size_t whylen)
@@ -371,23 +402,16 @@ static enum fb_err params_of(struct fb_bn *bn, struct call *c, struct fb_bn_quer
     switch (c->op) {
     case OP_TIME:
         return FB_OK;
-    case OP_INFO: {
-        char arr[FB_BN_QUERY_MAX / 2];
-        size_t n = 0;
-        arr[n++] = '[';
-        for (size_t i = 0; i < bn->p.n_symbols; i++) {
-            int w = snprintf(arr + n, sizeof arr - n, "%s\"%s\"", i ? "," : "", bn->symbols[i]);
-            if (w < 0 || (size_t)w >= sizeof arr - n)
-                return FB_ERR_TOO_LARGE;
-            n += (size_t)w;
+    case OP_INFO:
+        return add_symbols(bn, q);
+    case OP_TICKER:
+        /* One symbol: weight 2; several: one call with symbols=, weight 4
+         * (A.7) rather than 2 per symbol. */
+        if (bn->p.n_symbols == 1) {
+            fb_bn_q_add(q, "symbol", bn->symbols[0]);
+            return q->err;
         }
-        if (n + 2 > sizeof arr)
-            return FB_ERR_TOO_LARGE;
-        arr[n++] = ']';
-        arr[n] = '\0';
-        fb_bn_q_add(q, "symbols", arr);
-        return q->err;
-    }
+        return add_symbols(bn, q);
     case OP_NEW:
         return fb_bn_build_order(&c->o->req, q, why, whylen);
     case OP_REPLACE: {
@@ -442,7 +466,7 @@ static enum fb_err params_of(struct fb_bn *bn, struct call *c, struct fb_bn_quer
 
 static int signed_op(enum op op)
 {
-    return op != OP_TIME && op != OP_INFO;
+    return op != OP_TIME && op != OP_INFO && op != OP_TICKER;
 }
 
 /* Sends c now; on a local failure c is freed and the error returned. */
@@ -1112,6 +1136,35 @@ static void on_info(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
     retry_later(bn, c, a->retry_after_ms);
 }
 
+static void on_ticker(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
+{
+    struct fb_bn_ticker t[FB_BINANCE_SYMBOLS_MAX];
+    size_t n = 0;
+    int64_t next = bn->now + (int64_t)bn->p.poll_interval_ms * NS_PER_MS;
+    bn->ticker_busy = 0;
+    bn->ticker_tried = 1;
+    if (a->cls == FB_BN_OK && fb_bn_parse_tickers(j, t, FB_BINANCE_SYMBOLS_MAX, &n) == FB_OK) {
+        for (size_t i = 0; i < n; i++) {
+            for (size_t k = 0; k < bn->p.n_symbols; k++) {
+                if (strcmp(t[i].symbol, bn->symbols[k]) != 0)
+                    continue;
+                /* as of when the answer arrived, on the injected clock */
+                bn->refs[k].bid = t[i].bid;
+                bn->refs[k].ask = t[i].ask;
+                bn->refs[k].as_of = bn->now;
+            }
+        }
+    } else {
+        /* Keep the last touch with its old as-of: the policy judges age. */
+        fb_warn("binance", "bookTicker failed (%s)", a->cls == FB_BN_OK ? "unreadable" : a->msg);
+        int64_t b = bn->now + backoff_ns(bn, 2, a->retry_after_ms);
+        if (b > next)
+            next = b;
+    }
+    bn->next_ticker = next;
+    call_free(c);
+}
+
 static void call_done(void *user, const struct fb_http_response *r)
 {
     struct call *c = user;
@@ -1167,6 +1220,9 @@ static void call_done(void *user, const struct fb_http_response *r)
         break;
     case OP_OPEN:
         on_open(bn, c, &a, j);
+        break;
+    case OP_TICKER:
+        on_ticker(bn, c, &a, j);
         break;
     }
     json_decref(j);
@@ -1250,7 +1306,8 @@ static enum fb_err bn_create(const void *params, const struct fb_venue_sink *sin
     kl = strlen(p->api_key) + sizeof "X-MBX-APIKEY: ";
     bn->keyhdr = malloc(kl);
     bn->symbols = calloc(p->n_symbols, sizeof *bn->symbols);
-    if (!bn->base_url || !bn->key || !bn->secret || !bn->keyhdr || !bn->symbols)
+    bn->refs = calloc(p->n_symbols, sizeof *bn->refs);
+    if (!bn->base_url || !bn->key || !bn->secret || !bn->keyhdr || !bn->symbols || !bn->refs)
         goto nomem;
     snprintf(bn->keyhdr, kl, "X-MBX-APIKEY: %s", p->api_key);
     for (size_t i = 0; i < p->n_symbols; i++)
@@ -1310,6 +1367,7 @@ static void bn_destroy(void *state)
     free(bn->keyhdr);
     free(bn->base_url);
     free(bn->markets);
+    free(bn->refs);
     free(bn->orders);
     free(bn->later);
     free(bn->out);
@@ -1319,7 +1377,7 @@ static void bn_destroy(void *state)
 int fb_binance_ready(const void *state)
 {
     const struct fb_bn *bn = state;
-    return bn && bn->have_time && bn->have_info;
+    return bn && bn->have_time && bn->have_info && bn->ticker_tried;
 }
 
 static enum fb_err bn_submit(void *state, const struct fb_venue_order *order, int64_t now_ns)
@@ -1495,6 +1553,18 @@ static void schedule(struct fb_bn *bn)
         if ((c = new_call(bn, OP_INFO, NULL)))
             start_call(bn, c);
     }
+    if (!bn->ticker_busy && bn->now >= bn->next_ticker && bn->now >= bn->blocked_until) {
+        if (bn->ticker_tried && weight_tight(bn)) {
+            /* like order polls: yield to orders near the weight limit */
+            bn->next_ticker = bn->now + 1000 * NS_PER_MS;
+        } else if ((c = new_call(bn, OP_TICKER, NULL))) {
+            bn->ticker_busy = 1;
+            if (send_call(bn, c) != FB_OK) {
+                bn->ticker_busy = 0;
+                bn->next_ticker = bn->now + (int64_t)bn->p.poll_interval_ms * NS_PER_MS;
+            }
+        }
+    }
     if (!bn->have_time)
         return; /* signed requests wait for the clock offset */
     for (size_t i = 0; i < bn->n_later;) {
@@ -1567,6 +1637,8 @@ static int64_t bn_next_deadline(const void *state)
     t = fb_http_next_deadline(bn->http);
     if (!bn->time_busy && bn->next_resync < t)
         t = bn->next_resync;
+    if (!bn->ticker_busy && bn->next_ticker < t)
+        t = bn->next_ticker < bn->blocked_until ? bn->blocked_until : bn->next_ticker;
     if (!bn->have_time)
         return t;
     for (size_t i = 0; i < bn->n_later; i++)
@@ -1598,6 +1670,26 @@ static enum fb_err bn_market(const void *state, const char *symbol, struct fb_ve
     return FB_ERR_NOT_FOUND;
 }
 
+static enum fb_err bn_reference_price(const void *state, const char *symbol, struct fb_dec *bid,
+                                      struct fb_dec *ask, int64_t *as_of_ns)
+{
+    const struct fb_bn *bn = state;
+    if (!bn || !symbol || !bid || !ask || !as_of_ns)
+        return FB_ERR_INVALID;
+    for (size_t k = 0; k < bn->p.n_symbols; k++) {
+        if (strcmp(bn->symbols[k], symbol) != 0)
+            continue;
+        const struct bn_ref *r = &bn->refs[k];
+        if (r->as_of == 0 || (fb_dec_sign(r->bid) == 0 && fb_dec_sign(r->ask) == 0))
+            return FB_ERR_STATE; /* no answer yet, or an empty book */
+        *bid = r->bid;           /* zero: that side of the book is empty */
+        *ask = r->ask;
+        *as_of_ns = r->as_of;
+        return FB_OK;
+    }
+    return FB_ERR_NOT_FOUND;
+}
+
 const struct fb_venue_ops fb_venue_binance = {
     {
         FB_VENUE_API_VERSION, /* api_version */
@@ -1606,15 +1698,15 @@ const struct fb_venue_ops fb_venue_binance = {
             FB_VSUP_TIF_IOC | FB_VSUP_TIF_FOK | FB_VSUP_POST_ONLY | FB_VSUP_ICEBERG |
             FB_VSUP_QUOTE_QTY | FB_VSUP_REPLACE | FB_VSUP_OPEN_ORDERS, /* supports */
     },
-    bn_create,        /* create */
-    bn_destroy,       /* destroy */
-    bn_submit,        /* submit */
-    bn_cancel,        /* cancel */
-    bn_replace,       /* replace */
-    bn_query,         /* query */
-    bn_open_orders,   /* open_orders */
-    bn_run,           /* run */
-    bn_next_deadline, /* next_deadline */
-    bn_market,        /* market */
-    NULL,             /* reference_price: no market data polled yet */
+    bn_create,          /* create */
+    bn_destroy,         /* destroy */
+    bn_submit,          /* submit */
+    bn_cancel,          /* cancel */
+    bn_replace,         /* replace */
+    bn_query,           /* query */
+    bn_open_orders,     /* open_orders */
+    bn_run,             /* run */
+    bn_next_deadline,   /* next_deadline */
+    bn_market,          /* market */
+    bn_reference_price, /* reference_price: bookTicker, polled */
 };

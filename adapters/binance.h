@@ -2,8 +2,11 @@
  * binance: the Binance Spot REST venue (fb_venue_binance), over adapters/http.
  *
  * Start-up. create() does no I/O. The first run() sends GET /api/v3/time
- * (clock offset) and GET /api/v3/exchangeInfo?symbols=[...] (filters for
- * the configured symbols). Until both have answered, market() returns
+ * (clock offset), GET /api/v3/exchangeInfo?symbols=[...] (filters for
+ * the configured symbols) and GET /api/v3/ticker/bookTicker (the touch).
+ * Until all three have answered (the bookTicker with any outcome: a
+ * venue whose ticker fails still trades, and the policy, lacking a
+ * reference price, fails closed where it needs one), market() returns
  * FB_ERR_STATE and submit/cancel/replace/query/open_orders return
  * FB_ERR_STATE: the engine waits for readiness by calling run() and
  * checking market() for any of its symbols (FB_ERR_STATE = not yet,
@@ -31,6 +34,16 @@
  * polled every poll_interval_ms (GET /api/v3/order; on a change in
  * executedQty, GET /api/v3/myTrades?orderId= for trade ids, fees and
  * maker/taker). Every fill is deduplicated by trade id.
+ *
+ * Reference price. GET /api/v3/ticker/bookTicker (unsigned; symbol= for
+ * one configured symbol, weight 2, else symbols=[...] in one call, weight
+ * 4) every poll_interval_ms; like order polls it pauses while a 429/418
+ * blocks requests and yields when used-weight-1m is at 90% of the limit.
+ * bidPrice/askPrice are exact decimals (JSON strings only). The
+ * reference_price slot gives the last touch with as-of = when its answer
+ * arrived (run()'s clock); a failed poll keeps the old touch and its old
+ * as-of, so the policy sees it age. FB_ERR_STATE before the first good
+ * answer or for an empty book; a zero side = that side is empty.
  *
  * Replace (FIX 35=G) -> POST /api/v3/order/cancelReplace with
  * cancelReplaceMode=STOP_ON_FAILURE, cancelOrigClientOrderId = the order's

@@ -329,6 +329,46 @@ enum fb_err fb_bn_parse_time(const json_t *j, int64_t *server_ms)
     return *server_ms > 0 ? FB_OK : FB_ERR_PARSE;
 }
 
+enum fb_err fb_bn_parse_ticker(const json_t *j, struct fb_bn_ticker *t)
+{
+    memset(t, 0, sizeof *t);
+    if (!json_is_object(j))
+        return FB_ERR_PARSE;
+    TRY(get_str(j, "symbol", 1, t->symbol, sizeof t->symbol));
+    TRY(get_dec(j, "bidPrice", 1, &t->bid));
+    TRY(get_dec(j, "askPrice", 1, &t->ask));
+    TRY(get_dec(j, "bidQty", 0, &t->bid_qty));
+    TRY(get_dec(j, "askQty", 0, &t->ask_qty));
+    if (!t->symbol[0] || fb_dec_sign(t->bid) < 0 || fb_dec_sign(t->ask) < 0 ||
+        fb_dec_sign(t->bid_qty) < 0 || fb_dec_sign(t->ask_qty) < 0)
+        return FB_ERR_PARSE;
+    if (fb_dec_sign(t->bid) > 0 && fb_dec_sign(t->ask) > 0 && fb_dec_cmp(t->bid, t->ask) > 0)
+        return FB_ERR_PARSE; /* crossed: not a book Binance can have */
+    return FB_OK;
+}
+
+enum fb_err fb_bn_parse_tickers(const json_t *j, struct fb_bn_ticker *out, size_t cap, size_t *n)
+{
+    size_t i;
+    const json_t *x;
+    *n = 0;
+    if (json_is_object(j)) {
+        if (cap < 1 || fb_bn_parse_ticker(j, &out[0]) != FB_OK)
+            return FB_ERR_PARSE;
+        *n = 1;
+        return FB_OK;
+    }
+    if (!json_is_array(j) || json_array_size(j) > cap)
+        return FB_ERR_PARSE;
+    json_array_foreach(j, i, x)
+    {
+        if (fb_bn_parse_ticker(x, &out[i]) != FB_OK)
+            return FB_ERR_PARSE;
+    }
+    *n = json_array_size(j);
+    return FB_OK;
+}
+
 enum fb_venue_order_state fb_bn_state(enum fb_bn_status s)
 {
     switch (s) {

@@ -157,6 +157,32 @@ enum fb_err fb_bn_parse_market(const json_t *sym, struct fb_venue_market *m) FB_
 /* serverTime of GET /api/v3/time. */
 enum fb_err fb_bn_parse_time(const json_t *j, int64_t *server_ms) FB_WARN_UNUSED;
 
+/* ---- market data ---- */
+
+/* One GET /api/v3/ticker/bookTicker entry (A.8.5). A zero price means that
+ * side of the book is empty (Binance sends "0.00000000"). */
+struct fb_bn_ticker {
+    char symbol[FB_VENUE_SYMBOL_MAX + 1];
+    struct fb_dec bid, bid_qty, ask, ask_qty;
+};
+
+/*
+ * One bookTicker object. bidPrice/askPrice (required) and bidQty/askQty
+ * (optional) must be decimal strings >= 0 (a JSON number, real or integer,
+ * is FB_ERR_PARSE); a crossed book (bid > ask, both set) is FB_ERR_PARSE.
+ * Unknown extra fields are ignored.
+ */
+enum fb_err fb_bn_parse_ticker(const json_t *j, struct fb_bn_ticker *t) FB_WARN_UNUSED;
+
+/*
+ * A whole bookTicker answer: the object of a `symbol=` request or the array
+ * of a `symbols=`/no-symbol request. Up to cap entries into out, *n set.
+ * All or nothing: one bad entry, a non-object/array, or more than cap
+ * entries is FB_ERR_PARSE (*n = 0).
+ */
+enum fb_err fb_bn_parse_tickers(const json_t *j, struct fb_bn_ticker *out, size_t cap,
+                                size_t *n) FB_WARN_UNUSED;
+
 /* Maps an order's state for STATUS events. */
 enum fb_venue_order_state fb_bn_state(enum fb_bn_status s);
 

@@ -40,6 +40,9 @@ static int replaced, replace_fail; /* cancelReplace: done / answer -2022 */
 static char rep_qty[32], rep_orig[40], rep_price[32];
 static char log_[64][96]; /* "METHOD path coid" in arrival order */
 static int n_log;
+static int tickers;             /* bookTicker requests (not in log_) */
+static char ticker_q[128];      /* the last one's query */
+static const char *ticker_body; /* NULL: a 404 */
 
 static int64_t now_ns(void)
 {
@@ -170,6 +173,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     q = strchr(r->uri, '?');
     snprintf(payload, sizeof payload, "%s", strcmp(method, "POST") == 0 ? r->body : q ? q + 1 : "");
     pthread_mutex_lock(&mu);
+    if (strcmp(url, "/api/v3/ticker/bookTicker") == 0) {
+        /* public: no key, no signature; kept out of log_ (it runs all the time) */
+        tickers++;
+        snprintf(ticker_q, sizeof ticker_q, "%s", q ? q + 1 : "");
+        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-MBX-APIKEY") ||
+            strstr(payload, "signature="))
+            bad_sigs++;
+        ret = ticker_body ? reply(c, 200, ticker_body)
+                          : reply(c, 400, "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}");
+        pthread_mutex_unlock(&mu);
+        return ret;
+    }
     arg(payload, strcmp(method, "POST") == 0 ? "newClientOrderId" : "origClientOrderId", coid,
         sizeof coid);
     if (n_log < 64)
@@ -282,6 +297,10 @@ static void srv_start(enum post_mode m)
     placed = polls = bad_sigs = bad_ts = n_post = n_log = 0;
     replaced = replace_fail = 0;
     weight = "11";
+    tickers = 0;
+    ticker_q[0] = '\0';
+    ticker_body = "{\"symbol\":\"BTCUSDT\",\"bidPrice\":\"99.50000000\",\"bidQty\":\"1.0\","
+                  "\"askPrice\":\"100.50000000\",\"askQty\":\"2.0\"}";
     srv = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, NULL,
                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED,
                            completed, NULL, MHD_OPTION_END);
@@ -597,9 +616,16 @@ START_TEST(polling_pauses_near_weight_limit)
     submit_limit("c10");
     run_until(1, 3000);
     expect(0, FB_VEV_ACK, NULL);
+    pthread_mutex_lock(&mu);
+    int t0 = tickers; /* the start-up one went out regardless */
+    pthread_mutex_unlock(&mu);
+    ck_assert_int_ge(t0, 1);
     run_until(99, 300);
     ck_assert_int_eq(polls, 0);
     ck_assert_int_eq(rec.n, 1);
+    pthread_mutex_lock(&mu);
+    ck_assert_int_eq(tickers, t0); /* the ticker poll yields too */
+    pthread_mutex_unlock(&mu);
     stop_all();
 }
 END_TEST
@@ -651,6 +677,64 @@ START_TEST(refusals_before_sending)
 }
 END_TEST
 
+/* The touch from bookTicker: polled at start-up (before ready) and every
+ * poll interval, as of when each answer arrived; a failed poll keeps the
+ * old touch and its as-of. */
+START_TEST(reference_price_from_book_ticker)
+{
+    struct fb_dec bid, ask;
+    int64_t as_of = 0, before, first;
+    char b[FB_DEC_STRMAX];
+    srv_start(PM_FILL);
+    before = now_ns();
+    adapter_start(); /* ready: the ticker has answered */
+    ck_assert_int_eq(ops->reference_price(st, "BTCUSDT", &bid, &ask, &as_of), FB_OK);
+    fb_dec_format(bid, b);
+    ck_assert_str_eq(b, "99.5");
+    fb_dec_format(ask, b);
+    ck_assert_str_eq(b, "100.5");
+    ck_assert_int_ge(as_of, before);
+    ck_assert_int_le(as_of, now_ns());
+    ck_assert_int_eq(ops->reference_price(st, "ETHBTC", &bid, &ask, &as_of), FB_ERR_NOT_FOUND);
+    pthread_mutex_lock(&mu);
+    ck_assert_str_eq(ticker_q, "symbol=BTCUSDT");
+    ticker_body = "{\"symbol\":\"BTCUSDT\",\"bidPrice\":\"101\",\"askPrice\":\"102\"}";
+    pthread_mutex_unlock(&mu);
+    first = as_of;
+    run_until(99, 200); /* several polls at 30 ms */
+    ck_assert_int_eq(ops->reference_price(st, "BTCUSDT", &bid, &ask, &as_of), FB_OK);
+    fb_dec_format(bid, b);
+    ck_assert_str_eq(b, "101");
+    ck_assert_int_gt(as_of, first);
+    pthread_mutex_lock(&mu);
+    ck_assert_int_ge(tickers, 3);
+    /* a JSON number where a decimal string belongs: the answer is ignored */
+    ticker_body = "{\"symbol\":\"BTCUSDT\",\"bidPrice\":103.5,\"askPrice\":\"104\"}";
+    pthread_mutex_unlock(&mu);
+    run_until(99, 100); /* answers already on their way arrive */
+    ck_assert_int_eq(ops->reference_price(st, "BTCUSDT", &bid, &ask, &first), FB_OK);
+    run_until(99, 200);
+    ck_assert_int_eq(ops->reference_price(st, "BTCUSDT", &bid, &ask, &as_of), FB_OK);
+    fb_dec_format(bid, b);
+    ck_assert_str_eq(b, "101");
+    ck_assert_int_eq(as_of, first); /* aging, not refreshed */
+    stop_all();
+}
+END_TEST
+
+/* No ticker (the endpoint fails): still ready, no reference price. */
+START_TEST(ready_without_ticker_no_reference)
+{
+    struct fb_dec bid, ask;
+    int64_t as_of;
+    srv_start(PM_FILL);
+    ticker_body = NULL;
+    adapter_start();
+    ck_assert_int_eq(ops->reference_price(st, "BTCUSDT", &bid, &ask, &as_of), FB_ERR_STATE);
+    stop_all();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("binance");
@@ -667,6 +751,8 @@ static Suite *suite(void)
     tcase_add_test(tc, polling_pauses_near_weight_limit);
     tcase_add_test(tc, query_of_order_sent_before_restart);
     tcase_add_test(tc, refusals_before_sending);
+    tcase_add_test(tc, reference_price_from_book_ticker);
+    tcase_add_test(tc, ready_without_ticker_no_reference);
     suite_add_tcase(s, tc);
     return s;
 }

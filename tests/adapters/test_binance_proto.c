@@ -488,6 +488,73 @@ START_TEST(parse_exchange_info)
 }
 END_TEST
 
+/* ---- bookTicker (A.8.5) ---- */
+
+struct ticker_case {
+    const char *body;
+    enum fb_err want;
+    size_t n;                       /* entries on FB_OK */
+    const char *symbol, *bid, *ask; /* the first entry on FB_OK */
+};
+
+#define TK(sym, bid, ask)                                                                          \
+    "{\"symbol\":\"" sym "\",\"bidPrice\":" bid ",\"bidQty\":\"431.00000000\",\"askPrice\":" ask   \
+    ",\"askQty\":\"9.00000000\"}"
+
+static const struct ticker_case tickers[] = {
+    /* the REFERENCE.md sample, one symbol: an object */
+    {TK("LTCBTC", "\"4.00000000\"", "\"4.00000200\""), FB_OK, 1, "LTCBTC", "4", "4.000002"},
+    /* symbols= / no symbol: an array */
+    {"[" TK("BTCUSDT", "\"59999.99\"", "\"60000.01\"") "," TK("ETHBTC", "\"0.05\"",
+                                                              "\"0.0501\"") "]",
+     FB_OK, 2, "BTCUSDT", "59999.99", "60000.01"},
+    {"[]", FB_OK, 0, NULL, NULL, NULL},
+    /* an empty side is "0.00000000" */
+    {TK("BTCUSDT", "\"0.00000000\"", "\"60000\""), FB_OK, 1, "BTCUSDT", "0", "60000"},
+    /* unknown extra fields are fine; quantities are optional */
+    {"{\"symbol\":\"BTCUSDT\",\"bidPrice\":\"1\",\"askPrice\":\"2\",\"new\":[1]}", FB_OK, 1,
+     "BTCUSDT", "1", "2"},
+    /* JSON numbers where decimal strings belong: refused, never via a double */
+    {TK("BTCUSDT", "59999.99", "\"60000.01\""), FB_ERR_PARSE, 0, NULL, NULL, NULL},
+    {TK("BTCUSDT", "\"59999.99\"", "60000"), FB_ERR_PARSE, 0, NULL, NULL, NULL},
+    {"{\"symbol\":\"BTCUSDT\",\"bidPrice\":\"1\",\"bidQty\":2.5,\"askPrice\":\"2\"}", FB_ERR_PARSE,
+     0, NULL, NULL, NULL},
+    /* missing, null, garbage, negative, exponent, crossed */
+    {"{\"symbol\":\"BTCUSDT\",\"askPrice\":\"2\"}", FB_ERR_PARSE, 0, NULL, NULL, NULL},
+    {"{\"bidPrice\":\"1\",\"askPrice\":\"2\"}", FB_ERR_PARSE, 0, NULL, NULL, NULL},
+    {TK("BTCUSDT", "null", "\"2\""), FB_ERR_PARSE, 0, NULL, NULL, NULL},
+    {TK("BTCUSDT", "\"abc\"", "\"2\""), FB_ERR_PARSE, 0, NULL, NULL, NULL},
+    {TK("BTCUSDT", "\"-1\"", "\"2\""), FB_ERR_PARSE, 0, NULL, NULL, NULL},
+    {TK("BTCUSDT", "\"1e3\"", "\"2000\""), FB_ERR_PARSE, 0, NULL, NULL, NULL},
+    {TK("BTCUSDT", "\"3\"", "\"2\""), FB_ERR_PARSE, 0, NULL, NULL, NULL},
+    {"{\"symbol\":\"\",\"bidPrice\":\"1\",\"askPrice\":\"2\"}", FB_ERR_PARSE, 0, NULL, NULL, NULL},
+    /* all or nothing: one bad entry spoils the array */
+    {"[" TK("BTCUSDT", "\"1\"", "\"2\"") "," TK("ETHBTC", "0.05", "\"0.06\"") "]", FB_ERR_PARSE, 0,
+     NULL, NULL, NULL},
+    {"[1]", FB_ERR_PARSE, 0, NULL, NULL, NULL},
+    /* more entries than asked room for */
+    {"[" TK("A", "\"1\"", "\"2\"") "," TK("B", "\"1\"", "\"2\"") "," TK("C", "\"1\"", "\"2\"") "]",
+     FB_ERR_PARSE, 0, NULL, NULL, NULL},
+};
+
+START_TEST(parse_ticker_table)
+{
+    const struct ticker_case *c = &tickers[_i];
+    struct fb_bn_ticker t[2];
+    size_t n = 99;
+    json_t *j = fb_bn_json_load(c->body, strlen(c->body));
+    ck_assert_msg(j != NULL, "case %d: not JSON", _i);
+    ck_assert_int_eq(fb_bn_parse_tickers(j, t, 2, &n), c->want);
+    ck_assert_int_eq(n, c->n);
+    if (c->want == FB_OK && c->n > 0) {
+        ck_assert_str_eq(t[0].symbol, c->symbol);
+        ck_assert_int_eq(fb_dec_cmp(t[0].bid, D(c->bid)), 0);
+        ck_assert_int_eq(fb_dec_cmp(t[0].ask, D(c->ask)), 0);
+    }
+    json_decref(j);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("binance_proto");
@@ -502,6 +569,7 @@ static Suite *suite(void)
     tcase_add_test(tc, parse_query_and_cancel_answers);
     tcase_add_test(tc, parse_trades);
     tcase_add_test(tc, parse_exchange_info);
+    tcase_add_loop_test(tc, parse_ticker_table, 0, (int)(sizeof tickers / sizeof tickers[0]));
     suite_add_tcase(s, tc);
     return s;
 }
