@@ -159,6 +159,7 @@ static const char *const P_TRADES[] = {"symbol", "orderId", "startTime", "endTim
                                        "fromId", "limit",   SIGNED_COMMON, NULL};
 static const char *const P_INFO[] = {"symbol", "symbols", "permissions", "showPermissionSets",
                                      "symbolStatus", NULL};
+static const char *const P_TICKER[] = {"symbol", "symbols", "symbolStatus", NULL};
 static const char *const P_NONE[] = {NULL};
 
 /* ---- security (REFERENCE.md A.3-A.5) ---- */
@@ -398,7 +399,19 @@ static void control(struct fb_vsim *vs, const char *path, const char *method,
     }
 }
 
-enum route { R_NONE, R_TIME, R_PING, R_INFO, R_NEW, R_CANCEL, R_QUERY, R_REPLACE, R_OPEN, R_TRADES };
+enum route {
+    R_NONE,
+    R_TIME,
+    R_PING,
+    R_INFO,
+    R_NEW,
+    R_CANCEL,
+    R_QUERY,
+    R_REPLACE,
+    R_OPEN,
+    R_TRADES,
+    R_TICKER
+};
 
 static enum route route_of(const char *path, const char *m)
 {
@@ -417,6 +430,8 @@ static enum route route_of(const char *path, const char *m)
         return R_OPEN;
     if (strcmp(path, "/api/v3/myTrades") == 0 && get)
         return R_TRADES;
+    if (strcmp(path, "/api/v3/ticker/bookTicker") == 0 && get)
+        return R_TICKER;
     return R_NONE;
 }
 
@@ -528,6 +543,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         names = P_TRADES;
         weight = 5;
         break;
+    case R_TICKER:
+        names = P_TICKER;
+        weight = vs_param(p, "symbol") ? 2 : 4; /* A.7 */
+        break;
     default:
         names = P_NONE;
         break;
@@ -535,7 +554,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     add_weight(vs, weight, now);
     if (allowed(p, names, &a))
         goto answer;
-    if (rt != R_TIME && rt != R_PING && rt != R_INFO &&
+    if (rt != R_TIME && rt != R_PING && rt != R_INFO && rt != R_TICKER &&
         check_signed(vs, c, query, r->body, p, now, &a))
         goto answer;
     if (rt == R_NEW || rt == R_REPLACE)
@@ -583,6 +602,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         break;
     case R_TRADES:
         vs_my_trades(vs, p, &a);
+        break;
+    case R_TICKER:
+        vs_book_ticker(vs, p, &a);
         break;
     case R_NONE:
         break;

@@ -12,6 +12,11 @@
  * error codes and lower-case x-mbx-used-weight-1m / x-mbx-order-count-*
  * headers.
  *
+ * GET /api/v3/ticker/bookTicker (symbol=: an object; symbols= or none: an
+ * array; weight 2 / 4) gives the book's touch: bidPrice/askPrice are the
+ * reference -/+ spread_bps/2 on the tick, bidQty/askQty the market's max
+ * qty (liquidity at the touch is unlimited).
+ *
  * Binance semantics kept on purpose: a newClientOrderId is refused as a
  * duplicate only while an order with it is open (so a resend after a fill
  * makes a second order -- what the tests look for), IOC/market remainders

@@ -132,6 +132,9 @@ void vs_cancel_replace(struct fb_vsim *vs, struct vs_params *p, struct vs_answer
 void vs_query(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a);
 void vs_open_orders(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a);
 void vs_my_trades(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a);
+/* GET /api/v3/ticker/bookTicker: symbol= (an object), symbols= or none
+ * (an array); bid/ask are the book's touch (reference -/+ spread). */
+void vs_book_ticker(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a);
 void vs_set_price(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a, int64_t now_ns);
 void vs_report(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a);
 

@@ -930,6 +930,59 @@ void vs_exchange_info(struct fb_vsim *vs, struct vs_params *p, struct vs_answer 
     answer(a, 200, j);
 }
 
+static json_t *ticker_json(const struct fb_vsim *vs, size_t m)
+{
+    const struct fb_sim_book_market *bm = &vs->book.markets[m];
+    /* Liquidity at the touch is unlimited: show the market's max qty. */
+    struct fb_dec depth = vs->p.markets[m].max_qty;
+    if (fb_dec_sign(depth) <= 0)
+        depth = fb_dec_from_int(1000000);
+    return json_pack("{s:s,s:o,s:o,s:o,s:o}", "symbol", bm->rules.symbol, "bidPrice",
+                     jdec(bm->bid), "bidQty", jdec(depth), "askPrice", jdec(bm->ask), "askQty",
+                     jdec(depth));
+}
+
+void vs_book_ticker(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a)
+{
+    const char *one = vs_param(p, "symbol"), *many = vs_param(p, "symbols");
+    json_t *want = NULL, *arr;
+    if (one && many) {
+        vs_error(a, 400, -1128, "Combination of optional parameters invalid.");
+        return;
+    }
+    if (one) {
+        int m = fb_sim_book_market_index(&vs->book, one);
+        if (m < 0) {
+            vs_error(a, 400, -1121, "Invalid symbol.");
+            return;
+        }
+        answer(a, 200, ticker_json(vs, (size_t)m));
+        return;
+    }
+    if (many && (!(want = json_loads(many, 0, NULL)) || !json_is_array(want) ||
+                 json_array_size(want) == 0)) {
+        json_decref(want);
+        vs_error(a, 400, -1100, "Illegal characters found in parameter 'symbols'.");
+        return;
+    }
+    arr = json_array();
+    for (size_t i = 0; want && i < json_array_size(want); i++) {
+        const char *s = json_string_value(json_array_get(want, i));
+        int m = s ? fb_sim_book_market_index(&vs->book, s) : -1;
+        if (m < 0) {
+            json_decref(want);
+            json_decref(arr);
+            vs_error(a, 400, -1121, "Invalid symbol.");
+            return;
+        }
+        json_array_append_new(arr, ticker_json(vs, (size_t)m));
+    }
+    for (size_t m = 0; !want && m < vs->book.n_markets; m++)
+        json_array_append_new(arr, ticker_json(vs, m));
+    json_decref(want);
+    answer(a, 200, arr);
+}
+
 void vs_set_price(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a, int64_t now_ns)
 {
     struct fb_dec px;
