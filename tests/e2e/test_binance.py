@@ -11,6 +11,14 @@ Afterwards GET /__sim/orders must show the expected number of venue orders
 and no clientOrderId with more than one order (no duplicate venue order);
 fills are checked by the scripts' CumQty (no lost fill).
 
+The venue's reference price is its bookTicker touch (the adapter polls it),
+so the default policy applies: collar_bps 500 around the venue's touch and
+market orders converted to IOC limits at the touch + slippage_bps. A case
+may override the policy and add venue keys (its `opts`), and a case may
+run in phases (several client scripts with runner actions in between,
+e.g. waiting on the bridge's own /metrics, whose admin port the client's
+`admin` lines do not reach).
+
 Prints PASS/FAIL per case and the closing line `N passed, M failed`.
 usage: test_binance.py FIXBRIDGE_BINARY [NAME_SUBSTRING ...]
 """
@@ -56,25 +64,27 @@ venues:
     request_timeout_ms: 1000
     poll_interval_ms: 100
     recv_window_ms: 5000
+%(venue_extra)s
 routes:
   - { symbol: BTC/USDT, venue: bn, venue_symbol: BTCUSDT }
-# The Binance adapter has no reference_price (no market data), so notional
-# and position limits would refuse market orders and the price collar every
-# limit order (fail-closed): none of those here.
-policy:
+%(policy)s
+"""
+
+# The default policy (collar_bps 500, market_orders convert_to_ioc_limit,
+# slippage_bps 50, max_order_qty 10, ...) against the venue's touch: no
+# workaround needed. Only CashOrderQty market orders cannot be capped.
+POLICY_ALLOW_MARKET = """policy:
   default:
-    collar_bps: 0
-    max_order_qty: "1000000"
-    max_open_orders: 10000
     market_orders: allow
 """
 
 FILLED = "wait-for ExecutionReport ExecType=Trade OrdStatus=Filled ClOrdID=%s CumQty=%s LeavesQty=0"
 NEW = "wait-for ExecutionReport ExecType=New OrdStatus=New ClOrdID=%s"
 
-# (name, extra venue-sim args, faults, script, venue orders expected).
-# Fault cases use marketable limits: market orders cannot pass the bridge's
-# policy on a venue without a reference price (see MARKET_CASES).
+# (name, extra venue-sim args, faults, script, venue orders expected[, opts]).
+# opts: "policy" (YAML replacing the default policy), "venue" (YAML lines
+# added to the venue), "run" (a phased case: a function, see
+# breaker_opens_and_recovers).
 CASES = [
     ("limit_marketable_buy", [], [], """
 buy BTC/USDT 0.01 limit 61000 tif gtc id=o1
@@ -83,20 +93,38 @@ expect-none 0.3
 """ % (FILLED % ("o1", "0.01")), 1),
 ]
 
-# Market orders (qty and cash): refused by the bridge today -- policy's
-# max_order_notional must be > 0 and values a market order at the venue's
-# reference price, which the Binance adapter never has. Run them with
-# FB_BINANCE_MARKET=1 once it does.
-MARKET_CASES = [
+# Market orders: valued (notional, qty of a CashOrderQty order) at the
+# venue's touch, from the adapter's bookTicker polling.
+CASES += [
     ("market_fill", [], [], """
 buy BTC/USDT 0.01 market tif ioc id=o1
 %s LastPx=60000
 expect-none 0.3
-""" % (FILLED % ("o1", "0.01")), 1),
+""" % (FILLED % ("o1", "0.01")), 1, {"policy": POLICY_ALLOW_MARKET}),
     ("market_quote_qty", [], [], """
 buy BTC/USDT cash=600 market tif ioc id=o1
 %s LastPx=60000
-""" % (FILLED % ("o1", "0.01")), 1),
+""" % (FILLED % ("o1", "0.01")), 1, {"policy": POLICY_ALLOW_MARKET}),
+    # The default policy sends a market order as an IOC limit at the
+    # venue's ask + 50 bps (rounded down to the tick); the PendingNew says so.
+    ("market_converted_to_ioc_limit", ["--spread-bps", "10"], [], """
+buy BTC/USDT 0.01 market tif ioc id=o1
+wait-for ExecutionReport ExecType=PendingNew OrdStatus=PendingNew ClOrdID=o1 Text="Market order sent as IOC limit 60330.15: reference 60030 + slippage_bps 50, rounded down to tick 0.01"
+%s LastPx=60030
+sell BTC/USDT 0.01 market tif ioc id=o2
+wait-for ExecutionReport ExecType=PendingNew OrdStatus=PendingNew ClOrdID=o2 Text="Market order sent as IOC limit 59670.15: reference 59970 - slippage_bps 50, rounded up to tick 0.01"
+%s LastPx=59970
+""" % (FILLED % ("o1", "0.01"), FILLED % ("o2", "0.01")), 2, {"venue_types": ["LIMIT", "LIMIT"]}),
+    # The collar is measured from the venue's touch: 64000 is refused
+    # against 60000 and accepted once the venue trades at 66000.
+    ("collar_against_venue_reference", [], [], """
+buy BTC/USDT 0.01 limit 64000 tif gtc id=o1
+wait-for ExecutionReport ExecType=Rejected OrdStatus=Rejected ClOrdID=o1 Text="Limit price 64000 is 666.67 bps from reference 60000; collar is 500 bps (policy: default)"
+admin POST /__sim/price symbol=BTCUSDT price=66000
+sleep 0.5
+buy BTC/USDT 0.01 limit 64000 tif gtc id=o2
+%s
+""" % (NEW % "o2"), 1),
 ]
 
 CASES += [
@@ -252,36 +280,82 @@ def start_sim(binary, workdir, extra):
     raise RuntimeError("venue-sim did not start")
 
 
+class Run:
+    """What a phased case's function gets: run scripts, reach both ports."""
+
+    def __init__(self, binary, bridge, sim_port, workdir, name):
+        self.binary, self.bridge, self.sim_port = binary, bridge, sim_port
+        self.workdir, self.name, self.n = workdir, name, 0
+        self.out = ""
+
+    def script(self, text):
+        """Runs one client script; True if it passed. Output kept in .out."""
+        self.n += 1
+        path = os.path.join(self.workdir, "%s-%d.fbs" % (self.name, self.n))
+        with open(path, "w") as f:
+            f.write(text.lstrip())
+        cmd = [self.binary, "client", "-c", self.bridge.config, "--port",
+               str(self.bridge.ports["oms44"]), "--admin-port", str(self.sim_port),
+               "--script", path]
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S,
+                               cwd=self.bridge.dir)
+        except subprocess.TimeoutExpired:
+            self.out += "\nclient did not finish within %d s" % CLIENT_TIMEOUT_S
+            return False
+        self.out += r.stdout + r.stderr
+        if r.returncode != 0:
+            self.out += "\nclient exit code %d" % r.returncode
+            return False
+        return True
+
+    def metrics(self):
+        url = "http://127.0.0.1:%d/metrics" % self.bridge.ports["admin"]
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.read().decode()
+
+    def metric(self, prefix):
+        """The value of the first /metrics line starting with prefix, or None."""
+        for line in self.metrics().splitlines():
+            if line.startswith(prefix):
+                return line
+        return None
+
+    def wait_metric(self, prefix, value, timeout):
+        """Polls /metrics until the line starting with prefix ends in value."""
+        deadline = time.time() + timeout
+        line = None
+        while time.time() < deadline:
+            line = self.metric(prefix)
+            if line and line.rsplit(" ", 1)[1] == value:
+                return line
+            time.sleep(0.02)
+        self.out += "\n/metrics: wanted %s... %s within %g s, last: %s" % (prefix, value,
+                                                                            timeout, line)
+        return None
+
+
 def run_case(binary, case):
-    name, extra, faults, script, want_orders = case
+    name, extra, faults, script, want_orders = case[:5]
+    opts = case[5] if len(case) > 5 else {}
     workdir = tempfile.mkdtemp(prefix="fb-vsim-")
     out = ""
     try:
         sim, sim_log, sim_port = start_sim(binary, workdir, extra)
     except RuntimeError as e:
         return False, str(e)
-    bridge = fbtest.Bridge(binary, CONFIG % {"port": sim_port}, name=name,
+    config = CONFIG % {"port": sim_port, "venue_extra": opts.get("venue", ""),
+                       "policy": opts.get("policy", "")}
+    bridge = fbtest.Bridge(binary, config, name=name,
                            env={"FB_VSIM_KEY": KEY, "FB_VSIM_SECRET": SECRET})
     ok = True
     try:
         bridge.start()
         for f in faults:
             http("POST", sim_port, "/__sim/fault", dict(urllib.parse.parse_qsl(f)))
-        path = os.path.join(workdir, name + ".fbs")
-        with open(path, "w") as f:
-            f.write(script.lstrip())
-        cmd = [binary, "client", "-c", bridge.config, "--port", str(bridge.ports["oms44"]),
-               "--admin-port", str(sim_port), "--script", path]
-        try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S,
-                               cwd=bridge.dir)
-            out += r.stdout + r.stderr
-            if r.returncode != 0:
-                ok = False
-                out += "\nclient exit code %d" % r.returncode
-        except subprocess.TimeoutExpired:
-            ok = False
-            out += "client did not finish within %d s" % CLIENT_TIMEOUT_S
+        run = Run(binary, bridge, sim_port, workdir, name)
+        ok = opts["run"](run) if "run" in opts else run.script(script)
+        out += run.out
         rep = http("GET", sim_port, "/__sim/orders")
         dups = [c for c in rep["counts"] if c["orders"] > 1]
         if dups:
@@ -290,6 +364,10 @@ def run_case(binary, case):
         if len(rep["orders"]) != want_orders:
             ok = False
             out += "\nvenue has %d orders, want %d" % (len(rep["orders"]), want_orders)
+        types = [o["type"] for o in rep["orders"]]
+        if "venue_types" in opts and types != opts["venue_types"]:
+            ok = False
+            out += "\nvenue order types %s, want %s" % (types, opts["venue_types"])
         out += "\nvenue: " + json.dumps(rep)
     except (RuntimeError, OSError, ValueError) as e:
         ok = False
@@ -316,8 +394,7 @@ def run_case(binary, case):
 def main():
     binary = os.path.abspath(sys.argv[1])
     wanted = sys.argv[2:]
-    all_cases = CASES + (MARKET_CASES if os.environ.get("FB_BINANCE_MARKET") else [])
-    cases = [c for c in all_cases if not wanted or any(w in c[0] for w in wanted)]
+    cases = [c for c in CASES if not wanted or any(w in c[0] for w in wanted)]
     started = time.time()
     passed = failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL) as pool:
