@@ -48,12 +48,28 @@ struct eorder {
     unsigned version;                             /* of the venue client order id */
     char coid[FB_VENUE_CLORDID_MAX + 1];          /* the venue's id for it now */
     uint8_t bridge_cancel;                        /* the bridge itself asked to cancel */
-    uint8_t reconciling;                          /* a start-up query is out */
+    uint8_t reconciling;                          /* start-up queries are out */
+    struct reconciliation *rc;                    /* their answers so far */
+    /* The venue closed the order (canceled/expired) with fills the journal
+     * does not have yet: close it once they are in, not before. */
+    uint8_t close_after_fills;
+    enum fb_order_event_type close_event;
+    struct fb_dec close_at_cum;
     int64_t sent_ns;                              /* a venue request is out since */
     char bridge_cancel_text[FB_TEXT_LEN + 1];
     struct eorder *prev, *next;                   /* the live (non-terminal) list */
     struct eorder *all_next;                      /* every order, for freeing */
     uint8_t live;
+};
+
+/* What the venue said, at start-up, about an order the journal had open:
+ * its current client order id and, with a replace pending, the id the
+ * replace would have given it. */
+struct reconciliation {
+    uint8_t wait; /* answers still to come */
+    uint8_t have_old, have_new;
+    char new_coid[FB_VENUE_CLORDID_MAX + 1];
+    struct fb_venue_event old_ev, new_ev;
 };
 
 struct fb_engine {
@@ -1406,6 +1422,39 @@ static void found_orphan(struct fb_engine *e, const struct fb_venue_inst *v,
     }
 }
 
+/* The old order of a pending replace was canceled: hold that as its status
+ * and ask the venue about the replacement's id; reconcile() decides when the
+ * answer comes. */
+static enum fb_err await_replace_outcome(struct fb_engine *e, struct eorder *eo,
+                                         const struct fb_venue_inst *v,
+                                         const struct fb_venue_event *vev)
+{
+    char key[FB_VENUE_CLORDID_MAX + 32];
+    struct reconciliation *r = calloc(1, sizeof *r);
+    if (!r)
+        return FB_ERR_NOMEM;
+    venue_coid(eo, eo->version + 1, r->new_coid, sizeof r->new_coid);
+    coid_key(key, sizeof key, eo->venue, r->new_coid);
+    if (fb_strmap_put(&e->by_coid, key, eo) != FB_OK ||
+        v->ops->query(v->state, r->new_coid, realtime_ns()) != FB_OK) {
+        free(r);
+        return FB_ERR_STATE;
+    }
+    r->old_ev = *vev;
+    r->old_ev.kind = FB_VEV_STATUS;
+    memset(&r->old_ev.u, 0, sizeof r->old_ev.u);
+    r->old_ev.u.status.state = FB_VOS_CANCELED;
+    r->old_ev.u.status.cum_qty = vev->u.canceled.cum_qty;
+    r->have_old = 1;
+    r->wait = 1;
+    free(eo->rc);
+    eo->rc = r;
+    eo->reconciling = 1;
+    fb_info("engine", "order %s: old order canceled at %s during a replace; asking about %s",
+            eo->o.order_id, v->name, r->new_coid);
+    return FB_OK;
+}
+
 static void on_venue_event(void *user, const struct fb_venue_event *vev)
 {
     struct fb_venue_inst *v = user;
@@ -1434,6 +1483,17 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
         }
         fb_warn("engine", "venue %s: %s for unknown client order id %s", v->name,
                 fb_venue_event_kind_name(vev->kind), vev->client_order_id);
+        return;
+    }
+    /* After a replace the venue knows the order by a new id; news about an
+     * older venue order of it (its cancel as part of a cancel-replace, a
+     * late ack) is not news about the order. Fills are: they happened. */
+    if (strcmp(vev->client_order_id, eo->coid) != 0 && !eo->reconciling &&
+        (vev->kind == FB_VEV_CANCELED || vev->kind == FB_VEV_EXPIRED ||
+         vev->kind == FB_VEV_ACK || vev->kind == FB_VEV_REJECT) &&
+        eo->o.pending.kind != FB_PENDING_REPLACE) {
+        fb_debug("engine", "venue %s: %s for %s, replaced by %s: ignored", v->name,
+                 fb_venue_event_kind_name(vev->kind), vev->client_order_id, eo->coid);
         return;
     }
     /* the answers to a request (not fills or unsolicited news) */
@@ -1474,7 +1534,25 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
         break;
     }
     case FB_VEV_CANCELED:
+        if (eo->o.pending.kind == FB_PENDING_REPLACE && !eo->reconciling &&
+            vev->u.canceled.reason != FB_VCXL_IOC_REMAINDER &&
+            vev->u.canceled.reason != FB_VCXL_FOK_UNFILLED) {
+            /* A cancel-replace venue (Binance) cancels the old order as part
+             * of the replace: only the new order's fate says whether the
+             * order was replaced or is gone. Ask before deciding. */
+            if (await_replace_outcome(e, eo, v, vev) == FB_OK)
+                return;
+        }
         event_init(&ev, FB_OEV_CANCELED);
+        if (eo->version > 0 && vev->venue_order_id[0] && eo->o.venue_order_id[0] &&
+            strcmp(vev->venue_order_id, eo->o.venue_order_id) != 0 &&
+            eo->o.pending.kind != FB_PENDING_REPLACE) {
+            /* a venue order this order has been replaced away from (the old
+             * leg of a cancel-replace): its end is not the order's end */
+            fb_debug("engine", "order %s: %s canceled venue order %s, replaced by %s; ignored",
+                     eo->o.order_id, v->name, vev->venue_order_id, eo->o.venue_order_id);
+            return;
+        }
         switch (vev->u.canceled.reason) {
         case FB_VCXL_REQUESTED:
             if (eo->o.pending.kind == FB_PENDING_CANCEL) {
@@ -1525,8 +1603,11 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
         coid_key(key, sizeof key, v->index, vev->request_id);
         if (fb_strmap_put(&e->by_coid, key, eo) != FB_OK)
             fb_error("engine", "out of memory indexing %s", vev->request_id);
-        copy_str(eo->coid, sizeof eo->coid, vev->request_id);
-        eo->version++;
+        /* once only: the replace may already be known from a status */
+        if (strcmp(eo->coid, vev->request_id) != 0) {
+            copy_str(eo->coid, sizeof eo->coid, vev->request_id);
+            eo->version++;
+        }
         break;
     }
     case FB_VEV_REPLACE_REJECT:
@@ -1540,8 +1621,17 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
         event_init(&ev, FB_OEV_EXPIRED);
         break;
     case FB_VEV_STATUS:
-        if (eo->reconciling) {
-            reconcile(e, eo, v, vev);
+        if (eo->reconciling && strcmp(vev->request_id, ORPHAN_SCAN_ID) != 0) {
+            struct reconciliation *r = eo->rc;
+            if (r->new_coid[0] && !strcmp(vev->client_order_id, r->new_coid)) {
+                r->new_ev = *vev;
+                r->have_new = 1;
+            } else {
+                r->old_ev = *vev;
+                r->have_old = 1;
+            }
+            if (r->wait && --r->wait == 0)
+                reconcile(e, eo, v, vev);
             return;
         }
         fb_debug("engine", "venue %s: status for %s", v->name, vev->client_order_id);
@@ -1555,6 +1645,19 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
     ev.time_ns = 0; /* TransactTime: when the bridge learns of it */
     copy_str(ev.venue_order_id, sizeof ev.venue_order_id, vev->venue_order_id);
     (void)apply(e, eo, &ev);
+    if (eo->close_after_fills && !fb_order_is_terminal(&eo->o) &&
+        fb_dec_cmp(eo->o.cum_qty, eo->close_at_cum) >= 0) {
+        /* the fills from before the restart are in: now close it as the
+         * venue did */
+        eo->close_after_fills = 0;
+        event_init(&ev, eo->close_event);
+        if (eo->close_event == FB_OEV_CANCELED) {
+            ev.u.cause = FB_CXL_UNSOLICITED;
+            snprintf(ev.text, sizeof ev.text, "Canceled at %s while the bridge was down",
+                     v->name);
+        }
+        (void)apply(e, eo, &ev);
+    }
 }
 
 /* ---- requests from other threads (admin) ------------------------------ */
@@ -2198,9 +2301,27 @@ static enum fb_err journal_start(struct fb_engine *e, char *errbuf, size_t errle
                 e->by_order_id.live, e->nlive);
     for (struct eorder *eo = e->live; eo; eo = eo->next) {
         const struct fb_venue_inst *v = &e->venues[eo->venue];
+        eo->rc = calloc(1, sizeof *eo->rc);
+        if (!eo->rc) {
+            snprintf(errbuf, errlen, "out of memory reconciling orders");
+            return FB_ERR_NOMEM;
+        }
         eo->reconciling = 1;
+        eo->rc->wait = 1;
         if (v->ops->query(v->state, eo->coid, realtime_ns()) != FB_OK)
             fb_warn("engine", "order %s: cannot ask %s about it", eo->o.order_id, v->name);
+        if (eo->o.pending.kind == FB_PENDING_REPLACE) {
+            /* the venue may have done the replace before the crash: ask
+             * for the id it would have given the order too */
+            char key[FB_VENUE_CLORDID_MAX + 32];
+            venue_coid(eo, eo->version + 1, eo->rc->new_coid, sizeof eo->rc->new_coid);
+            coid_key(key, sizeof key, eo->venue, eo->rc->new_coid);
+            if (fb_strmap_put(&e->by_coid, key, eo) != FB_OK)
+                return FB_ERR_NOMEM;
+            eo->rc->wait = 2;
+            if (v->ops->query(v->state, eo->rc->new_coid, realtime_ns()) != FB_OK)
+                fb_warn("engine", "order %s: cannot ask %s about it", eo->o.order_id, v->name);
+        }
     }
     /* and every venue's open orders, to find the ones the journal lacks */
     for (size_t i = 0; i < e->nvenues; i++) {
@@ -2212,14 +2333,14 @@ static enum fb_err journal_start(struct fb_engine *e, char *errbuf, size_t errle
     return FB_OK;
 }
 
-/* A venue's answer about an order the journal had open at start-up. Only
- * what the venue reports changes the order: never a guessed fill. */
-static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_venue_inst *v,
-                      const struct fb_venue_event *vev)
+/* The venue's status of an order the journal had open, with no request of
+ * the bridge's pending. Only what the venue reports changes the order:
+ * never a guessed fill. */
+static void reconcile_status(struct fb_engine *e, struct eorder *eo,
+                             const struct fb_venue_inst *v, const struct fb_venue_event *vev)
 {
     const struct fb_venue_status *st = &vev->u.status;
     struct fb_order_event ev;
-    eo->reconciling = 0;
     switch (st->state) {
     case FB_VOS_UNKNOWN:
         if (!eo->o.acked) {
@@ -2239,12 +2360,35 @@ static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_ve
         break;
     case FB_VOS_CANCELED:
     case FB_VOS_REJECTED:
-        event_init(&ev, FB_OEV_CANCELED);
-        ev.u.cause = FB_CXL_UNSOLICITED;
-        snprintf(ev.text, sizeof ev.text, "Canceled at %s while the bridge was down", v->name);
-        break;
     case FB_VOS_EXPIRED:
-        event_init(&ev, FB_OEV_EXPIRED);
+        if (!eo->o.acked) {
+            /* acknowledge first: fills or a cancel need a live order */
+            event_init(&ev, FB_OEV_ACK);
+            copy_str(ev.venue_order_id, sizeof ev.venue_order_id, vev->venue_order_id);
+            (void)apply(e, eo, &ev);
+        }
+        if (fb_dec_cmp(st->cum_qty, eo->o.cum_qty) > 0) {
+            /* fills happened that the journal lacks: the adapter delivers
+             * them; the order closes once they are in */
+            eo->close_after_fills = 1;
+            eo->close_event = st->state == FB_VOS_EXPIRED ? FB_OEV_EXPIRED : FB_OEV_CANCELED;
+            eo->close_at_cum = st->cum_qty;
+            char vcum[FB_DEC_STRMAX], jcum[FB_DEC_STRMAX];
+            fb_dec_format(st->cum_qty, vcum);
+            fb_dec_format(eo->o.cum_qty, jcum);
+            fb_warn("engine", "order %s: closed at %s with CumQty %s, the journal has %s; "
+                              "closing it once those fills are in",
+                    eo->o.order_id, v->name, vcum, jcum);
+            return;
+        }
+        if (st->state == FB_VOS_EXPIRED) {
+            event_init(&ev, FB_OEV_EXPIRED);
+        } else {
+            event_init(&ev, FB_OEV_CANCELED);
+            ev.u.cause = FB_CXL_UNSOLICITED;
+            snprintf(ev.text, sizeof ev.text, "Canceled at %s while the bridge was down",
+                     v->name);
+        }
         break;
     case FB_VOS_NEW:
     case FB_VOS_PARTIALLY_FILLED:
@@ -2263,6 +2407,74 @@ static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_ve
     }
     copy_str(ev.venue_order_id, sizeof ev.venue_order_id, vev->venue_order_id);
     (void)apply(e, eo, &ev);
+}
+
+/* All start-up answers about eo are in: settle a cancel or replace that was
+ * with the venue when the bridge died, then the order itself. */
+static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_venue_inst *v,
+                      const struct fb_venue_event *last)
+{
+    struct reconciliation *r = eo->rc;
+    struct fb_order_event ev;
+    const struct fb_venue_event *old = r->have_old ? &r->old_ev : last;
+    (void)last;
+    eo->reconciling = 0;
+
+    if (eo->o.pending.kind == FB_PENDING_REPLACE && r->new_coid[0]) {
+        if (r->have_new && r->new_ev.u.status.state != FB_VOS_UNKNOWN) {
+            /* the venue did the replace: the order lives on under the new id */
+            event_init(&ev, FB_OEV_REPLACED);
+            copy_str(ev.venue_order_id, sizeof ev.venue_order_id, r->new_ev.venue_order_id);
+            copy_str(eo->coid, sizeof eo->coid, r->new_coid);
+            eo->version++;
+            (void)apply(e, eo, &ev);
+            if (!fb_order_is_terminal(&eo->o))
+                reconcile_status(e, eo, v, &r->new_ev);
+        } else {
+            event_init(&ev, FB_OEV_REPLACE_REJECT);
+            ev.reason = FB_CXLREJ_TOO_LATE;
+            snprintf(ev.text, sizeof ev.text, "%s did not take the replace before the bridge "
+                                              "restarted",
+                     v->name);
+            (void)apply(e, eo, &ev);
+            if (!fb_order_is_terminal(&eo->o))
+                reconcile_status(e, eo, v, old);
+        }
+    } else if (eo->o.pending.kind == FB_PENDING_CANCEL) {
+        const struct fb_venue_status *st = &old->u.status;
+        if ((st->state == FB_VOS_CANCELED || st->state == FB_VOS_EXPIRED) &&
+            fb_dec_cmp(st->cum_qty, eo->o.cum_qty) <= 0) {
+            event_init(&ev, FB_OEV_CANCELED);
+            ev.u.cause = FB_CXL_REQUESTED;
+            (void)apply(e, eo, &ev);
+        } else if (st->state == FB_VOS_NEW || st->state == FB_VOS_PARTIALLY_FILLED) {
+            /* the cancel never got there: send it again, it is the OMS's */
+            struct fb_venue_cancel vc;
+            memset(&vc, 0, sizeof vc);
+            copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
+            snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-c%u", eo->o.order_id,
+                     eo->version);
+            request_sent(eo);
+            if (v->ops->cancel(v->state, &vc, realtime_ns()) != FB_OK)
+                fb_warn("engine", "order %s: cannot resend its cancel to %s", eo->o.order_id,
+                        v->name);
+            if (fb_dec_cmp(st->cum_qty, eo->o.cum_qty) != 0)
+                fb_warn("engine", "order %s: fills the journal lacks will come from %s",
+                        eo->o.order_id, v->name);
+        } else if (st->state == FB_VOS_FILLED) {
+            event_init(&ev, FB_OEV_CANCEL_REJECT);
+            ev.reason = FB_CXLREJ_TOO_LATE;
+            snprintf(ev.text, sizeof ev.text, "Filled at %s before the cancel", v->name);
+            (void)apply(e, eo, &ev);
+            reconcile_status(e, eo, v, old);
+        } else {
+            reconcile_status(e, eo, v, old);
+        }
+    } else {
+        reconcile_status(e, eo, v, old);
+    }
+    free(eo->rc);
+    eo->rc = NULL;
 }
 
 /* ---- construction ---------------------------------------------------- */
@@ -2442,6 +2654,7 @@ void fb_engine_free(struct fb_engine *e)
     fb_engine_queue_close(&e->q);
     while (e->all) {
         struct eorder *next = e->all->all_next;
+        free(e->all->rc);
         fb_order_clear(&e->all->o);
         free(e->all);
         e->all = next;
