@@ -172,6 +172,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
             return all ? reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4", all) : MHD_NO;
         }
         return engine_reply(conn, &c, rc, "text/plain");
+    } else if (post && !strcmp(url, "/new-day")) {
+        c.op = FB_OP_NEW_DAY;
+        return engine_reply(conn, &c, fb_engine_call(a->engine, &c), "application/json");
     } else if (get && !strcmp(url, "/orphans")) {
         c.op = FB_OP_ORPHANS;
         return engine_reply(conn, &c, fb_engine_call(a->engine, &c), "application/json");

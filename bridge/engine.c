@@ -111,6 +111,7 @@ struct fb_engine {
     int journal_dirty;  /* appended since the last sync */
     int journal_failed; /* a write failed: no new orders are accepted */
     int replaying;      /* rebuilding from the journal: no journal writes */
+    int64_t next_day_ns; /* the next trading-day boundary (UTC midnight) */
     struct eorder *live;         /* non-terminal orders */
     size_t nlive;
     struct eorder *all;          /* every order the engine holds */
@@ -1163,6 +1164,7 @@ static void handle_mass_status(struct fb_engine *e, const struct fb_mass_status 
 
 static void handle_call(struct fb_engine *e, struct fb_engine_call *c);
 static void dispatch_message(struct fb_engine *e, const struct fb_item *it);
+static void new_trading_day(struct fb_engine *e);
 
 /* A message a throttle refused: answered on its own channel, never dropped. */
 static void throttle_reject(struct fb_engine *e, const struct fb_item *it, const char *text)
@@ -1939,6 +1941,10 @@ static void handle_call(struct fb_engine *e, struct fb_engine_call *c)
     case FB_OP_KILLS:
         call_kills(e, c);
         return;
+    case FB_OP_NEW_DAY:
+        new_trading_day(e);
+        c->rc = FB_OK;
+        return;
     case FB_OP_ORPHANS: {
         json_t *arr = json_array();
         for (size_t i = 0; i < e->norphans; i++) {
@@ -2100,8 +2106,106 @@ static void cancel_on_disconnect(struct fb_engine *e, size_t session)
             e->cfg->sessions[session].name, n);
 }
 
+/* ---- the trading-day boundary ------------------------------------------ */
+
+static int64_t next_utc_midnight(int64_t now_ns)
+{
+    const int64_t day = 86400LL * 1000000000LL;
+    return (now_ns / day + 1) * day;
+}
+
+/* The journal keeps a record while its order is still held. */
+static int keep_record(void *user, const struct fb_journal_record *r)
+{
+    struct fb_engine *e = user;
+    char id[FB_ID_LEN + 1];
+    /* every payload has "order_id=..." on a line of its own */
+    const char *p = (const char *)r->payload, *end = p + r->len;
+    const char *k = NULL;
+    for (const char *q = p; q + 9 <= end; q++) {
+        if ((q == p || q[-1] == '\n') && !memcmp(q, "order_id=", 9)) {
+            k = q + 9;
+            break;
+        }
+    }
+    if (!k)
+        return 0;
+    size_t n = 0;
+    while (k + n < end && k[n] != '\n' && n < FB_ID_LEN)
+        n++;
+    memcpy(id, k, n);
+    id[n] = '\0';
+    return fb_strmap_get(&e->by_order_id, id) != NULL;
+}
+
+static enum fb_err index_live_order(struct fb_engine *e, struct eorder *eo)
+{
+    char key[FB_VENUE_CLORDID_MAX + 32];
+    const char *ids[] = {eo->o.req.cl_ord_id, eo->o.cl_ord_id, eo->o.orig_cl_ord_id,
+                         eo->o.pending.cl_ord_id};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        if (ids[i][0] && remember_clordid(e, eo->o.req.session, ids[i], eo) != FB_OK)
+            return FB_ERR_NOMEM;
+    }
+    /* every venue id the order has had: fills for an old one may still come */
+    for (unsigned v = 0; v <= eo->version; v++) {
+        char coid[FB_VENUE_CLORDID_MAX + 1];
+        venue_coid(eo, v, coid, sizeof coid);
+        coid_key(key, sizeof key, eo->venue, coid);
+        if (fb_strmap_put(&e->by_coid, key, eo) != FB_OK)
+            return FB_ERR_NOMEM;
+    }
+    return fb_strmap_put(&e->by_order_id, eo->o.order_id, eo);
+}
+
+/*
+ * A new trading day: orders that ended are forgotten (their ClOrdIDs may be
+ * used again, as FIX allows per day), in memory and in the journal, which is
+ * compacted to the records of the orders still open. Memory and journal
+ * stay bounded by the open orders, not by the history.
+ */
+static void new_trading_day(struct fb_engine *e)
+{
+    size_t dropped = 0, kept = 0;
+    struct eorder **pp = &e->all;
+
+    fb_strmap_free(&e->by_clordid);
+    fb_strmap_free(&e->by_coid);
+    fb_strmap_free(&e->by_order_id);
+    fb_strmap_init(&e->by_clordid);
+    fb_strmap_init(&e->by_coid);
+    fb_strmap_init(&e->by_order_id);
+    while (*pp) {
+        struct eorder *eo = *pp;
+        if (fb_order_is_terminal(&eo->o) && !eo->rc) {
+            *pp = eo->all_next;
+            fb_order_clear(&eo->o);
+            free(eo);
+            dropped++;
+            continue;
+        }
+        if (index_live_order(e, eo) != FB_OK)
+            fb_error("engine", "out of memory re-indexing order %s", eo->o.order_id);
+        kept++;
+        pp = &eo->all_next;
+    }
+    if (e->journal && !e->journal_failed) {
+        journal_commit(e);
+        enum fb_err rc = fb_journal_compact(e->journal, keep_record, e, NULL, 0);
+        if (rc)
+            fb_error("journal", "compaction failed: %s (%s)", fb_strerror(rc),
+                     fb_journal_errmsg(e->journal));
+    }
+    fb_info("engine", "new trading day: %zu finished orders forgotten, %zu open kept", dropped,
+            kept);
+}
+
 static void run_timers(struct fb_engine *e, int64_t now)
 {
+    if (now >= e->next_day_ns) {
+        new_trading_day(e);
+        e->next_day_ns = next_utc_midnight(now);
+    }
     throttle_release_due(e, now);
     for (size_t i = 0; i < e->nvenues; i++)
         (void)fb_breaker_tick(&e->breakers[i], now);
@@ -2612,6 +2716,7 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     base36((uint64_t)(start / 1000000), e->id_prefix, sizeof e->id_prefix);
     if (journal_start(e, errbuf, errlen) != FB_OK)
         goto fail;
+    e->next_day_ns = next_utc_midnight(start);
     return e;
 nomem:
     snprintf(errbuf, errlen, "out of memory");

@@ -48,6 +48,8 @@ enum fb_engine_op {
     FB_OP_RELEASE = 5,    /* kill switch off for the same scope and name */
     FB_OP_KILLS = 6,      /* JSON array of engaged kill switches */
     FB_OP_ORPHANS = 7,    /* JSON array of venue orders the journal did not know */
+    FB_OP_NEW_DAY = 8,    /* start the next trading day now (forget finished orders,
+                             compact the journal); normally at UTC midnight */
     FB_OP_LAST            /* not a true op, never use this */
 };
 

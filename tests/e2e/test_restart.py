@@ -3,7 +3,9 @@
 directory: the journal rebuilds every order, duplicate ClOrdIDs are still
 refused, and the orders that were open are reconciled with the venue (the
 paper venue restarts empty, so it no longer knows them: they are reported
-canceled, never filled by guess).
+canceled, never filled by guess). Then a new trading day (POST /new-day):
+finished orders are forgotten and the journal compacted to the open ones,
+which a second SIGKILL and restart must bring back.
 
 usage: test_restart.py FIXBRIDGE_BINARY"""
 import os
@@ -78,6 +80,26 @@ expect ExecutionReport ExecType=OrderStatus OrdStatus=Filled ClOrdID=r2 CumQty=0
 """
 
 
+NEW_DAY = """# a new trading day: finished orders are forgotten, open ones kept
+buy BTC/USDT 0.1 limit 59000 id=n1
+wait-for ExecutionReport ExecType=New ClOrdID=n1
+admin POST /new-day
+# r2 (filled yesterday) may be used again
+buy BTC/USDT 0.1 limit 59000 id=r2
+expect ExecutionReport ExecType=PendingNew OrdStatus=PendingNew ClOrdID=r2
+status n1 symbol=BTC/USDT side=buy
+wait-for ExecutionReport ExecType=OrderStatus OrdStatus=New ClOrdID=n1 OrderQty=0.1
+"""
+
+AFTER_COMPACTION = """# the compacted journal brought back only what was open: n1 (canceled
+# now: the paper venue restarted empty), and yesterday's r1 is free again
+status n1 symbol=BTC/USDT side=buy
+expect ExecutionReport ExecType=OrderStatus OrdStatus=Canceled ClOrdID=n1 OrderQty=0.1
+buy BTC/USDT 0.1 limit 59000 id=r1
+expect ExecutionReport ExecType=PendingNew OrdStatus=PendingNew ClOrdID=r1
+"""
+
+
 def start(binary, d, log):
     ports = os.path.join(d, "ports")
     if os.path.exists(ports):
@@ -130,6 +152,24 @@ def main():
         failed += 1
     else:
         print("PASS restart_after_sigkill")
+        passed += 1
+    code, out = client(binary, d, ports, NEW_DAY, "newday")
+    if code != 0:
+        print("FAIL restart_new_trading_day\n" + out)
+        failed += 1
+    else:
+        print("PASS restart_new_trading_day")
+        passed += 1
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    p, ports = start(binary, d, log)
+    time.sleep(0.3)
+    code, out = client(binary, d, ports, AFTER_COMPACTION, "compacted")
+    if code != 0:
+        print("FAIL restart_after_compaction\n" + out)
+        failed += 1
+    else:
+        print("PASS restart_after_compaction")
         passed += 1
     p.send_signal(signal.SIGTERM)
     if p.wait(timeout=15) != 0:
