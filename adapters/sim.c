@@ -315,6 +315,8 @@ static enum fb_err sim_create(const void *params, const struct fb_venue_sink *si
         snprintf(err, errlen, "sim: %s", fb_strerror(e));
         goto out;
     }
+    /* A long paper run must not grow without bound (rule in sim_book.h). */
+    fb_sim_book_set_retention(&s->book, FB_SIM_CLOSED_KEEP, FB_SIM_IDS_KEEP);
     *state = s;
     s = NULL;
 out:

@@ -66,7 +66,9 @@ static int64_t day_end(int64_t t)
     return (d + 1) * NS_PER_DAY;
 }
 
-/* ---- the id index: every client order id ever accepted -> order ---- */
+/* ---- the id index: ids of held orders -> order slot ---- */
+
+#define NO_POS UINT32_MAX
 
 static uint64_t id_hash(const char *s)
 {
@@ -78,16 +80,23 @@ static uint64_t id_hash(const char *s)
     return h;
 }
 
-static long id_find(const struct fb_sim_book *b, const char *id)
+/* Slot in b->ids holding id, or -1. */
+static long id_slot(const struct fb_sim_book *b, const char *id)
 {
     if (b->cap_ids == 0 || id[0] == '\0')
         return -1;
     size_t mask = b->cap_ids - 1;
     for (size_t i = id_hash(id) & mask; b->ids[i].id[0]; i = (i + 1) & mask) {
         if (strcmp(b->ids[i].id, id) == 0)
-            return (long)b->ids[i].order;
+            return (long)i;
     }
     return -1;
+}
+
+static long id_find(const struct fb_sim_book *b, const char *id)
+{
+    long i = id_slot(b, id);
+    return i < 0 ? -1 : (long)b->ids[i].order;
 }
 
 static void id_put(struct fb_sim_id_slot *tab, size_t cap, const char *id, uint32_t order)
@@ -121,6 +130,130 @@ static enum fb_err id_insert(struct fb_sim_book *b, const char *id, uint32_t ord
     return FB_OK;
 }
 
+/* Linear probing's deletion: later entries of the probe run move back
+ * into the hole, so every lookup still finds them without tombstones. */
+static void id_remove(struct fb_sim_book *b, const char *id)
+{
+    long at = id_slot(b, id);
+    if (at < 0)
+        return;
+    size_t mask = b->cap_ids - 1, i = (size_t)at, j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!b->ids[j].id[0])
+            break;
+        size_t k = id_hash(b->ids[j].id) & mask;
+        /* Move j back unless its home k lies cyclically in (i, j]. */
+        if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
+            b->ids[i] = b->ids[j];
+            i = j;
+        }
+    }
+    b->ids[i].id[0] = '\0';
+    b->n_ids--;
+}
+
+/* ---- dropped ids: 64-bit fingerprints, FIFO-bounded multiset ---- */
+
+static uint64_t fingerprint(const char *id)
+{
+    uint64_t z = id_hash(id) + 0x9E3779B97F4A7C15ULL; /* splitmix64 finaliser */
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return z ? z : 1; /* 0 marks an empty slot */
+}
+
+static bool gone_has(const struct fb_sim_book *b, const char *id)
+{
+    if (b->gone_set_cap == 0)
+        return false;
+    const uint64_t f = fingerprint(id);
+    size_t mask = b->gone_set_cap - 1;
+    for (size_t i = f & mask; b->gone_set[i]; i = (i + 1) & mask) {
+        if (b->gone_set[i] == f)
+            return true;
+    }
+    return false;
+}
+
+static void gone_set_put(uint64_t *tab, size_t cap, uint64_t f)
+{
+    size_t mask = cap - 1, i = f & mask;
+    while (tab[i])
+        i = (i + 1) & mask;
+    tab[i] = f;
+}
+
+static void gone_set_remove(struct fb_sim_book *b, uint64_t f)
+{
+    size_t mask = b->gone_set_cap - 1, i = f & mask, j;
+    while (b->gone_set[i] != f) {
+        if (!b->gone_set[i])
+            return;
+        i = (i + 1) & mask;
+    }
+    for (j = i;;) {
+        j = (j + 1) & mask;
+        if (!b->gone_set[j])
+            break;
+        size_t k = b->gone_set[j] & mask;
+        if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
+            b->gone_set[i] = b->gone_set[j];
+            i = j;
+        }
+    }
+    b->gone_set[i] = 0;
+}
+
+/* Remembers a dropped id; beyond gone_keep the oldest is forgotten. */
+static enum fb_err gone_add(struct fb_sim_book *b, const char *id)
+{
+    const uint64_t f = fingerprint(id);
+    if (b->gone_keep == 0)
+        return FB_OK;
+    if (b->gone_n == b->gone_keep) {
+        gone_set_remove(b, b->gone_ring[b->gone_head]);
+        b->gone_ring[b->gone_head] = f;
+        b->gone_head = (b->gone_head + 1) % b->gone_keep;
+        gone_set_put(b->gone_set, b->gone_set_cap, f);
+        return FB_OK;
+    }
+    /* Not yet full: the ring has not wrapped (gone_head is 0). */
+    if (b->gone_n == b->gone_cap) {
+        size_t cap = b->gone_cap ? b->gone_cap * 2 : 256;
+        if (cap > b->gone_keep)
+            cap = b->gone_keep;
+        uint64_t *p = realloc(b->gone_ring, cap * sizeof *p);
+        if (!p)
+            return FB_ERR_NOMEM;
+        b->gone_ring = p;
+        b->gone_cap = cap;
+    }
+    if ((b->gone_n + 1) * 2 > b->gone_set_cap) {
+        size_t cap = b->gone_set_cap ? b->gone_set_cap * 2 : 512;
+        uint64_t *tab = calloc(cap, sizeof *tab);
+        if (!tab)
+            return FB_ERR_NOMEM;
+        for (size_t i = 0; i < b->gone_set_cap; i++) {
+            if (b->gone_set[i])
+                gone_set_put(tab, cap, b->gone_set[i]);
+        }
+        free(b->gone_set);
+        b->gone_set = tab;
+        b->gone_set_cap = cap;
+    }
+    b->gone_ring[b->gone_n++] = f;
+    gone_set_put(b->gone_set, b->gone_set_cap, f);
+    return FB_OK;
+}
+
+/* An id is used while its order is held or it is among the dropped ones. */
+static bool id_used(const struct fb_sim_book *b, const char *id)
+{
+    return id_find(b, id) >= 0 || gone_has(b, id);
+}
+
 /* Grows *arr (of elem-sized items) to hold one more than n. */
 static enum fb_err grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
@@ -135,15 +268,226 @@ static enum fb_err grow(void **arr, size_t *cap, size_t n, size_t elem)
     return FB_OK;
 }
 
-/* Drops closed orders from the open list, keeping arrival order. */
-static void compact_open(struct fb_sim_book *b)
+/* ---- lists of order slots ---- */
+
+enum { LIST_NONE, LIST_OPEN, LIST_CLOSED, LIST_FREE };
+
+static void list_append(struct fb_sim_book *b, struct fb_sim_list *l, uint32_t x, uint8_t which)
 {
-    size_t w = 0;
-    for (size_t r = 0; r < b->n_open; r++) {
-        if (is_open(&b->orders[b->open[r]]))
-            b->open[w++] = b->open[r];
+    struct fb_sim_order *o = &b->orders[x];
+    o->list = which;
+    o->prev = l->tail;
+    o->next = NO_POS;
+    if (l->tail != NO_POS)
+        b->orders[l->tail].next = x;
+    else
+        l->head = x;
+    l->tail = x;
+    l->n++;
+}
+
+static void list_unlink(struct fb_sim_book *b, struct fb_sim_list *l, uint32_t x)
+{
+    struct fb_sim_order *o = &b->orders[x];
+    if (o->prev != NO_POS)
+        b->orders[o->prev].next = o->next;
+    else
+        l->head = o->next;
+    if (o->next != NO_POS)
+        b->orders[o->next].prev = o->prev;
+    else
+        l->tail = o->prev;
+    o->prev = o->next = NO_POS;
+    o->list = LIST_NONE;
+    l->n--;
+}
+
+/* ---- heaps of order slots ---- */
+
+#define IDX_EXPIRY FB_SIM_IDX_N /* kind of b->expiry */
+
+/* x comes before y in an index of this kind (ties: arrival order). */
+static bool idx_before(const struct fb_sim_book *b, unsigned kind, uint32_t x, uint32_t y)
+{
+    const struct fb_sim_order *ox = &b->orders[x], *oy = &b->orders[y];
+    int c;
+    switch (kind) {
+    case IDX_EXPIRY:
+        c = (ox->expire_ns > oy->expire_ns) - (ox->expire_ns < oy->expire_ns);
+        break;
+    case FB_SIM_IDX_BUY_REST:
+        c = fb_dec_cmp(oy->req.price, ox->req.price);
+        break;
+    case FB_SIM_IDX_SELL_REST:
+        c = fb_dec_cmp(ox->req.price, oy->req.price);
+        break;
+    case FB_SIM_IDX_BUY_STOP:
+        c = fb_dec_cmp(ox->req.stop_price, oy->req.stop_price);
+        break;
+    case FB_SIM_IDX_SELL_STOP:
+        c = fb_dec_cmp(oy->req.stop_price, ox->req.stop_price);
+        break;
+    default:
+        return false; /* TAKING is unordered */
     }
-    b->n_open = w;
+    return c < 0 || (c == 0 && ox->seq < oy->seq);
+}
+
+static uint32_t *pos_of(struct fb_sim_book *b, unsigned kind, uint32_t x)
+{
+    return kind == IDX_EXPIRY ? &b->orders[x].exp_pos : &b->orders[x].idx_pos;
+}
+
+static void heap_set(struct fb_sim_book *b, struct fb_sim_index *h, unsigned kind, size_t i,
+                     uint32_t x)
+{
+    h->a[i] = x;
+    *pos_of(b, kind, x) = (uint32_t)i;
+}
+
+static void sift_up(struct fb_sim_book *b, struct fb_sim_index *h, unsigned kind, size_t i)
+{
+    uint32_t x = h->a[i];
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!idx_before(b, kind, x, h->a[up]))
+            break;
+        heap_set(b, h, kind, i, h->a[up]);
+        i = up;
+    }
+    heap_set(b, h, kind, i, x);
+}
+
+static void sift_down(struct fb_sim_book *b, struct fb_sim_index *h, unsigned kind, size_t i)
+{
+    uint32_t x = h->a[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && idx_before(b, kind, h->a[c + 1], h->a[c]))
+            c++;
+        if (!idx_before(b, kind, h->a[c], x))
+            break;
+        heap_set(b, h, kind, i, h->a[c]);
+        i = c;
+    }
+    heap_set(b, h, kind, i, x);
+}
+
+static enum fb_err heap_push(struct fb_sim_book *b, struct fb_sim_index *h, unsigned kind,
+                             uint32_t x)
+{
+    enum fb_err err = grow((void **)&h->a, &h->cap, h->n, sizeof *h->a);
+    if (err != FB_OK)
+        return err;
+    h->a[h->n++] = x;
+    sift_up(b, h, kind, h->n - 1);
+    return FB_OK;
+}
+
+static void heap_remove(struct fb_sim_book *b, struct fb_sim_index *h, unsigned kind, size_t i)
+{
+    const uint32_t x = h->a[i];
+    const uint32_t last = h->a[--h->n];
+    *pos_of(b, kind, x) = NO_POS;
+    if (i == h->n)
+        return;
+    heap_set(b, h, kind, i, last);
+    sift_up(b, h, kind, i);
+    sift_down(b, h, kind, *pos_of(b, kind, last));
+}
+
+/* ---- per-market indexes of open orders ---- */
+
+static unsigned want_index(const struct fb_sim_order *o)
+{
+    if (!is_open(o))
+        return FB_SIM_IDX_NONE;
+    if (!o->triggered)
+        return is_buy(o) ? FB_SIM_IDX_BUY_STOP : FB_SIM_IDX_SELL_STOP;
+    if (acts_as_market(o) || !o->resting)
+        return FB_SIM_IDX_TAKING;
+    return is_buy(o) ? FB_SIM_IDX_BUY_REST : FB_SIM_IDX_SELL_REST;
+}
+
+static void index_remove(struct fb_sim_book *b, uint32_t x)
+{
+    struct fb_sim_order *o = &b->orders[x];
+    if (o->idx_kind == FB_SIM_IDX_NONE)
+        return;
+    heap_remove(b, &b->markets[o->market].idx[o->idx_kind], o->idx_kind, o->idx_pos);
+    o->idx_kind = FB_SIM_IDX_NONE;
+}
+
+/* Drops a closed order for good: its slot is reused, its ids remembered. */
+static enum fb_err drop(struct fb_sim_book *b, uint32_t x)
+{
+    enum fb_err err = FB_OK;
+    struct fb_sim_order *o = &b->orders[x];
+    list_unlink(b, &b->closed, x);
+    id_remove(b, o->req.client_order_id);
+    err = gone_add(b, o->req.client_order_id);
+    while (o->old_ids) {
+        struct fb_sim_old_id *n = o->old_ids;
+        o->old_ids = n->next;
+        id_remove(b, n->id);
+        if (err == FB_OK)
+            err = gone_add(b, n->id);
+        free(n);
+    }
+    o->req.client_order_id[0] = '\0';
+    o->list = LIST_FREE;
+    o->next = b->free_head;
+    b->free_head = x;
+    return err;
+}
+
+/*
+ * Puts order x where its state says: the right index of its market, and
+ * out of the open list and the expiry heap once closed (then into the
+ * closed FIFO, dropping the oldest beyond closed_keep). Called after every
+ * change to an order; cheap when nothing moved.
+ */
+static enum fb_err sync_order(struct fb_sim_book *b, uint32_t x)
+{
+    enum fb_err err = FB_OK;
+    struct fb_sim_order *o = &b->orders[x];
+    const unsigned want = want_index(o);
+    if (o->idx_kind != want) {
+        index_remove(b, x);
+        if (want != FB_SIM_IDX_NONE) {
+            TRY(heap_push(b, &b->markets[o->market].idx[want], want, x));
+            o->idx_kind = (uint8_t)want;
+        }
+    }
+    if (!is_open(o) && o->list == LIST_OPEN) {
+        if (o->exp_pos != NO_POS)
+            heap_remove(b, &b->expiry, IDX_EXPIRY, o->exp_pos);
+        list_unlink(b, &b->open, x);
+        list_append(b, &b->closed, x, LIST_CLOSED);
+        while (b->closed_keep > 0 && b->closed.n > b->closed_keep)
+            TRY(drop(b, b->closed.head));
+    }
+out:
+    return err;
+}
+
+static int by_arrival(const void *pa, const void *pb)
+{
+    const uint64_t x = ((const struct fb_sim_act *)pa)->seq;
+    const uint64_t y = ((const struct fb_sim_act *)pb)->seq;
+    return (x > y) - (x < y);
+}
+
+static enum fb_err scratch_push(struct fb_sim_book *b, uint32_t x)
+{
+    enum fb_err err = grow((void **)&b->scratch, &b->cap_scratch, b->n_scratch, sizeof *b->scratch);
+    if (err == FB_OK) {
+        b->scratch[b->n_scratch].seq = b->orders[x].seq;
+        b->scratch[b->n_scratch++].order = x;
+    }
+    return err;
 }
 
 /* ---- events ---- */
@@ -315,6 +659,7 @@ static enum fb_err step(struct fb_sim_book *b, struct fb_sim_order *o, int64_t t
     struct fb_dec leaves = leaves_of(o), amount;
 
     o->acted_ns = t;
+    o->step_pass = b->markets[o->market].passes;
     if (first && o->req.tif == FB_VENUE_FOK) {
         /* Liquidity at the touch is unlimited: FOK fills whole or not at all. */
         if (cross)
@@ -355,6 +700,9 @@ enum fb_err fb_sim_book_init(struct fb_sim_book *b, const struct fb_sim_params *
     b->parts = p->fill_mode == FB_SIM_FILL_PARTIAL ? p->partial_fill_parts : 1;
     b->emit = emit;
     b->emit_user = user;
+    b->free_head = NO_POS;
+    b->open.head = b->open.tail = NO_POS;
+    b->closed.head = b->closed.tail = NO_POS;
     for (size_t i = 0; i < p->n_markets; i++) {
         const struct fb_sim_market_params *mp = &p->markets[i];
         struct fb_venue_market *r = &b->markets[i].rules;
@@ -374,14 +722,40 @@ out:
 
 void fb_sim_book_free(struct fb_sim_book *b)
 {
+    for (size_t i = 0; i < b->n_orders; i++) {
+        while (b->orders[i].old_ids) {
+            struct fb_sim_old_id *n = b->orders[i].old_ids;
+            b->orders[i].old_ids = n->next;
+            free(n);
+        }
+    }
+    for (size_t m = 0; m < b->n_markets; m++) {
+        for (size_t k = 0; k < FB_SIM_IDX_N; k++) {
+            free(b->markets[m].idx[k].a);
+            b->markets[m].idx[k] = (struct fb_sim_index){NULL, 0, 0};
+        }
+    }
     free(b->orders);
-    free(b->open);
+    free(b->expiry.a);
     free(b->ids);
+    free(b->gone_ring);
+    free(b->gone_set);
+    free(b->scratch);
     b->orders = NULL;
-    b->open = NULL;
+    b->expiry = (struct fb_sim_index){NULL, 0, 0};
     b->ids = NULL;
-    b->n_orders = b->n_open = b->n_ids = 0;
-    b->cap_orders = b->cap_open = b->cap_ids = 0;
+    b->gone_ring = b->gone_set = NULL;
+    b->scratch = NULL;
+    b->n_orders = b->n_ids = b->gone_n = b->gone_head = b->n_scratch = 0;
+    b->cap_orders = b->cap_ids = b->gone_cap = b->gone_set_cap = b->cap_scratch = 0;
+    b->free_head = NO_POS;
+    b->open = b->closed = (struct fb_sim_list){NO_POS, NO_POS, 0};
+}
+
+void fb_sim_book_set_retention(struct fb_sim_book *b, size_t closed_keep, size_t ids_keep)
+{
+    b->closed_keep = closed_keep > 0 ? closed_keep : 1;
+    b->gone_keep = ids_keep;
 }
 
 int fb_sim_book_market_index(const struct fb_sim_book *b, const char *symbol)
@@ -494,25 +868,89 @@ enum fb_err fb_sim_book_set_touch(struct fb_sim_book *b, size_t m, struct fb_dec
     return err;
 }
 
+/* Whether order x of this kind's index acts in a pass at the market's
+ * touch; false for x means false for everything below it in the heap. */
+static bool reached(const struct fb_sim_book *b, unsigned kind, uint32_t x)
+{
+    const struct fb_sim_order *o = &b->orders[x];
+    const struct fb_sim_book_market *mk = &b->markets[o->market];
+    switch (kind) {
+    case FB_SIM_IDX_BUY_REST:
+    case FB_SIM_IDX_SELL_REST:
+        return crosses(mk, o->req.side, o->req.price);
+    case FB_SIM_IDX_BUY_STOP:
+    case FB_SIM_IDX_SELL_STOP:
+        return stop_reached(mk, o->req.side, o->req.stop_price);
+    default:
+        return true;
+    }
+}
+
+/* Adds the orders of heap h at and below i that the touch reaches. */
+static enum fb_err collect(struct fb_sim_book *b, const struct fb_sim_index *h, unsigned kind,
+                           size_t i)
+{
+    enum fb_err err = FB_OK;
+    if (i >= h->n || !reached(b, kind, h->a[i]))
+        return FB_OK;
+    TRY(scratch_push(b, h->a[i]));
+    TRY(collect(b, h, kind, 2 * i + 1));
+    TRY(collect(b, h, kind, 2 * i + 2));
+out:
+    return err;
+}
+
+/*
+ * Same outcome as stepping every open order of the market in arrival order
+ * (the rule in sim_book.h), visiting only those it changes: a resting limit
+ * the touch does not reach and a stop not reached would do nothing but
+ * note the pass (acted_ns), which the market's pass count stands for.
+ */
 enum fb_err fb_sim_book_match(struct fb_sim_book *b, size_t m, int64_t t, bool force)
 {
     enum fb_err err = FB_OK;
-    const struct fb_sim_book_market *mk = &b->markets[m];
-    for (size_t i = 0; i < b->n_open; i++) {
-        struct fb_sim_order *o = &b->orders[b->open[i]];
-        if (o->market != m || !is_open(o) || (!force && o->acted_ns == t))
+    struct fb_sim_book_market *mk = &b->markets[m];
+    /* A triggered order last stepped before the previous pass was stepped
+     * in it: that pass's time is its acted_ns. */
+    const int64_t prev_ns = mk->pass_ns;
+    const uint64_t prev_passes = mk->passes;
+
+    b->n_scratch = 0;
+    for (unsigned k = 0; k < FB_SIM_IDX_N; k++) {
+        const struct fb_sim_index *h = &mk->idx[k];
+        if (k == FB_SIM_IDX_TAKING) {
+            for (size_t i = 0; i < h->n; i++)
+                TRY(scratch_push(b, h->a[i]));
+        } else {
+            TRY(collect(b, h, k, 0));
+        }
+    }
+    if (b->n_scratch > 1)
+        qsort(b->scratch, b->n_scratch, sizeof *b->scratch, by_arrival);
+    mk->pass_ns = t;
+    mk->passes++;
+    for (size_t i = 0; i < b->n_scratch; i++) {
+        const uint32_t x = b->scratch[i].order;
+        struct fb_sim_order *o = &b->orders[x];
+        const int64_t acted = o->triggered && o->step_pass < prev_passes ? prev_ns : o->acted_ns;
+        if (!is_open(o) || (!force && acted == t))
             continue;
         if (!o->triggered) {
             if (!stop_reached(mk, o->req.side, o->req.stop_price))
                 continue;
             o->triggered = true;
-            TRY(step(b, o, t, true));
-            continue;
+            err = step(b, o, t, true);
+        } else {
+            err = step(b, o, t, false);
         }
-        TRY(step(b, o, t, false));
+        if (err == FB_OK)
+            err = sync_order(b, x);
+        else
+            (void)sync_order(b, x);
+        if (err != FB_OK)
+            goto out;
     }
 out:
-    compact_open(b);
     return err;
 }
 
@@ -525,12 +963,14 @@ enum fb_err fb_sim_book_submit(struct fb_sim_book *b, const struct fb_venue_orde
     const struct fb_sim_book_market *mk;
     struct fb_dec touch, qty, notional_px, q;
     const char *fail = NULL;
+    bool placed = false;
+    uint32_t x = NO_POS;
     int m;
 
     memset(&o, 0, sizeof o);
     o.req = *in;
     ev_init(&ev, FB_VEV_REJECT, &o, t);
-    if (id_find(b, in->client_order_id) >= 0) {
+    if (id_used(b, in->client_order_id)) {
         err = emit_reject(b, &ev, FB_VRR_DUPLICATE_ID, "-2010", TXT_DUPLICATE);
         goto out;
     }
@@ -539,7 +979,7 @@ enum fb_err fb_sim_book_submit(struct fb_sim_book *b, const struct fb_venue_orde
         err = emit_reject(b, &ev, FB_VRR_UNKNOWN_SYMBOL, "-1121", TXT_UNKNOWN_SYMBOL);
         goto out;
     }
-    if (b->n_orders >= FB_SIM_ORDERS_MAX) {
+    if (b->open.n + b->closed.n >= FB_SIM_ORDERS_MAX) {
         err = emit_reject(b, &ev, FB_VRR_RATE_LIMIT, "-1015", TXT_TOO_MANY);
         goto out;
     }
@@ -602,20 +1042,42 @@ enum fb_err fb_sim_book_submit(struct fb_sim_book *b, const struct fb_venue_orde
     else if (in->tif == FB_VENUE_DAY)
         o.expire_ns = day_end(t);
     TRY(set_part(b, &o));
+    o.seq = ++b->next_seq;
+    o.exp_pos = o.idx_pos = NO_POS;
+    o.idx_kind = FB_SIM_IDX_NONE;
+    o.prev = o.next = NO_POS;
+    if (b->free_head != NO_POS) {
+        x = b->free_head;
+    } else {
+        TRY(grow((void **)&b->orders, &b->cap_orders, b->n_orders, sizeof *b->orders));
+        x = (uint32_t)b->n_orders;
+    }
+    if (o.expire_ns != 0)
+        TRY(grow((void **)&b->expiry.a, &b->expiry.cap, b->expiry.n, sizeof *b->expiry.a));
+    TRY(id_insert(b, in->client_order_id, x));
+    /* Nothing below fails before the order is in place. */
     snprintf(o.venue_order_id, sizeof o.venue_order_id, "%" PRIu64, ++b->next_order_id);
-    TRY(grow((void **)&b->orders, &b->cap_orders, b->n_orders, sizeof *b->orders));
-    TRY(grow((void **)&b->open, &b->cap_open, b->n_open, sizeof *b->open));
-    TRY(id_insert(b, in->client_order_id, (uint32_t)b->n_orders));
-    b->orders[b->n_orders] = o;
-    b->open[b->n_open++] = (uint32_t)b->n_orders;
-    po = &b->orders[b->n_orders++];
+    if (x == b->free_head)
+        b->free_head = b->orders[x].next;
+    else
+        b->n_orders++;
+    b->orders[x] = o;
+    list_append(b, &b->open, x, LIST_OPEN);
+    if (o.expire_ns != 0)
+        TRY(heap_push(b, &b->expiry, IDX_EXPIRY, x));
+    placed = true;
+    po = &b->orders[x];
 
     ev_init(&ev, FB_VEV_ACK, po, t);
     TRY(b->emit(b->emit_user, &ev));
     if (po->triggered)
         TRY(step(b, po, t, true));
 out:
-    compact_open(b);
+    if (placed) {
+        enum fb_err e = sync_order(b, x);
+        if (err == FB_OK)
+            err = e;
+    }
     return err;
 }
 
@@ -646,8 +1108,9 @@ enum fb_err fb_sim_book_cancel(struct fb_sim_book *b, const struct fb_venue_canc
         goto out;
     }
     err = close_with(b, o, FB_VEV_CANCELED, FB_VCXL_REQUESTED, t, c->request_id);
+    if (err == FB_OK)
+        err = sync_order(b, (uint32_t)(o - b->orders));
 out:
-    compact_open(b);
     return err;
 }
 
@@ -659,7 +1122,8 @@ enum fb_err fb_sim_book_cancel_unsolicited(struct fb_sim_book *b, const char *cl
     if (!o || !is_open(o))
         return FB_ERR_NOT_FOUND;
     err = close_with(b, o, FB_VEV_CANCELED, FB_VCXL_UNSOLICITED, t, NULL);
-    compact_open(b);
+    if (err == FB_OK)
+        err = sync_order(b, (uint32_t)(o - b->orders));
     return err;
 }
 
@@ -671,8 +1135,9 @@ enum fb_err fb_sim_book_replace(struct fb_sim_book *b, const struct fb_venue_rep
     const struct fb_sim_book_market *mk;
     struct fb_dec price, stop, notional_px;
     const char *fail = NULL;
-    bool size_matters, repriced;
-    uint32_t idx;
+    bool size_matters, repriced, placed = false;
+    struct fb_sim_old_id *old_id = NULL;
+    uint32_t idx = NO_POS;
 
     ev_init(&ev, FB_VEV_REPLACE_REJECT, o, t);
     copy_str(ev.client_order_id, sizeof ev.client_order_id, r->client_order_id);
@@ -685,7 +1150,7 @@ enum fb_err fb_sim_book_replace(struct fb_sim_book *b, const struct fb_venue_rep
         err = emit_reject(b, &ev, FB_VRR_TOO_LATE, "-2011", TXT_CLOSED);
         goto out;
     }
-    if (id_find(b, r->new_client_order_id) >= 0) {
+    if (id_used(b, r->new_client_order_id)) {
         err = emit_reject(b, &ev, FB_VRR_DUPLICATE_ID, "-2010", TXT_DUPLICATE);
         goto out;
     }
@@ -731,7 +1196,18 @@ enum fb_err fb_sim_book_replace(struct fb_sim_book *b, const struct fb_venue_rep
     /* Accepted: the REPLACED event still names the old id; later ones the new. */
     idx = (uint32_t)(o - b->orders);
     repriced = fb_dec_cmp(price, o->req.price) != 0;
+    old_id = malloc(sizeof *old_id);
+    if (!old_id) {
+        err = FB_ERR_NOMEM;
+        goto out;
+    }
     TRY(id_insert(b, r->new_client_order_id, idx));
+    copy_str(old_id->id, sizeof old_id->id, o->req.client_order_id);
+    old_id->next = o->old_ids;
+    o->old_ids = old_id;
+    old_id = NULL;
+    index_remove(b, idx); /* its keys (price, stop) change: sync_order re-files it */
+    placed = true;
     o->req.price = price;
     o->req.stop_price = stop;
     o->req.qty = r->qty;
@@ -755,7 +1231,12 @@ enum fb_err fb_sim_book_replace(struct fb_sim_book *b, const struct fb_venue_rep
         TRY(step(b, o, t, false));
     }
 out:
-    compact_open(b);
+    free(old_id);
+    if (placed) {
+        enum fb_err e = sync_order(b, idx);
+        if (err == FB_OK)
+            err = e;
+    }
     return err;
 }
 
@@ -796,8 +1277,8 @@ enum fb_err fb_sim_book_open_orders(struct fb_sim_book *b, const char *symbol,
 {
     enum fb_err err = FB_OK;
     struct fb_venue_event ev;
-    for (size_t i = 0; i < b->n_open; i++) {
-        const struct fb_sim_order *o = &b->orders[b->open[i]];
+    for (uint32_t x = b->open.head; x != NO_POS; x = b->orders[x].next) {
+        const struct fb_sim_order *o = &b->orders[x];
         if (symbol && strcmp(o->req.symbol, symbol) != 0)
             continue;
         TRY(emit_status(b, o, NULL, request_id, t));
@@ -814,25 +1295,27 @@ out:
 enum fb_err fb_sim_book_expire(struct fb_sim_book *b, int64_t t)
 {
     enum fb_err err = FB_OK;
-    for (size_t i = 0; i < b->n_open; i++) {
-        struct fb_sim_order *o = &b->orders[b->open[i]];
-        if (!is_open(o) || o->expire_ns == 0 || o->expire_ns > t)
-            continue;
+    struct fb_sim_index *h = &b->expiry;
+    b->n_scratch = 0;
+    while (h->n > 0 && b->orders[h->a[0]].expire_ns <= t) {
+        TRY(scratch_push(b, h->a[0]));
+        heap_remove(b, h, IDX_EXPIRY, 0);
+    }
+    /* Arrival order among those due, as a scan of the open orders would. */
+    if (b->n_scratch > 1)
+        qsort(b->scratch, b->n_scratch, sizeof *b->scratch, by_arrival);
+    for (size_t i = 0; i < b->n_scratch; i++) {
+        const uint32_t x = b->scratch[i].order;
+        struct fb_sim_order *o = &b->orders[x];
         TRY(close_with(b, o, FB_VEV_EXPIRED, o->req.tif == FB_VENUE_DAY ? FB_VEXP_DAY : FB_VEXP_GTD,
                        t, NULL));
+        TRY(sync_order(b, x));
     }
 out:
-    compact_open(b);
     return err;
 }
 
 int64_t fb_sim_book_next_expiry(const struct fb_sim_book *b)
 {
-    int64_t next = INT64_MAX;
-    for (size_t i = 0; i < b->n_open; i++) {
-        const struct fb_sim_order *o = &b->orders[b->open[i]];
-        if (is_open(o) && o->expire_ns != 0 && o->expire_ns < next)
-            next = o->expire_ns;
-    }
-    return next;
+    return b->expiry.n > 0 ? b->orders[b->expiry.a[0]].expire_ns : INT64_MAX;
 }

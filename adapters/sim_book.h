@@ -30,8 +30,20 @@
  *   orders and triggered stop-markets cannot be amended. A new qty <= cum
  *   qty cancels the remainder: REPLACED with leaves 0, order FILLED. A
  *   replaced limit is re-matched at once (it may take).
- * - Rejected orders are forgotten; closed orders stay queryable, and their
- *   ids stay used (duplicates are rejected for the life of the venue).
+ * - Rejected orders are forgotten. Closed orders stay queryable and their
+ *   ids stay used; by default for the life of the book. With
+ *   fb_sim_book_set_retention(keep, ids_keep) (the paper venue, sim.c) only
+ *   the last `keep` closed orders stay queryable; older ones are dropped
+ *   (a query answers UNKNOWN) and all their ids stay used for a further
+ *   `ids_keep` dropped ids, kept as 64-bit fingerprints, after which an id
+ *   may be reused. Memory then stays flat however many orders finish.
+ *
+ * Costs do not depend on the number of open orders: each market indexes its
+ * open orders (resting buys by price descending, sells ascending, stops by
+ * trigger price, and a short list of orders still taking), so a matching
+ * pass visits only the orders the touch reaches; expiries sit in a min-heap.
+ * Where several orders act at one instant they act in arrival order, as if
+ * the whole book were scanned.
  */
 #ifndef FB_SIM_BOOK_H
 #define FB_SIM_BOOK_H
@@ -49,8 +61,18 @@
 extern "C" {
 #endif
 
-/* Orders a sim keeps (open and closed) before it rejects new ones. */
-#define FB_SIM_ORDERS_MAX (1u << 22)
+/* Orders a book holds at once (open, plus closed ones it keeps) before it
+ * rejects new ones ("Too many orders."); a sanity bound on memory. */
+#define FB_SIM_ORDERS_MAX (1u << 24)
+/* The paper venue's retention (fb_sim_book_set_retention, see above). */
+#define FB_SIM_CLOSED_KEEP 65536u
+#define FB_SIM_IDS_KEEP (1u << 20)
+
+/* An id an order had before a replace, kept so a drop can forget it. */
+struct fb_sim_old_id {
+    struct fb_sim_old_id *next;
+    char id[FB_VENUE_CLORDID_MAX + 1];
+};
 
 struct fb_sim_order {
     struct fb_venue_order req; /* terms in force; client_order_id = current id */
@@ -66,16 +88,58 @@ struct fb_sim_order {
     uint32_t parts_done;
     bool triggered; /* stops: has triggered; other types: always true */
     bool resting;   /* limit: in the book, fills as maker at its price */
+
+    /* Book keeping (sim_book.c only). */
+    uint64_t seq;       /* arrival number: orders acting at one instant go in it */
+    uint64_t step_pass; /* its market's pass count at its last step */
+    struct fb_sim_old_id *old_ids;
+    uint32_t prev, next; /* in the open list, the closed FIFO or the free list */
+    uint32_t exp_pos;    /* in the expiry heap, UINT32_MAX = not there */
+    uint32_t idx_pos;    /* in its market's index idx_kind */
+    uint8_t idx_kind;    /* enum fb_sim_idx or FB_SIM_IDX_NONE */
+    uint8_t list;        /* which list prev/next belong to */
+};
+
+/* A market's indexes of its open orders; each open order is in one. */
+enum fb_sim_idx {
+    FB_SIM_IDX_TAKING,    /* acting as taker every pass (market, unrested limit) */
+    FB_SIM_IDX_BUY_REST,  /* max-heap by price */
+    FB_SIM_IDX_SELL_REST, /* min-heap by price */
+    FB_SIM_IDX_BUY_STOP,  /* min-heap by stop price */
+    FB_SIM_IDX_SELL_STOP, /* max-heap by stop price */
+    FB_SIM_IDX_N
+};
+#define FB_SIM_IDX_NONE 0xFFu
+
+/* An array of order slots: a binary heap, or unordered (TAKING). */
+struct fb_sim_index {
+    uint32_t *a;
+    size_t n, cap;
 };
 
 struct fb_sim_book_market {
     struct fb_venue_market rules;
     struct fb_dec ref, bid, ask;
+    struct fb_sim_index idx[FB_SIM_IDX_N];
+    int64_t pass_ns; /* time of the last matching pass */
+    uint64_t passes; /* matching passes so far */
 };
 
 struct fb_sim_id_slot {
     char id[FB_VENUE_CLORDID_MAX + 1]; /* "" = empty slot */
     uint32_t order;                    /* index into orders */
+};
+
+/* An order acting in a pass, sorted by seq. */
+struct fb_sim_act {
+    uint64_t seq;
+    uint32_t order;
+};
+
+/* A doubly linked list of order slots. */
+struct fb_sim_list {
+    uint32_t head, tail;
+    size_t n;
 };
 
 struct fb_sim_book {
@@ -85,14 +149,27 @@ struct fb_sim_book {
     enum fb_sim_fill_mode fill_mode;
     uint32_t parts;
 
-    struct fb_sim_order *orders; /* every accepted order, by arrival */
+    /* Order slots. Without retention every accepted order gets the next
+     * slot for good (orders[i] is the i-th accepted order, n_orders the
+     * count; vsim_binance relies on this); with it, dropped slots are
+     * reused and n_orders is the slots' high-water mark. */
+    struct fb_sim_order *orders;
     size_t n_orders, cap_orders;
-    uint32_t *open; /* indices of open orders, in arrival order */
-    size_t n_open, cap_open;
-    struct fb_sim_id_slot *ids; /* open addressing: every id ever accepted */
+    uint32_t free_head;
+    struct fb_sim_list open;    /* open orders, in arrival order */
+    struct fb_sim_list closed;  /* kept closed orders, oldest closed first */
+    struct fb_sim_index expiry; /* open orders with an expiry: min-heap */
+    struct fb_sim_id_slot *ids; /* open addressing: ids of held orders */
     size_t n_ids, cap_ids;
+    size_t closed_keep, gone_keep; /* 0 = keep every closed order */
+    uint64_t *gone_ring;           /* fingerprints of dropped ids, FIFO */
+    size_t gone_head, gone_n, gone_cap;
+    uint64_t *gone_set; /* the same, open addressing (0 = empty) */
+    size_t gone_set_cap;
+    struct fb_sim_act *scratch; /* orders acting in one pass */
+    size_t n_scratch, cap_scratch;
 
-    uint64_t next_order_id, next_trade_id;
+    uint64_t next_seq, next_order_id, next_trade_id;
     /* Receives each event; returns FB_OK or FB_ERR_NOMEM (which aborts the
      * current book call with that error). */
     enum fb_err (*emit)(void *user, const struct fb_venue_event *ev);
@@ -105,6 +182,11 @@ enum fb_err fb_sim_book_init(struct fb_sim_book *b, const struct fb_sim_params *
                              enum fb_err (*emit)(void *user, const struct fb_venue_event *ev),
                              void *user) FB_WARN_UNUSED;
 void fb_sim_book_free(struct fb_sim_book *b);
+
+/* From now on keep only the last closed_keep (>= 1) closed orders and the
+ * ids of the last ids_keep dropped ones (rules above). Call right after
+ * init. */
+void fb_sim_book_set_retention(struct fb_sim_book *b, size_t closed_keep, size_t ids_keep);
 
 /* FB_OK if o is well-formed (what a venue's REST layer would refuse
  * before looking at any order), FB_ERR_INVALID otherwise. */
@@ -142,7 +224,7 @@ enum fb_err fb_sim_book_cancel(struct fb_sim_book *b, const struct fb_venue_canc
                                int64_t t) FB_WARN_UNUSED;
 enum fb_err fb_sim_book_replace(struct fb_sim_book *b, const struct fb_venue_replace *r,
                                 int64_t t) FB_WARN_UNUSED;
-/* STATUS for any id the order ever had; request_id = the queried id. */
+/* STATUS for any id a held order ever had; request_id = the queried id. */
 enum fb_err fb_sim_book_query(struct fb_sim_book *b, const char *client_order_id,
                               int64_t t) FB_WARN_UNUSED;
 enum fb_err fb_sim_book_open_orders(struct fb_sim_book *b, const char *symbol,

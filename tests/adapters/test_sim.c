@@ -890,6 +890,300 @@ START_TEST(events_only_from_run_and_deadline)
 }
 END_TEST
 
+/* ---- scale: indexes, expiry heap, retention ---- */
+
+/* Every event's kind and ids, however many. */
+struct log {
+    struct {
+        enum fb_venue_event_kind kind;
+        char id[FB_VENUE_CLORDID_MAX + 1];
+        char sym[FB_VENUE_SYMBOL_MAX + 1];
+        int64_t ts;
+        int reason;
+    } * e;
+    size_t n, cap;
+};
+
+static void log_event(void *user, const struct fb_venue_event *ev)
+{
+    struct log *l = user;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 1024;
+        l->e = realloc(l->e, l->cap * sizeof *l->e);
+        ck_assert_ptr_nonnull(l->e);
+    }
+    l->e[l->n].kind = ev->kind;
+    strcpy(l->e[l->n].id, ev->client_order_id);
+    strcpy(l->e[l->n].sym, ev->symbol);
+    l->e[l->n].ts = ev->ts_ns;
+    l->e[l->n].reason = ev->kind == FB_VEV_EXPIRED  ? (int)ev->u.expired.reason
+                        : ev->kind == FB_VEV_STATUS ? (int)ev->u.status.state
+                        : ev->kind == FB_VEV_REJECT ? (int)ev->u.rej.reason
+                                                    : 0;
+    l->n++;
+}
+
+static const char *const syms3[] = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};
+
+static struct fb_sim *make_sim3(struct log *l)
+{
+    struct fb_sim_params p;
+    base_params(&p, NULL);
+    for (int m = 1; m < 3; m++) {
+        p.markets[m] = p.markets[0];
+        strcpy(p.markets[m].symbol, syms3[m]);
+    }
+    p.n_markets = 3;
+    struct fb_venue_sink sink = {l, log_event};
+    void *st = NULL;
+    char err[128] = "";
+    memset(l, 0, sizeof *l);
+    ck_assert_int_eq(fb_venue_sim.create(&p, &sink, &st, err, sizeof err), FB_OK);
+    return st;
+}
+
+/* A GTC limit at 65000 + off (cents), or a GTD one expiring at exp ms. */
+static void limit_at(struct fb_sim *sim, const char *sym, const char *id, enum fb_venue_side side,
+                     long off_cents, int64_t exp_ms)
+{
+    struct fb_venue_order o;
+    char px[32];
+    memset(&o, 0, sizeof o);
+    strcpy(o.client_order_id, id);
+    strcpy(o.symbol, sym);
+    o.side = side;
+    o.type = FB_VENUE_LIMIT;
+    o.tif = exp_ms ? FB_VENUE_GTD : FB_VENUE_GTC;
+    o.expire_ns = exp_ms ? (T0_MS + exp_ms) * MS : 0;
+    o.qty = D("0.01");
+    const long cents = 6500000 + off_cents;
+    snprintf(px, sizeof px, "%ld.%02ld", cents / 100, cents % 100);
+    o.price = D(px);
+    ck_assert_int_eq(fb_venue_sim.submit(sim, &o, T0_MS * MS), FB_OK);
+}
+
+static size_t count_kind(const struct log *l, size_t from, enum fb_venue_event_kind k)
+{
+    size_t n = 0;
+    for (size_t i = from; i < l->n; i++)
+        n += l->e[i].kind == k;
+    return n;
+}
+
+/* 3 markets x 3000 resting orders at spread-out prices: a price move on
+ * one market fills exactly the orders it crosses there, in arrival order. */
+START_TEST(many_orders_on_several_markets)
+{
+    struct log l;
+    struct fb_sim *sim = make_sim3(&l);
+    char id[32];
+    for (int i = 0; i < 9000; i++) {
+        const int m = i % 3, k = i / 3;
+        /* Buys 0.01..29.99 below 64990, sells as far above 65010. */
+        const bool buy = k % 2 == 0;
+        const long off = buy ? -1000 - (long)(k * 37 % 3000) : 1000 + (long)(k * 37 % 3000);
+        snprintf(id, sizeof id, "s%d", i);
+        limit_at(sim, syms3[m], id, buy ? FB_VENUE_BUY : FB_VENUE_SELL, off, 0);
+    }
+    ck_assert_int_eq(fb_venue_sim.run(sim, T0_MS * MS), FB_OK);
+    ck_assert_int_eq(l.n, 9000);
+    ck_assert_uint_eq(count_kind(&l, 0, FB_VEV_ACK), 9000);
+    /* ETH to 64985: the ask is 64991.50 and the buys sit at 64960.01..64990
+     * (off -1000..-3999 cents): none fills. Then to 64975: the ask 64981.50
+     * reaches the buys at 64981.50..64990 (off >= -1850). */
+    ck_assert_int_eq(fb_sim_set_reference(sim, "ETHUSDT", D("64985")), FB_OK);
+    ck_assert_int_eq(fb_venue_sim.run(sim, T0_MS * MS), FB_OK);
+    ck_assert_uint_eq(l.n, 9000);
+    ck_assert_int_eq(fb_sim_set_reference(sim, "ETHUSDT", D("64975")), FB_OK);
+    ck_assert_int_eq(fb_venue_sim.run(sim, T0_MS * MS), FB_OK);
+    size_t want = 0;
+    for (int i = 1; i < 9000; i += 3) {
+        const int k = i / 3;
+        if (k % 2 == 0 && -1000 - (long)(k * 37 % 3000) >= -1850)
+            want++;
+    }
+    ck_assert_uint_gt(want, 10);
+    ck_assert_uint_eq(l.n - 9000, want);
+    int last = -1;
+    for (size_t e = 9000; e < l.n; e++) {
+        ck_assert_int_eq(l.e[e].kind, FB_VEV_FILL);
+        ck_assert_str_eq(l.e[e].sym, "ETHUSDT");
+        const int n = atoi(l.e[e].id + 1);
+        ck_assert_int_gt(n, last); /* arrival order, not price order */
+        last = n;
+    }
+    /* The other markets' orders are untouched and still open. */
+    const size_t mark = l.n;
+    ck_assert_int_eq(fb_venue_sim.open_orders(sim, "SOLUSDT", "L", T0_MS * MS), FB_OK);
+    ck_assert_int_eq(fb_venue_sim.run(sim, T0_MS * MS), FB_OK);
+    ck_assert_uint_eq(count_kind(&l, mark, FB_VEV_STATUS), 3000);
+    ck_assert_str_eq(l.e[mark].id, "s2");
+    ck_assert_str_eq(l.e[l.n - 2].id, "s8999");
+    fb_venue_sim.destroy(sim);
+    free(l.e);
+}
+END_TEST
+
+/* Expiries fire in time order; orders expiring at the same instant in
+ * arrival order; next_deadline is the earliest. */
+START_TEST(expiry_order_with_ties)
+{
+    struct log l;
+    struct fb_sim *sim = make_sim3(&l);
+    static const struct {
+        const char *id;
+        int m;
+        int64_t exp;
+    } g[] = {{"e0", 0, 900}, {"e1", 1, 500}, {"e2", 2, 900}, {"e3", 0, 500},
+             {"e4", 1, 700}, {"e5", 2, 500}, {"e6", 0, 900}, {"e7", 1, 300}};
+    static const char *const want[] = {"e7", "e1", "e3", "e5", "e4", "e0", "e2", "e6"};
+    const size_t n = sizeof g / sizeof g[0];
+    for (size_t i = 0; i < n; i++)
+        limit_at(sim, syms3[g[i].m], g[i].id, FB_VENUE_BUY, -500, g[i].exp);
+    ck_assert_int_eq(fb_venue_sim.run(sim, T0_MS * MS), FB_OK);
+    ck_assert_int_eq(fb_venue_sim.next_deadline(sim), (T0_MS + 300) * MS);
+    /* e4 canceled: its expiry must not fire. */
+    struct fb_venue_cancel c;
+    memset(&c, 0, sizeof c);
+    strcpy(c.client_order_id, "e4");
+    strcpy(c.request_id, "ce4");
+    ck_assert_int_eq(fb_venue_sim.cancel(sim, &c, T0_MS * MS), FB_OK);
+    ck_assert_int_eq(fb_venue_sim.run(sim, (T0_MS + 400) * MS), FB_OK);
+    ck_assert_int_eq(fb_venue_sim.next_deadline(sim), (T0_MS + 500) * MS);
+    ck_assert_int_eq(fb_venue_sim.run(sim, (T0_MS + 950) * MS), FB_OK);
+    size_t k = 0;
+    for (size_t i = n; i < l.n; i++) {
+        if (l.e[i].kind != FB_VEV_EXPIRED)
+            continue;
+        ck_assert_uint_lt(k, n);
+        if (strcmp(want[k], "e4") == 0)
+            k++;
+        ck_assert_str_eq(l.e[i].id, want[k]);
+        ck_assert_int_eq(l.e[i].reason, FB_VEXP_GTD);
+        k++;
+    }
+    ck_assert_uint_eq(k, n);
+    ck_assert_int_eq(fb_venue_sim.next_deadline(sim), (T0_MS + 1000) * MS); /* the tick */
+    fb_venue_sim.destroy(sim);
+    free(l.e);
+}
+END_TEST
+
+/* 3000 resting buys, all but every 100th canceled: a move fills only the
+ * survivors it reaches, and open_orders lists just the survivors. */
+START_TEST(matching_after_many_cancels)
+{
+    struct log l;
+    struct fb_sim *sim = make_sim3(&l);
+    char id[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        limit_at(sim, "BTCUSDT", id, FB_VENUE_BUY, -1000 - (long)(i % 300), 0);
+    }
+    for (int i = 0; i < 3000; i++) {
+        if (i % 100 == 0)
+            continue;
+        struct fb_venue_cancel c;
+        memset(&c, 0, sizeof c);
+        snprintf(c.client_order_id, sizeof c.client_order_id, "c%d", i);
+        snprintf(c.request_id, sizeof c.request_id, "x%d", i);
+        ck_assert_int_eq(fb_venue_sim.cancel(sim, &c, T0_MS * MS), FB_OK);
+    }
+    ck_assert_int_eq(fb_venue_sim.run(sim, T0_MS * MS), FB_OK);
+    ck_assert_uint_eq(count_kind(&l, 0, FB_VEV_CANCELED), 2970);
+    size_t mark = l.n;
+    ck_assert_int_eq(fb_venue_sim.open_orders(sim, NULL, "L", T0_MS * MS), FB_OK);
+    ck_assert_int_eq(fb_venue_sim.run(sim, T0_MS * MS), FB_OK);
+    ck_assert_uint_eq(l.n - mark, 31);
+    for (int j = 0; j < 30; j++) {
+        snprintf(id, sizeof id, "c%d", j * 100);
+        ck_assert_str_eq(l.e[mark + (size_t)j].id, id);
+    }
+    /* Survivors sit at 64990 (i % 300 == 0); far below: everything. */
+    mark = l.n;
+    ck_assert_int_eq(fb_sim_set_reference(sim, "BTCUSDT", D("60000")), FB_OK);
+    ck_assert_int_eq(fb_venue_sim.run(sim, T0_MS * MS), FB_OK);
+    ck_assert_uint_eq(l.n - mark, 30);
+    ck_assert_uint_eq(count_kind(&l, mark, FB_VEV_FILL), 30);
+    ck_assert_str_eq(l.e[mark].id, "c0");
+    ck_assert_str_eq(l.e[l.n - 1].id, "c2900");
+    fb_venue_sim.destroy(sim);
+    free(l.e);
+}
+END_TEST
+
+static enum fb_err book_log(void *user, const struct fb_venue_event *ev)
+{
+    log_event(user, ev);
+    return FB_OK;
+}
+
+/* With retention, slots and ids stay bounded however many orders finish;
+ * recent closed orders stay queryable, older ids stay used for a while. */
+START_TEST(memory_bound_after_many_finished_orders)
+{
+    struct fb_sim_params p;
+    struct fb_sim_book b;
+    struct log l;
+    base_params(&p, NULL);
+    memset(&l, 0, sizeof l);
+    ck_assert_int_eq(fb_sim_book_init(&b, &p, book_log, &l), FB_OK);
+    fb_sim_book_set_retention(&b, 100, 1000);
+    struct fb_venue_order o;
+    memset(&o, 0, sizeof o);
+    strcpy(o.symbol, "BTCUSDT");
+    o.side = FB_VENUE_BUY;
+    o.type = FB_VENUE_MARKET;
+    o.tif = FB_VENUE_GTC;
+    o.qty = D("0.01");
+    /* A resting order survives the churn. */
+    struct fb_venue_order rest = o;
+    strcpy(rest.client_order_id, "keep");
+    rest.type = FB_VENUE_LIMIT;
+    rest.price = D("60000");
+    ck_assert_int_eq(fb_sim_book_submit(&b, &rest, 1), FB_OK);
+    for (int i = 0; i < 20000; i++) {
+        snprintf(o.client_order_id, sizeof o.client_order_id, "m%d", i);
+        ck_assert_int_eq(fb_sim_book_submit(&b, &o, 1), FB_OK);
+        if (i % 2000 == 0) {
+            ck_assert_uint_le(b.n_orders, 102);
+            ck_assert_uint_le(b.n_ids, 101);
+        }
+    }
+    ck_assert_uint_eq(count_kind(&l, 0, FB_VEV_FILL), 20000);
+    ck_assert_uint_le(b.n_orders, 102);
+    ck_assert_uint_le(b.cap_ids, 512);
+    ck_assert_uint_le(b.gone_cap, 1000);
+    ck_assert_uint_le(b.gone_set_cap, 4096);
+    /* Recent: queryable. Dropped: UNKNOWN, but the id is still used. */
+    l.n = 0;
+    ck_assert_int_eq(fb_sim_book_query(&b, "m19999", 2), FB_OK);
+    ck_assert_int_eq(fb_sim_book_query(&b, "m19000", 2), FB_OK);
+    ck_assert_int_eq(fb_sim_book_query(&b, "keep", 2), FB_OK);
+    ck_assert_uint_eq(l.n, 3);
+    ck_assert_int_eq(l.e[0].reason, FB_VOS_FILLED);
+    ck_assert_int_eq(l.e[1].reason, FB_VOS_UNKNOWN);
+    ck_assert_int_eq(l.e[2].reason, FB_VOS_NEW);
+    strcpy(o.client_order_id, "m19000");
+    ck_assert_int_eq(fb_sim_book_submit(&b, &o, 2), FB_OK);
+    ck_assert_int_eq(l.e[3].kind, FB_VEV_REJECT);
+    ck_assert_int_eq(l.e[3].reason, FB_VRR_DUPLICATE_ID);
+    /* Beyond the last 1000 dropped ids an id may be used again. */
+    strcpy(o.client_order_id, "m5");
+    ck_assert_int_eq(fb_sim_book_submit(&b, &o, 2), FB_OK);
+    ck_assert_int_eq(l.e[4].kind, FB_VEV_ACK);
+    /* The resting order still matches. */
+    ck_assert_int_eq(fb_sim_book_set_touch(&b, 0, D("59990"), 2), FB_OK);
+    l.n = 0;
+    ck_assert_int_eq(fb_sim_book_match(&b, 0, 3, false), FB_OK);
+    ck_assert_uint_eq(l.n, 1);
+    ck_assert_str_eq(l.e[0].id, "keep");
+    ck_assert_int_eq(l.e[0].kind, FB_VEV_FILL);
+    fb_sim_book_free(&b);
+    free(l.e);
+}
+END_TEST
+
 /* ---- limits: malformed requests, params, registry ---- */
 
 struct bad_order {
@@ -1073,6 +1367,14 @@ static Suite *sim_suite(void)
     tcase_add_test(core, registry_finds_sim);
     tcase_add_test(core, market_rules_are_reported);
     suite_add_tcase(s, core);
+
+    TCase *scale = tcase_create("scale");
+    tcase_set_timeout(scale, 120);
+    tcase_add_test(scale, many_orders_on_several_markets);
+    tcase_add_test(scale, expiry_order_with_ties);
+    tcase_add_test(scale, matching_after_many_cancels);
+    tcase_add_test(scale, memory_bound_after_many_finished_orders);
+    suite_add_tcase(s, scale);
 
     TCase *limits = tcase_create("limits");
     tcase_set_timeout(limits, 120);
