@@ -49,6 +49,8 @@ struct eorder {
     char coid[FB_VENUE_CLORDID_MAX + 1];          /* the venue's id for it now */
     uint8_t bridge_cancel;                        /* the bridge itself asked to cancel */
     uint8_t reconciling;                          /* start-up queries are out */
+    uint8_t awaiting_outcome;                     /* queried after an unknown outcome */
+    char unknown_text[FB_TEXT_LEN + 1];           /* the venue's words then */
     struct reconciliation *rc;                    /* their answers so far */
     /* The venue closed the order (canceled/expired) with fills the journal
      * does not have yet: close it once they are in, not before. */
@@ -1394,6 +1396,8 @@ static void venue_text(const struct fb_venue_inst *v, const struct fb_venue_reje
 
 static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_venue_inst *v,
                       const struct fb_venue_event *vev);
+static void reconcile_status(struct fb_engine *e, struct eorder *eo,
+                             const struct fb_venue_inst *v, const struct fb_venue_event *vev);
 
 
 /* An open order at a venue that the journal does not know: never adopted
@@ -1513,7 +1517,9 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
             /* The venue may have acted: ask it, never guess a reject. */
             fb_warn("engine", "order %s: outcome unknown at %s; querying", eo->o.order_id,
                     v->name);
-            (void)v->ops->query(v->state, eo->coid, realtime_ns());
+            venue_text(v, &vev->u.rej, eo->unknown_text, sizeof eo->unknown_text);
+            if (v->ops->query(v->state, eo->coid, realtime_ns()) == FB_OK)
+                eo->awaiting_outcome = 1;
             return;
         }
         event_init(&ev, FB_OEV_REJECT);
@@ -1623,6 +1629,23 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
         event_init(&ev, FB_OEV_EXPIRED);
         break;
     case FB_VEV_STATUS:
+        if (eo->awaiting_outcome && !eo->reconciling &&
+            strcmp(vev->request_id, ORPHAN_SCAN_ID) != 0) {
+            /* the answer to the query after an unknown outcome: only the
+             * venue's word settles it */
+            eo->awaiting_outcome = 0;
+            if (vev->u.status.state == FB_VOS_UNKNOWN && !eo->o.acked) {
+                event_init(&ev, FB_OEV_REJECT);
+                ev.reason = FB_ORDREJ_BROKER;
+                snprintf(ev.text, sizeof ev.text, "%s has no such order after an unknown "
+                                                  "outcome (%.160s)",
+                         v->name, eo->unknown_text);
+                (void)apply(e, eo, &ev);
+            } else {
+                reconcile_status(e, eo, v, vev);
+            }
+            return;
+        }
         if (eo->reconciling && strcmp(vev->request_id, ORPHAN_SCAN_ID) != 0) {
             struct reconciliation *r = eo->rc;
             if (r->new_coid[0] && !strcmp(vev->client_order_id, r->new_coid)) {

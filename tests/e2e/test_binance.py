@@ -374,14 +374,18 @@ buy BTC/USDT 0.01 limit 61000 tif gtc id=o3
     if not run.wait_metric(BREAKER_OPEN + ',state="closed"}', "0", 5):
         return False
     run.out += "\n" + run.metric("fixbridge_breaker_opened_total")
-    # o1, whose outcome the adapter gave up on: the engine asked the venue
-    # (STATUS UNKNOWN: never placed) and leaves it as it was. Shown, not
-    # judged here.
+    # o1, whose outcome the adapter gave up on: the engine asked the venue,
+    # which has no such order (never placed), so the OMS gets it Rejected.
     url = "http://127.0.0.1:%d/orders?state=all" % run.bridge.ports["admin"]
+    state = None
     with urllib.request.urlopen(url, timeout=5) as r:
         for o in json.loads(r.read().decode()):
             if o["cl_ord_id"] == "o1":
-                run.out += "\no1 at the bridge after the venue gave up: %s" % o["state"]
+                state = o["state"]
+    run.out += "\no1 at the bridge after the venue gave up: %s" % state
+    if state != "Rejected":
+        run.out += "\no1 should be Rejected: the venue said it has no such order"
+        return False
     return True
 
 
