@@ -1798,6 +1798,27 @@ static void call_metrics(struct fb_engine *e, struct fb_engine_call *c)
     for (size_t i = 0; i < e->nvenues; i++)
         EMIT("fixbridge_breaker_opened_total{venue=\"%s\"} %llu\n", e->venues[i].name,
              (unsigned long long)e->breakers[i].opened);
+    EMIT("# HELP fixbridge_throttle_total Session throttle verdicts, by bucket.\n"
+         "# TYPE fixbridge_throttle_total counter\n");
+    for (size_t i = 0; i < e->cfg->nsessions; i++) {
+        const struct fb_throttle *b[2] = {&e->sthr[i].orders, &e->sthr[i].messages};
+        for (int k = 0; k < 2; k++) {
+            const char *sn = e->cfg->sessions[i].name;
+            EMIT("fixbridge_throttle_total{session=\"%s\",bucket=\"%s\",verdict=\"admitted\"} "
+                 "%llu\n"
+                 "fixbridge_throttle_total{session=\"%s\",bucket=\"%s\",verdict=\"held\"} %llu\n"
+                 "fixbridge_throttle_total{session=\"%s\",bucket=\"%s\",verdict=\"rejected\"} "
+                 "%llu\n",
+                 sn, b[k]->unit, (unsigned long long)b[k]->admitted, sn, b[k]->unit,
+                 (unsigned long long)b[k]->held, sn, b[k]->unit,
+                 (unsigned long long)b[k]->rejected);
+        }
+    }
+    EMIT("# HELP fixbridge_throttle_held Messages a session's throttle holds now.\n"
+         "# TYPE fixbridge_throttle_held gauge\n");
+    for (size_t i = 0; i < e->cfg->nsessions; i++)
+        EMIT("fixbridge_throttle_held{session=\"%s\"} %u\n", e->cfg->sessions[i].name,
+             e->sthr[i].held.n);
     EMIT("# HELP fixbridge_orphan_orders_total Open venue orders the journal did not know, "
          "found at start.\n# TYPE fixbridge_orphan_orders_total counter\n"
          "fixbridge_orphan_orders_total %llu\n",
