@@ -1481,6 +1481,12 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
         fb_breaker_record(&e->breakers[v->index], realtime_ns(), FB_BRK_UNKNOWN_OUTCOME, 0);
     else if (!business)
         fb_breaker_record(&e->breakers[v->index], realtime_ns(), FB_BRK_SUCCESS, 0);
+    if (vev->kind == FB_VEV_OPEN_ORDERS_END && !strcmp(vev->request_id, ORPHAN_SCAN_ID)) {
+        fb_info("engine", "venue %s: open orders checked against the journal: %zu orphans in "
+                          "all so far",
+                v->name, e->norphans);
+        return;
+    }
     if (!eo) {
         if (vev->kind == FB_VEV_STATUS && !strcmp(vev->request_id, ORPHAN_SCAN_ID) &&
             vev->u.status.state != FB_VOS_UNKNOWN) {
