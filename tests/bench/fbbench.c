@@ -527,7 +527,7 @@ int main(int argc, char **argv)
         }
         print_table(rows, nrows);
         print_ratios(rows, nrows);
-        printf("\n(c) skipped: the Binance adapter and venue simulator are not built yet\n");
+        printf("\n(c) skipped: the benchmark does not drive the Binance adapter and venue-sim yet\n");
         print_targets(rows, nrows);
     }
     printf("\n");
