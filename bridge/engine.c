@@ -929,6 +929,21 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
     }
 }
 
+/* Asks eo's venue to cancel it, once the journal holds what led to it.
+ * kind tags the request id with who asked ('c' the OMS, 'k' the bridge). */
+static enum fb_err venue_cancel(struct fb_engine *e, struct eorder *eo, char kind)
+{
+    const struct fb_venue_inst *v = &e->venues[eo->venue];
+    struct fb_venue_cancel vc;
+    memset(&vc, 0, sizeof vc);
+    copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
+    snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-%c%u", eo->o.order_id, kind,
+             eo->version);
+    journal_commit(e);
+    request_sent(eo);
+    return v->ops->cancel(v->state, &vc, realtime_ns());
+}
+
 static void handle_cancel(struct fb_engine *e, const struct fb_cancel_order *c)
 {
     struct eorder *eo = find_for_session(e, c->session, c->orig_cl_ord_id, c->order_id);
@@ -952,14 +967,8 @@ static void handle_cancel(struct fb_engine *e, const struct fb_cancel_order *c)
         return; /* refused with an OrderCancelReject */
     if (remember_clordid(e, c->session, c->cl_ord_id, eo) != FB_OK)
         fb_error("engine", "out of memory indexing %s", c->cl_ord_id);
-    struct fb_venue_cancel vc;
-    memset(&vc, 0, sizeof vc);
-    copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
-    snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-c%u", eo->o.order_id, eo->version);
     const struct fb_venue_inst *v = &e->venues[eo->venue];
-    journal_commit(e);
-    request_sent(eo);
-    enum fb_err rc = v->ops->cancel(v->state, &vc, realtime_ns());
+    enum fb_err rc = venue_cancel(e, eo, 'c');
     if (rc) {
         event_init(&ev, FB_OEV_CANCEL_REJECT);
         ev.reason = FB_CXLREJ_BROKER;
@@ -1091,13 +1100,7 @@ static void bridge_cancel(struct fb_engine *e, struct eorder *eo, const char *wh
 {
     if (eo->bridge_cancel || eo->o.pending.kind == FB_PENDING_CANCEL)
         return;
-    struct fb_venue_cancel vc;
-    memset(&vc, 0, sizeof vc);
-    copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
-    snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-k%u", eo->o.order_id, eo->version);
-    const struct fb_venue_inst *v = &e->venues[eo->venue];
-    journal_commit(e);
-    if (v->ops->cancel(v->state, &vc, realtime_ns()) == FB_OK) {
+    if (venue_cancel(e, eo, 'k') == FB_OK) {
         eo->bridge_cancel = 1;
         copy_str(eo->bridge_cancel_text, sizeof eo->bridge_cancel_text, why);
     }
@@ -2571,7 +2574,6 @@ static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_ve
     struct reconciliation *r = eo->rc;
     struct fb_order_event ev;
     const struct fb_venue_event *old = r->have_old ? &r->old_ev : last;
-    (void)last;
     eo->reconciling = 0;
 
     if (eo->o.pending.kind == FB_PENDING_REPLACE && r->new_coid[0]) {
@@ -2603,13 +2605,7 @@ static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_ve
             (void)apply(e, eo, &ev);
         } else if (st->state == FB_VOS_NEW || st->state == FB_VOS_PARTIALLY_FILLED) {
             /* the cancel never got there: send it again, it is the OMS's */
-            struct fb_venue_cancel vc;
-            memset(&vc, 0, sizeof vc);
-            copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
-            snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-c%u", eo->o.order_id,
-                     eo->version);
-            request_sent(eo);
-            if (v->ops->cancel(v->state, &vc, realtime_ns()) != FB_OK)
+            if (venue_cancel(e, eo, 'c') != FB_OK)
                 fb_warn("engine", "order %s: cannot resend its cancel to %s", eo->o.order_id,
                         v->name);
             if (fb_dec_cmp(st->cum_qty, eo->o.cum_qty) != 0)
