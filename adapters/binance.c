@@ -682,6 +682,12 @@ static void apply_order(struct fb_bn *bn, struct bn_order *o, const struct fb_bn
         o->phase = PH_OPEN;
         ev_init(&ev, FB_VEV_ACK, o, ts);
         emit(bn, &ev);
+    } else if (o->order_id == 0 && b->order_id > 0) {
+        /* Given up on (outcome unknown) and found by a poll: myTrades is
+         * asked by orderId, so without it no fill would ever match and the
+         * order would be polled for ever. The engine learns of it from its
+         * own query. */
+        o->order_id = b->order_id;
     }
     if (fb_dec_sign(o->req.qty) == 0 && fb_dec_sign(b->orig_qty) > 0)
         o->req.qty = b->orig_qty; /* quote-qty market: the venue's base qty */
@@ -753,6 +759,28 @@ static void emit_status_unknown(struct fb_bn *bn, const char *coid, const char *
     emit(bn, &ev);
 }
 
+/* -2013 (no such order) or -2026 (archived): the venue's word that the id
+ * names no live order. */
+static int no_such_order(const struct fb_bn_answer *a)
+{
+    return a->cls == FB_BN_REJECT && (a->code == -2013 || a->code == -2026);
+}
+
+/* The venue says it has no order under o's id: polling cannot learn more,
+ * so stop, and tell the engine (an engine waiting on an unknown outcome
+ * settles it with this). Only for an order not being sent: during OP_NEW's
+ * resends "-2013" is expected and the resend goes on. */
+static void venue_has_none(struct fb_bn *bn, struct bn_order *o, int tell)
+{
+    if (o->phase != PH_OPEN)
+        return;
+    fb_warn("binance", "order %s: Binance has no such order; no longer polled", o->coid);
+    mark_done(bn, o);
+    o->pending_terminal = 0;
+    if (tell)
+        emit_status_unknown(bn, o->coid, o->req.symbol);
+}
+
 static void on_new(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
 {
     struct bn_order *o = c->o;
@@ -806,11 +834,19 @@ static void on_new_query(struct fb_bn *bn, struct call *c, const struct fb_bn_an
         return;
     }
     if (exhausted(bn, c)) {
-        /* Still not sure: hand it to the engine, keep tracking it. */
+        /* Hand it to the engine, which asks the venue once more. */
         emit_reject(bn, FB_VEV_REJECT, o, NULL, NULL, FB_VREJ_UNKNOWN_OUTCOME, FB_VRR_OTHER,
                     a->code_text, "outcome unknown after retries");
-        o->phase = PH_OPEN;
-        o->next_poll = bn->now;
+        if (no_such_order(a)) {
+            /* The venue's last word is that it has no such order, and no
+             * resend follows: nothing is left to poll. The engine's query
+             * revives it should a late copy have landed (on_query). */
+            mark_done(bn, o);
+        } else {
+            /* Still not sure: keep tracking it until the venue says. */
+            o->phase = PH_OPEN;
+            o->next_poll = bn->now;
+        }
         call_free(c);
         return;
     }
@@ -991,8 +1027,13 @@ static void on_poll(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
     struct bn_order *o = c->o;
     struct fb_bn_order b;
     o->poll_busy = 0;
-    if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK) {
+    if (o->phase == PH_DONE) {
+        /* Closed or given up while this poll was out: its answer is not
+         * news, and must not schedule another poll. */
+    } else if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK) {
         apply_order(bn, o, &b, 0);
+    } else if (no_such_order(a)) {
+        venue_has_none(bn, o, 1);
     } else {
         if (a->cls == FB_BN_UNKNOWN || (a->cls == FB_BN_OK))
             fb_warn("binance", "order %s: unreadable status answer", o->coid);
@@ -1033,10 +1074,22 @@ static void on_query(struct fb_bn *bn, struct call *c, const struct fb_bn_answer
 {
     struct fb_bn_order b;
     if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK) {
-        emit_status(bn, &b, c->o, c->id, c->id);
-        if (!c->o)
+        struct bn_order *o = c->o;
+        emit_status(bn, &b, o, c->id, c->id);
+        if (!o) {
             adopt(bn, &b, c->id);
-    } else if (a->cls == FB_BN_REJECT && (a->code == -2013 || a->code == -2026)) {
+        } else if (o->phase == PH_DONE && o->order_id == 0 && b.order_id > 0 &&
+                   (!is_terminal(b.status) || fb_dec_sign(b.executed_qty) > 0)) {
+            /* Given up on as not placed, yet the venue has it (a late copy
+             * of a resend): track it again so its fills and end arrive. */
+            fb_warn("binance", "order %s: found after it was given up; tracking it", o->coid);
+            o->order_id = b.order_id;
+            o->phase = PH_OPEN;
+            o->next_poll = bn->now;
+        }
+    } else if (no_such_order(a)) {
+        if (c->o)
+            venue_has_none(bn, c->o, 0); /* the STATUS below says it */
         if (!c->o && c->sym_next < bn->p.n_symbols) {
             /* Not on this symbol; try the next one. */
             copy_str(c->symbol, sizeof c->symbol, bn->symbols[c->sym_next++]);

@@ -27,8 +27,12 @@
  * origClientOrderId before anything else; -2013 (not placed) -> resend
  * with the SAME client order id; found -> continue from its state. After
  * max_attempts or retry_deadline_ms it gives the engine REJECT with class
- * FB_VREJ_UNKNOWN_OUTCOME (the engine then queries; the order stays
- * tracked and polled).
+ * FB_VREJ_UNKNOWN_OUTCOME (the engine then queries). If the venue's last
+ * answer was -2013 the order is no longer tracked; otherwise it is polled
+ * until the venue answers. Polling of any order ends when the venue
+ * answers a poll or query -2013/-2026 (a STATUS UNKNOWN tells the engine);
+ * an order given up on that a query or poll finds after all is tracked
+ * again (fills by the orderId it learned).
  *
  * Fills. FULL responses give the placement fills; resting orders are
  * polled every poll_interval_ms (GET /api/v3/order; on a change in

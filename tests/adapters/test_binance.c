@@ -25,7 +25,15 @@
 #define KEY "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
 #define SKEW_MS 5000 /* the fake's clock runs ahead of ours */
 
-enum post_mode { PM_FILL, PM_500_NOT_PLACED, PM_500_PLACED, PM_REJECT, PM_REST, PM_429 };
+enum post_mode {
+    PM_FILL,
+    PM_500_NOT_PLACED,
+    PM_500_PLACED,
+    PM_REJECT,
+    PM_REST,
+    PM_429,
+    PM_503_NEVER /* every order POST: 503 -1008, nothing placed */
+};
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct MHD_Daemon *srv;
@@ -33,6 +41,8 @@ static unsigned short port;
 static enum post_mode mode;
 static int placed; /* the fake has the order */
 static int polls;  /* GET /api/v3/order answered with the order */
+static int n_get;  /* GET /api/v3/order, any answer */
+static int query_fails; /* GET /api/v3/order answers 500 -1000 */
 static int bad_sigs, bad_ts, n_post;
 static const char *weight = "11";  /* x-mbx-used-weight-1m the fake reports */
 static int64_t post_at[4];         /* arrival of the first POSTs */
@@ -216,6 +226,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 MHD_add_response_header(rs, "Retry-After", "1");
                 ret = MHD_queue_response(c, 429, rs);
                 MHD_destroy_response(rs);
+            } else if (mode == PM_503_NEVER) {
+                ret = reply(c, 503,
+                            "{\"code\":-1008,\"msg\":\"Server is currently overloaded with "
+                            "other requests. Please try again in a few minutes.\"}");
             } else if (mode == PM_500_NOT_PLACED && n_post == 1) {
                 ret = reply(c, 500, "{\"code\":-1000,\"msg\":\"An unknown error occurred\"}");
             } else if (mode == PM_500_PLACED) {
@@ -254,7 +268,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 ret = reply(c, 200, b);
             }
         } else if (strcmp(method, "GET") == 0 && strcmp(url, "/api/v3/order") == 0) {
-            if (replaced) {
+            n_get++;
+            if (query_fails) {
+                ret = reply(c, 500, "{\"code\":-1000,\"msg\":\"An unknown error occurred\"}");
+            } else if (replaced) {
                 ret = reply(c, 200, order_json_id(78, coid, "NEW", "0", NULL));
             } else if (!placed) {
                 ret = reply(c, 400, "{\"code\":-2013,\"msg\":\"Order does not exist.\"}");
@@ -295,6 +312,7 @@ static void srv_start(enum post_mode m)
 {
     mode = m;
     placed = polls = bad_sigs = bad_ts = n_post = n_log = 0;
+    n_get = query_fails = 0;
     replaced = replace_fail = 0;
     weight = "11";
     tickers = 0;
@@ -735,6 +753,117 @@ START_TEST(ready_without_ticker_no_reference)
 }
 END_TEST
 
+static int gets_so_far(void)
+{
+    pthread_mutex_lock(&mu);
+    int n = n_get;
+    pthread_mutex_unlock(&mu);
+    return n;
+}
+
+/* Index of the first event of kind k at or after `from`, or -1. */
+static int find_event(int from, enum fb_venue_event_kind k)
+{
+    for (int i = from; i < rec.n; i++)
+        if (rec.ev[i].kind == k)
+            return i;
+    return -1;
+}
+
+/* Runs until an event of kind k arrived (its index) or ms passed (-1). */
+static int run_for_event(enum fb_venue_event_kind k, int ms)
+{
+    int64_t end = now_ns() + (int64_t)ms * 1000000;
+    int at;
+    while ((at = find_event(0, k)) < 0 && now_ns() < end)
+        run_until(rec.n + 1, 20);
+    return at;
+}
+
+/* Regression: every POST is 503 and every query -2013, so the adapter gives
+ * up (REJECT class UNKNOWN_OUTCOME) with the venue's last word being "no
+ * such order". It must not poll that id afterwards; the engine's own query
+ * is answered once (UNKNOWN) and does not restart polling either. */
+START_TEST(gave_up_not_placed_stops_polling)
+{
+    srv_start(PM_503_NEVER);
+    adapter_start();
+    submit_limit("c11");
+    int at = run_for_event(FB_VEV_REJECT, 8000);
+    ck_assert_int_ge(at, 0);
+    ck_assert_int_eq(rec.ev[at].u.rej.cls, FB_VREJ_UNKNOWN_OUTCOME);
+    ck_assert_int_eq(n_post, 3); /* POST, GET, POST, GET, POST, GET */
+    int g0 = gets_so_far();
+    run_until(99, 400); /* ~10 poll intervals */
+    ck_assert_msg(gets_so_far() == g0, "%d polls of an id the adapter gave up on",
+                  gets_so_far() - g0);
+    ck_assert_int_eq(ops->query(st, "c11", now_ns()), FB_OK); /* as the engine does */
+    int q = run_for_event(FB_VEV_STATUS, 3000);
+    ck_assert_int_ge(q, 0);
+    ck_assert_int_eq(rec.ev[q].u.status.state, FB_VOS_UNKNOWN);
+    run_until(99, 400);
+    ck_assert_int_eq(gets_so_far(), g0 + 1);
+    ck_assert_int_eq(n_post, 3);
+    stop_all();
+}
+END_TEST
+
+/* An acknowledged resting order the venue later says it does not have
+ * (-2013): one STATUS UNKNOWN, then no more polls of it. */
+START_TEST(order_venue_no_longer_has_stops_polling)
+{
+    srv_start(PM_REST);
+    adapter_start();
+    submit_limit("c12");
+    run_until(1, 4000);
+    expect(0, FB_VEV_ACK, NULL);
+    pthread_mutex_lock(&mu);
+    placed = 0;
+    pthread_mutex_unlock(&mu);
+    int at = run_for_event(FB_VEV_STATUS, 3000);
+    ck_assert_int_ge(at, 0);
+    ck_assert_int_eq(rec.ev[at].u.status.state, FB_VOS_UNKNOWN);
+    ck_assert_str_eq(rec.ev[at].client_order_id, "c12");
+    int g0 = gets_so_far();
+    run_until(99, 400);
+    ck_assert_msg(gets_so_far() == g0, "%d polls of an order the venue does not have",
+                  gets_so_far() - g0);
+    stop_all();
+}
+END_TEST
+
+/* The POST was placed (502) but every query fails until the adapter gives
+ * up; the venue then answers: a later poll finds it FILLED. Its fills
+ * (myTrades by the order id the poll learned) reach the engine once and
+ * polling ends with the order. */
+START_TEST(gave_up_then_found_fills_then_stops_polling)
+{
+    srv_start(PM_500_PLACED);
+    pthread_mutex_lock(&mu);
+    query_fails = 1;
+    pthread_mutex_unlock(&mu);
+    adapter_start();
+    submit_limit("c13");
+    int at = run_for_event(FB_VEV_REJECT, 8000);
+    ck_assert_int_ge(at, 0);
+    ck_assert_int_eq(rec.ev[at].u.rej.cls, FB_VREJ_UNKNOWN_OUTCOME);
+    pthread_mutex_lock(&mu);
+    query_fails = 0;
+    pthread_mutex_unlock(&mu);
+    run_until(at + 3, 3000);
+    expect(at + 1, FB_VEV_FILL, "501");
+    expect(at + 2, FB_VEV_FILL, "502");
+    ck_assert_int_eq(fb_dec_is_zero(rec.ev[at + 2].u.fill.leaves_qty), 1);
+    run_until(99, 200); /* answers already on their way */
+    int g0 = gets_so_far();
+    run_until(99, 400);
+    ck_assert_msg(gets_so_far() == g0, "%d polls of a filled order", gets_so_far() - g0);
+    ck_assert_int_eq(rec.n, at + 3);
+    ck_assert_int_eq(n_post, 1);
+    stop_all();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("binance");
@@ -753,6 +882,9 @@ static Suite *suite(void)
     tcase_add_test(tc, refusals_before_sending);
     tcase_add_test(tc, reference_price_from_book_ticker);
     tcase_add_test(tc, ready_without_ticker_no_reference);
+    tcase_add_test(tc, gave_up_not_placed_stops_polling);
+    tcase_add_test(tc, order_venue_no_longer_has_stops_polling);
+    tcase_add_test(tc, gave_up_then_found_fills_then_stops_polling);
     suite_add_tcase(s, tc);
     return s;
 }
