@@ -4,33 +4,16 @@
  * faults and the /__sim control endpoint (see vsim_binance.h). Orders and
  * JSON answers are vsim_binance_orders.c.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <time.h>
-
-#include <microhttpd.h>
 
 #include "adapters/sign.h"
 #include "adapters/vsim_binance_int.h"
 
 #define NS_PER_MS 1000000LL
-#define URI_MAX 4096
-#define BODY_MAX 8192
-
-struct vs_req {
-    char uri[URI_MAX + 1];
-    char body[BODY_MAX + 1];
-    size_t body_len;
-    bool too_large;
-    bool started; /* MHD's first call, before any body */
-};
-
 static int64_t now_ns(void)
 {
     struct timespec ts;
@@ -40,91 +23,29 @@ static int64_t now_ns(void)
 
 /* ---- parameters ---- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes s[0..n) into out (cap bytes with NUL); false if too long. */
-static bool pct_decode(const char *s, size_t n, char *out, size_t cap)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        } else if (c == '+') {
-            c = ' ';
-        }
-        if (o + 1 >= cap)
-            return false;
-        out[o++] = c;
-    }
-    out[o] = '\0';
-    return true;
-}
-
 /* Adds the pairs of s (query or form body); 0, or -1 with a's error.
  * Earlier sources win (the query is added first). */
 static int add_params(struct vs_params *p, const char *s, struct vs_answer *a)
 {
-    size_t start = p->n;
-    while (s && *s) {
-        size_t n = strcspn(s, "&"), kl = strcspn(s, "=");
-        char k[VS_KEY_MAX + 1], v[VS_VAL_MAX + 1];
-        size_t j;
-        if (kl > n)
-            kl = n;
-        if (n == 0) {
-            s++;
-            continue;
-        }
-        if (!pct_decode(s, kl, k, sizeof k) ||
-            !pct_decode(s + kl + (kl < n), n - kl - (kl < n), v, sizeof v)) {
-            vs_error(a, 400, -1100, "Illegal characters found in a parameter.");
-            return -1;
-        }
-        for (j = 0; j < p->n; j++)
-            if (strcmp(p->kv[j].k, k) == 0)
-                break;
-        if (j < p->n) {
-            if (j >= start) { /* twice in one place; else the query's wins */
-                vs_error(a, 400, -1101, "Duplicate values for a parameter detected.");
-                return -1;
-            }
-        } else {
-            if (p->n == VS_PARAMS_MAX) {
-                vs_error(a, 400, -1101, "Too many parameters sent for this endpoint.");
-                return -1;
-            }
-            memcpy(p->kv[p->n].k, k, sizeof k);
-            memcpy(p->kv[p->n].v, v, sizeof v);
-            p->kv[p->n].read = false;
-            p->n++;
-        }
-        s += n;
-        if (*s == '&')
-            s++;
+    switch (fb_vsim_params_add(p, s)) {
+    case FB_VSIM_P_OK:
+        return 0;
+    case FB_VSIM_P_BAD:
+        vs_error(a, 400, -1100, "Illegal characters found in a parameter.");
+        break;
+    case FB_VSIM_P_DUP:
+        vs_error(a, 400, -1101, "Duplicate values for a parameter detected.");
+        break;
+    case FB_VSIM_P_MANY:
+        vs_error(a, 400, -1101, "Too many parameters sent for this endpoint.");
+        break;
     }
-    return 0;
+    return -1;
 }
 
 static int allowed(const struct vs_params *p, const char *const *names, struct vs_answer *a)
 {
-    size_t read = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        bool ok = false;
-        for (const char *const *n = names; *n && !ok; n++)
-            ok = strcmp(*n, p->kv[i].k) == 0;
-        read += ok;
-    }
+    size_t read = fb_vsim_params_known(p, names);
     if (read != p->n) {
         vs_error(a, 400, -1104,
                  "Not all sent parameters were read; read '%zu' parameter(s) but was sent '%zu'.",
@@ -189,14 +110,13 @@ static bool take_signature(char *s, char *sig, size_t cap)
     return false;
 }
 
-static int check_signed(struct fb_vsim *vs, struct MHD_Connection *c, const char *query,
-                        const char *body, struct vs_params *p, int64_t now,
-                        struct vs_answer *a)
+static int check_signed(struct fb_vsim *vs, const struct fb_vsim_request *rq,
+                        struct vs_params *p, int64_t now, struct vs_answer *a)
 {
-    const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-MBX-APIKEY");
-    static char q[URI_MAX + 1], b[BODY_MAX + 1]; /* under vs->mu */
+    const char *key = fb_vsim_header(rq, "X-MBX-APIKEY");
+    static char q[FB_VSIM_URI_MAX + 1], b[FB_VSIM_BODY_MAX + 1]; /* under vs->mu */
     char sig[160] = "", want[FB_SIGN_BINANCE_HEX_LEN + 1];
-    const char *ts = vs_param(p, "timestamp"), *rw = vs_param(p, "recvWindow");
+    const char *ts = fb_vsim_param(p, "timestamp"), *rw = fb_vsim_param(p, "recvWindow");
     long long t, window = 5000, server = now / NS_PER_MS;
     bool found;
 
@@ -208,8 +128,8 @@ static int check_signed(struct fb_vsim *vs, struct MHD_Connection *c, const char
         vs_error(a, 401, -2015, "Invalid API-key, IP, or permissions for action.");
         return -1;
     }
-    snprintf(q, sizeof q, "%s", query);
-    snprintf(b, sizeof b, "%s", body);
+    snprintf(q, sizeof q, "%s", rq->query);
+    snprintf(b, sizeof b, "%s", rq->body);
     found = take_signature(q, sig, sizeof sig) || take_signature(b, sig, sizeof sig);
     if (!found || !sig[0]) {
         vs_error(a, 400, -1102,
@@ -253,10 +173,7 @@ static int check_signed(struct fb_vsim *vs, struct MHD_Connection *c, const char
 
 /* ---- faults ---- */
 
-static const struct {
-    const char *name;
-    enum vs_fault_kind kind;
-} fault_names[] = {
+static const struct fb_vsim_fault_name fault_names[] = {
     {"5xx_after_place", VS_F_5XX_AFTER},
     {"5xx_before_place", VS_F_5XX_BEFORE},
     {"delay_after_place", VS_F_DELAY_AFTER},
@@ -268,65 +185,8 @@ static const struct {
 
 static enum fb_err add_fault(struct fb_vsim *vs, struct vs_params *p, char *err, size_t errlen)
 {
-    const char *kind = vs_param(p, "kind"), *v;
-    struct vs_fault f = {.count = 1, .ms = 3000, .retry_after = 1, .on = VS_ON_NEW};
-    size_t i;
-    if (!kind) {
-        snprintf(err, errlen, "kind= is required");
-        return FB_ERR_INVALID;
-    }
-    if (strcmp(kind, "clear") == 0) {
-        vs->n_faults = 0;
-        return FB_OK;
-    }
-    for (i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
-        if (strcmp(kind, fault_names[i].name) == 0)
-            break;
-    if (i == sizeof fault_names / sizeof fault_names[0]) {
-        snprintf(err, errlen, "unknown fault kind '%s'", kind);
-        return FB_ERR_INVALID;
-    }
-    f.kind = fault_names[i].kind;
-    if ((v = vs_param(p, "count")))
-        f.count = (uint32_t)strtoul(v, NULL, 10);
-    if ((v = vs_param(p, "ms")))
-        f.ms = (uint32_t)strtoul(v, NULL, 10);
-    if ((v = vs_param(p, "retry_after")))
-        f.retry_after = (uint32_t)strtoul(v, NULL, 10);
-    if ((v = vs_param(p, "on"))) {
-        static const char *const ons[] = {"new", "cancel", "replace", "query", "any"};
-        for (i = 0; i < 5 && strcmp(v, ons[i]) != 0; i++)
-            ;
-        if (i == 5) {
-            snprintf(err, errlen, "on= must be new, cancel, replace, query or any");
-            return FB_ERR_INVALID;
-        }
-        f.on = (enum vs_on)i;
-    }
-    if (f.count == 0 || vs->n_faults == FB_VSIM_FAULTS_MAX) {
-        snprintf(err, errlen, "count must be >= 1 and at most %d faults queued",
-                 FB_VSIM_FAULTS_MAX);
-        return FB_ERR_INVALID;
-    }
-    vs->faults[vs->n_faults++] = f;
-    return FB_OK;
-}
-
-/* Takes the first queued fault for op, if any. */
-static bool take_fault(struct fb_vsim *vs, enum vs_on op, struct vs_fault *out)
-{
-    for (size_t i = 0; i < vs->n_faults; i++) {
-        struct vs_fault *f = &vs->faults[i];
-        if (f->on != op && f->on != VS_ON_ANY)
-            continue;
-        *out = *f;
-        if (--f->count == 0) {
-            memmove(f, f + 1, (vs->n_faults - i - 1) * sizeof *f);
-            vs->n_faults--;
-        }
-        return true;
-    }
-    return false;
+    return fb_vsim_fault_add(&vs->faults, p, fault_names,
+                             sizeof fault_names / sizeof fault_names[0], err, errlen);
 }
 
 /* ---- answering ---- */
@@ -341,21 +201,14 @@ static void add_weight(struct fb_vsim *vs, long w, int64_t now)
     vs->weight += w;
 }
 
-static enum MHD_Result send_answer(struct fb_vsim *vs, struct MHD_Connection *c,
-                                   struct vs_answer *a, int64_t now)
+/* Moves a's answer into the reply, with Binance's rate-limit headers. */
+static void send_answer(struct fb_vsim *vs, struct fb_vsim_reply *rp, struct vs_answer *a,
+                        int64_t now)
 {
     char b[32];
-    const char *body = a->body ? a->body : "{}";
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
-                                        MHD_RESPMEM_MUST_COPY);
-    enum MHD_Result ret;
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", "application/json;charset=UTF-8");
     snprintf(b, sizeof b, "%ld", vs->weight);
-    MHD_add_response_header(r, "x-mbx-used-weight", b);
-    MHD_add_response_header(r, "x-mbx-used-weight-1m", b);
+    fb_vsim_reply_header(rp, "x-mbx-used-weight", b);
+    fb_vsim_reply_header(rp, "x-mbx-used-weight-1m", b);
     if (a->order_count && a->http == 200) {
         int64_t win = now / (10000 * NS_PER_MS);
         if (win != vs->orders_10s_window) {
@@ -365,17 +218,17 @@ static enum MHD_Result send_answer(struct fb_vsim *vs, struct MHD_Connection *c,
         vs->orders_10s++;
         vs->orders_day++;
         snprintf(b, sizeof b, "%ld", vs->orders_10s);
-        MHD_add_response_header(r, "x-mbx-order-count-10s", b);
+        fb_vsim_reply_header(rp, "x-mbx-order-count-10s", b);
         snprintf(b, sizeof b, "%ld", vs->orders_day);
-        MHD_add_response_header(r, "x-mbx-order-count-1d", b);
+        fb_vsim_reply_header(rp, "x-mbx-order-count-1d", b);
     }
     if (a->retry_after > 0) {
         snprintf(b, sizeof b, "%d", a->retry_after);
-        MHD_add_response_header(r, "Retry-After", b);
+        fb_vsim_reply_header(rp, "Retry-After", b);
     }
-    ret = MHD_queue_response(c, a->http ? a->http : 500, r);
-    MHD_destroy_response(r);
-    return ret;
+    rp->http = a->http ? a->http : 500;
+    rp->body = a->body;
+    a->body = NULL;
 }
 
 static void control(struct fb_vsim *vs, const char *path, const char *method,
@@ -435,26 +288,12 @@ static enum route route_of(const char *path, const char *m)
     return R_NONE;
 }
 
-static void sleep_ms(struct fb_vsim *vs, uint32_t ms)
+static void handler(void *user, const struct fb_vsim_request *rq, struct fb_vsim_reply *rp)
 {
-    while (ms > 0 && !vs->stopping) {
-        uint32_t step = ms < 20 ? ms : 20;
-        struct timespec ts = {0, (long)step * 1000000L};
-        nanosleep(&ts, NULL);
-        ms -= step;
-    }
-}
-
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version, const char *upload,
-                               size_t *upload_size, void **ctx)
-{
-    struct fb_vsim *vs = cls;
-    struct vs_req *r = *ctx;
+    struct fb_vsim *vs = user;
     struct vs_answer a = {0};
     struct vs_params *p;
-    char path[512];
-    const char *query;
+    const char *path = rq->path, *method = rq->method;
     enum route rt;
     struct vs_fault f;
     bool faulted = false, placed = false, is_control;
@@ -462,45 +301,23 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     enum vs_on op = VS_ON_ANY;
     long weight = 1;
     int64_t now;
-    enum MHD_Result ret;
-    (void)url;
-    (void)version;
 
-    if (!r)
-        return MHD_NO;
-    if (!r->started) {
-        r->started = true;
-        return MHD_YES;
-    }
-    if (*upload_size) {
-        if (r->body_len + *upload_size > BODY_MAX)
-            r->too_large = true;
-        else {
-            memcpy(r->body + r->body_len, upload, *upload_size);
-            r->body_len += *upload_size;
-            r->body[r->body_len] = '\0';
-        }
-        *upload_size = 0;
-        return MHD_YES;
-    }
     p = calloc(1, sizeof *p);
-    if (!p)
-        return MHD_NO;
-    query = strchr(r->uri, '?');
-    snprintf(path, sizeof path, "%.*s", (int)(query ? (size_t)(query - r->uri) : strlen(r->uri)),
-             r->uri);
-    query = query ? query + 1 : "";
+    if (!p) {
+        rp->drop = true;
+        return;
+    }
     now = now_ns();
     is_control = strncmp(path, "/__sim/", 7) == 0;
     rt = route_of(path, method);
 
     pthread_mutex_lock(&vs->mu);
     vs_tick(vs, now);
-    if (r->too_large) {
+    if (rq->too_large) {
         vs_error(&a, 413, -1100, "Request body too large.");
         goto answer;
     }
-    if (add_params(p, query, &a) || add_params(p, r->body, &a))
+    if (add_params(p, rq->query, &a) || add_params(p, rq->body, &a))
         goto answer;
     if (is_control) {
         control(vs, path, method, p, &a, now);
@@ -545,7 +362,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         break;
     case R_TICKER:
         names = P_TICKER;
-        weight = vs_param(p, "symbol") ? 2 : 4; /* A.7 */
+        weight = fb_vsim_param(p, "symbol") ? 2 : 4; /* A.7 */
         break;
     default:
         names = P_NONE;
@@ -555,12 +372,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (allowed(p, names, &a))
         goto answer;
     if (rt != R_TIME && rt != R_PING && rt != R_INFO && rt != R_TICKER &&
-        check_signed(vs, c, query, r->body, p, now, &a))
+        check_signed(vs, rq, p, now, &a))
         goto answer;
     if (rt == R_NEW || rt == R_REPLACE)
         vs_count_post(vs, p);
     if (op != VS_ON_ANY)
-        faulted = take_fault(vs, op, &f);
+        faulted = fb_vsim_fault_take(&vs->faults, op, &f);
     if (faulted && f.kind == VS_F_429) {
         vs_error(&a, 429, -1003,
                  "Too much request weight used; current limit is 6000 request weight per 1 "
@@ -631,13 +448,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             fprintf(stderr, "venue-sim: fault drop_after_place on %s %s\n", method, path);
             free(a.body);
             free(p);
-            return MHD_NO;
+            rp->drop = true;
+            return;
         case VS_F_DELAY_AFTER:
-            pthread_mutex_unlock(&vs->mu);
             fprintf(stderr, "venue-sim: fault delay_after_place %u ms on %s %s\n", f.ms, method,
                     path);
-            sleep_ms(vs, f.ms);
-            pthread_mutex_lock(&vs->mu);
+            rp->delay_ms = f.ms; /* the server sleeps, without vs->mu */
             break;
         default:
             break;
@@ -645,54 +461,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         fprintf(stderr, "venue-sim: fault on %s %s (placed %d)\n", method, path, (int)placed);
     }
 answer:
-    ret = send_answer(vs, c, &a, now);
+    send_answer(vs, rp, &a, now);
     pthread_mutex_unlock(&vs->mu);
     free(a.body);
     free(p);
-    return ret;
-}
-
-static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
-{
-    struct vs_req *r = calloc(1, sizeof *r);
-    (void)cls;
-    (void)c;
-    if (r)
-        snprintf(r->uri, sizeof r->uri, "%s", uri);
-    return r;
-}
-
-static void completed(void *cls, struct MHD_Connection *c, void **ctx,
-                      enum MHD_RequestTerminationCode t)
-{
-    (void)cls;
-    (void)c;
-    (void)t;
-    free(*ctx);
-    *ctx = NULL;
-}
-
-/* Nagle + delayed ACK stall keep-alive answers ~40 ms (REFERENCE.md H.5). */
-static void on_conn(void *cls, struct MHD_Connection *c, void **socket_ctx,
-                    enum MHD_ConnectionNotificationCode code)
-{
-    const union MHD_ConnectionInfo *ci;
-    int one = 1;
-    (void)cls;
-    (void)socket_ctx;
-    if (code != MHD_CONNECTION_NOTIFY_STARTED)
-        return;
-    ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (ci)
-        (void)setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 enum fb_err fb_vsim_start(const struct fb_vsim_params *p, struct fb_vsim **out, char *err,
                           size_t errlen)
 {
     struct fb_vsim *vs;
-    struct sockaddr_in sa;
-    const union MHD_DaemonInfo *di;
+    enum fb_err e;
     *out = NULL;
     if (!p->api_key || !*p->api_key || !p->api_secret || !*p->api_secret ||
         strlen(p->api_key) >= sizeof vs->key || strlen(p->api_secret) >= sizeof vs->secret) {
@@ -716,32 +495,20 @@ enum fb_err fb_vsim_start(const struct fb_vsim_params *p, struct fb_vsim **out, 
         free(vs);
         return FB_ERR_INVALID;
     }
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(p->port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    vs->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
-                             NULL, NULL, handler, vs, MHD_OPTION_SOCK_ADDR, &sa,
-                             MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
-                             MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-                             MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL,
-                             MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
-    if (!vs->d) {
-        snprintf(err, errlen, "cannot listen on 127.0.0.1:%u", (unsigned)p->port);
+    e = fb_vsim_http_start(p->port, handler, vs, &vs->srv, err, errlen);
+    if (e != FB_OK) {
         vs_free_book(vs);
         pthread_mutex_destroy(&vs->mu);
         free(vs);
-        return FB_ERR_IO;
+        return e;
     }
-    di = MHD_get_daemon_info(vs->d, MHD_DAEMON_INFO_BIND_PORT);
-    vs->port = di ? di->port : p->port;
     *out = vs;
     return FB_OK;
 }
 
 uint16_t fb_vsim_port(const struct fb_vsim *vs)
 {
-    return vs->port;
+    return fb_vsim_http_port(vs->srv);
 }
 
 enum fb_err fb_vsim_add_fault(struct fb_vsim *vs, const char *spec, char *err, size_t errlen)
@@ -765,8 +532,7 @@ void fb_vsim_stop(struct fb_vsim *vs)
 {
     if (!vs)
         return;
-    vs->stopping = 1;
-    MHD_stop_daemon(vs->d);
+    fb_vsim_http_stop(vs->srv);
     vs_free_book(vs);
     pthread_mutex_destroy(&vs->mu);
     memset(vs->secret, 0, sizeof vs->secret);

@@ -43,20 +43,12 @@
 #include <stdint.h>
 
 #include "adapters/sim.h"
+#include "adapters/vsim_http.h" /* struct fb_vsim_params */
 #include "bridge/error.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define FB_VSIM_FAULTS_MAX 16
-
-struct fb_vsim_params {
-    struct fb_sim_params sim; /* markets, seed, tick_ms, fees, fill mode */
-    const char *api_key;      /* values (the caller reads the environment) */
-    const char *api_secret;
-    uint16_t port; /* 0: any free port */
-};
 
 struct fb_vsim;
 

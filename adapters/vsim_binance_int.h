@@ -1,6 +1,6 @@
 /*
- * vsim_binance internals, shared by vsim_binance.c (HTTP, auth, faults,
- * control) and vsim_binance_orders.c (orders over sim_book, JSON answers).
+ * vsim_binance internals, shared by vsim_binance.c (requests, auth,
+ * faults, control; the server and fault queue are vsim_http.c) and vsim_binance_orders.c (orders over sim_book, JSON answers).
  * Everything here runs under vs->mu.
  */
 #ifndef FB_VSIM_BINANCE_INT_H
@@ -13,20 +13,7 @@
 
 #include "adapters/sim_book.h"
 #include "adapters/vsim_binance.h"
-
-#define VS_PARAMS_MAX 40
-#define VS_KEY_MAX 47
-#define VS_VAL_MAX 767
-
-/* Decoded request parameters (query wins over body for a repeated key). */
-struct vs_params {
-    size_t n;
-    struct {
-        char k[VS_KEY_MAX + 1];
-        char v[VS_VAL_MAX + 1];
-        bool read;
-    } kv[VS_PARAMS_MAX];
-};
+#include "adapters/vsim_http.h"
 
 /* One answer: HTTP status, a malloc'd JSON body, extra headers. */
 struct vs_answer {
@@ -60,26 +47,6 @@ struct vs_count {
     uint32_t posts, orders;
 };
 
-enum vs_fault_kind {
-    VS_F_5XX_AFTER = 0,
-    VS_F_5XX_BEFORE,
-    VS_F_DELAY_AFTER,
-    VS_F_DROP_AFTER,
-    VS_F_MALFORMED_AFTER,
-    VS_F_429,
-    VS_F_1007_AFTER
-};
-
-enum vs_on { VS_ON_NEW = 0, VS_ON_CANCEL, VS_ON_REPLACE, VS_ON_QUERY, VS_ON_ANY };
-
-struct vs_fault {
-    enum vs_fault_kind kind;
-    enum vs_on on;
-    uint32_t count;
-    uint32_t ms;
-    uint32_t retry_after;
-};
-
 struct fb_vsim {
     pthread_mutex_t mu;
     struct fb_sim_params p;
@@ -97,17 +64,13 @@ struct fb_vsim {
     bool got_rej;
     struct fb_venue_reject rej;
     enum fb_err emit_err;
-    /* faults */
-    struct vs_fault faults[FB_VSIM_FAULTS_MAX];
-    size_t n_faults;
+    struct fb_vsim_faults faults;
     /* rate-limit headers */
     int64_t weight_minute;
     long weight;
     long orders_10s, orders_day;
     int64_t orders_10s_window;
-    struct MHD_Daemon *d;
-    uint16_t port;
-    volatile int stopping;
+    struct fb_vsim_http *srv;
 };
 
 /* vsim_binance_orders.c */
@@ -116,7 +79,6 @@ void vs_free_book(struct fb_vsim *vs);
 void vs_tick(struct fb_vsim *vs, int64_t now_ns);
 void vs_error(struct vs_answer *a, unsigned http, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-const char *vs_param(struct vs_params *p, const char *k);
 void vs_time(struct fb_vsim *vs, struct vs_answer *a, int64_t now_ns);
 void vs_exchange_info(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a,
                       int64_t now_ns);

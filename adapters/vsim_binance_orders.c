@@ -49,16 +49,6 @@ static void answer(struct vs_answer *a, unsigned http, json_t *j)
         vs_error(a, 500, -1000, "An unknown error occurred while processing the request.");
 }
 
-const char *vs_param(struct vs_params *p, const char *k)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (strcmp(p->kv[i].k, k) == 0) {
-            p->kv[i].read = true;
-            return p->kv[i].v[0] ? p->kv[i].v : NULL;
-        }
-    return NULL;
-}
-
 static json_t *jdec(struct fb_dec d)
 {
     char b[FB_DEC_STRMAX];
@@ -195,7 +185,7 @@ static bool id_syntax(const char *s)
 /* 0 and *out (zero if absent), or -1 with the error in a. */
 static int get_dec(struct vs_params *p, const char *k, struct fb_dec *out, struct vs_answer *a)
 {
-    const char *v = vs_param(p, k);
+    const char *v = fb_vsim_param(p, k);
     enum fb_err e;
     *out = fb_dec_zero();
     if (!v)
@@ -219,7 +209,7 @@ static int get_dec(struct vs_params *p, const char *k, struct fb_dec *out, struc
 
 static int get_id(struct vs_params *p, const char *k, const char **out, struct vs_answer *a)
 {
-    *out = vs_param(p, k);
+    *out = fb_vsim_param(p, k);
     if (*out && !id_syntax(*out)) {
         vs_error(a, 400, -1100,
                  "Illegal characters found in parameter '%s'; legal range is '" ID_RE "'.", k);
@@ -231,7 +221,7 @@ static int get_id(struct vs_params *p, const char *k, const char **out, struct v
 static int market_of(struct fb_vsim *vs, struct vs_params *p, bool required,
                      struct vs_answer *a)
 {
-    const char *s = vs_param(p, "symbol");
+    const char *s = fb_vsim_param(p, "symbol");
     int m;
     if (!s) {
         if (required)
@@ -404,15 +394,15 @@ static int parse_new(struct fb_vsim *vs, struct vs_params *p, struct newreq *n,
         return -1;
     n->market = (size_t)m;
     mp = &vs->p.markets[m];
-    if (!(side = vs_param(p, "side")))
+    if (!(side = fb_vsim_param(p, "side")))
         return mandatory(a, "side");
     if (strcmp(side, "BUY") != 0 && strcmp(side, "SELL") != 0) {
         vs_error(a, 400, -1117, "Invalid side.");
         return -1;
     }
-    if (!(type = vs_param(p, "type")))
+    if (!(type = fb_vsim_param(p, "type")))
         return mandatory(a, "type");
-    tif = vs_param(p, "timeInForce");
+    tif = fb_vsim_param(p, "timeInForce");
     if (tif && strcmp(tif, "GTC") != 0 && strcmp(tif, "IOC") != 0 && strcmp(tif, "FOK") != 0) {
         vs_error(a, 400, -1115, "Invalid timeInForce.");
         return -1;
@@ -421,7 +411,7 @@ static int parse_new(struct fb_vsim *vs, struct vs_params *p, struct newreq *n,
         get_dec(p, "price", &price, a) || get_dec(p, "stopPrice", &stop, a) ||
         get_dec(p, "icebergQty", &ice, a) || get_id(p, "newClientOrderId", &id, a))
         return -1;
-    resp = vs_param(p, "newOrderRespType");
+    resp = fb_vsim_param(p, "newOrderRespType");
     if (resp && strcmp(resp, "ACK") != 0 && strcmp(resp, "RESULT") != 0 &&
         strcmp(resp, "FULL") != 0) {
         vs_error(a, 400, -1100, "Illegal characters found in parameter 'newOrderRespType'.");
@@ -607,7 +597,7 @@ static json_t *new_answer(struct fb_vsim *vs, const struct newreq *n, size_t i, 
 
 void vs_count_post(struct fb_vsim *vs, struct vs_params *p)
 {
-    const char *id = vs_param(p, "newClientOrderId");
+    const char *id = fb_vsim_param(p, "newClientOrderId");
     struct vs_count *cnt;
     if (id && id_syntax(id) && (cnt = count_of(vs, id)))
         cnt->posts++;
@@ -631,7 +621,7 @@ void vs_new_order(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a, 
 static long find(struct fb_vsim *vs, struct vs_params *p, int market, const char *coid_key,
                  const char *oid_key, int code, const char *text, struct vs_answer *a)
 {
-    const char *coid = vs_param(p, coid_key), *oid = vs_param(p, oid_key);
+    const char *coid = fb_vsim_param(p, coid_key), *oid = fb_vsim_param(p, oid_key);
     long found = -1;
     if (!coid && !oid) {
         vs_error(a, 400, -1102, "Param '%s' or '%s' must be sent, but both were empty/null!",
@@ -711,7 +701,7 @@ static json_t *err_json(const struct vs_answer *e)
 void vs_cancel_replace(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a,
                        int64_t now_ns, bool *placed)
 {
-    const char *mode = vs_param(p, "cancelReplaceMode"), *cxl_id;
+    const char *mode = fb_vsim_param(p, "cancelReplaceMode"), *cxl_id;
     struct vs_answer ce = {0}, ne = {0};
     json_t *cancel_j = NULL, *new_j = NULL, *data;
     struct newreq n;
@@ -800,9 +790,9 @@ void vs_my_trades(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a)
     json_t *arr;
     if (m < 0)
         return;
-    oid = vs_param(p, "orderId");
-    from = vs_param(p, "fromId");
-    if ((lim = vs_param(p, "limit"))) {
+    oid = fb_vsim_param(p, "orderId");
+    from = fb_vsim_param(p, "fromId");
+    if ((lim = fb_vsim_param(p, "limit"))) {
         limit = strtol(lim, NULL, 10);
         if (limit < 1)
             limit = 500;
@@ -888,7 +878,7 @@ static json_t *symbol_json(const struct fb_sim_market_params *m)
 void vs_exchange_info(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a,
                       int64_t now_ns)
 {
-    const char *one = vs_param(p, "symbol"), *many = vs_param(p, "symbols");
+    const char *one = fb_vsim_param(p, "symbol"), *many = fb_vsim_param(p, "symbols");
     json_t *want = NULL, *syms = json_array(), *j;
     if (one && many) {
         json_decref(syms);
@@ -944,7 +934,7 @@ static json_t *ticker_json(const struct fb_vsim *vs, size_t m)
 
 void vs_book_ticker(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a)
 {
-    const char *one = vs_param(p, "symbol"), *many = vs_param(p, "symbols");
+    const char *one = fb_vsim_param(p, "symbol"), *many = fb_vsim_param(p, "symbols");
     json_t *want = NULL, *arr;
     if (one && many) {
         vs_error(a, 400, -1128, "Combination of optional parameters invalid.");
@@ -1006,7 +996,7 @@ void vs_set_price(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a, 
 
 void vs_report(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a)
 {
-    const char *coid = vs_param(p, "clientOrderId");
+    const char *coid = fb_vsim_param(p, "clientOrderId");
     json_t *orders = json_array(), *counts = json_array();
     for (size_t i = 0; i < vs->n_orders; i++) {
         const struct fb_sim_order *o = book_of(vs, i);

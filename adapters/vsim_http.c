@@ -1,0 +1,377 @@
+/*
+ * vsim_http: the loopback HTTP server, parameters and fault queue the venue
+ * simulators share (see vsim_http.h).
+ */
+#include "adapters/vsim_http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+struct fb_vsim_http {
+    struct MHD_Daemon *d;
+    fb_vsim_handler h;
+    void *user;
+    uint16_t port;
+    volatile int stopping;
+};
+
+/* One request being received. */
+struct vs_req {
+    char uri[FB_VSIM_URI_MAX + 1];
+    char body[FB_VSIM_BODY_MAX + 1];
+    size_t body_len;
+    bool too_large;
+    bool started; /* MHD's first call, before any body */
+};
+
+/* ---- parameters ---- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes s[0..n) into out (cap bytes with NUL); false if too long. */
+static bool pct_decode(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            i += 2;
+        } else if (c == '+') {
+            c = ' ';
+        }
+        if (o + 1 >= cap)
+            return false;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return true;
+}
+
+enum fb_vsim_perr fb_vsim_params_add(struct vs_params *p, const char *s)
+{
+    size_t start = p->n;
+    while (s && *s) {
+        size_t n = strcspn(s, "&"), kl = strcspn(s, "=");
+        char k[VS_KEY_MAX + 1], v[VS_VAL_MAX + 1];
+        size_t j;
+        if (kl > n)
+            kl = n;
+        if (n == 0) {
+            s++;
+            continue;
+        }
+        if (!pct_decode(s, kl, k, sizeof k) ||
+            !pct_decode(s + kl + (kl < n), n - kl - (kl < n), v, sizeof v))
+            return FB_VSIM_P_BAD;
+        for (j = 0; j < p->n; j++)
+            if (strcmp(p->kv[j].k, k) == 0)
+                break;
+        if (j < p->n) {
+            if (j >= start) /* twice in one place; else the earlier source wins */
+                return FB_VSIM_P_DUP;
+        } else {
+            if (p->n == VS_PARAMS_MAX)
+                return FB_VSIM_P_MANY;
+            memcpy(p->kv[p->n].k, k, sizeof k);
+            memcpy(p->kv[p->n].v, v, sizeof v);
+            p->kv[p->n].read = false;
+            p->n++;
+        }
+        s += n;
+        if (*s == '&')
+            s++;
+    }
+    return FB_VSIM_P_OK;
+}
+
+const char *fb_vsim_param(struct vs_params *p, const char *k)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->kv[i].k, k) == 0) {
+            p->kv[i].read = true;
+            return p->kv[i].v[0] ? p->kv[i].v : NULL;
+        }
+    return NULL;
+}
+
+static bool named(const char *k, const char *const *names)
+{
+    for (const char *const *n = names; *n; n++)
+        if (strcmp(*n, k) == 0)
+            return true;
+    return false;
+}
+
+size_t fb_vsim_params_known(const struct vs_params *p, const char *const *names)
+{
+    size_t known = 0;
+    for (size_t i = 0; i < p->n; i++)
+        known += named(p->kv[i].k, names);
+    return known;
+}
+
+const char *fb_vsim_params_unknown(const struct vs_params *p, const char *const *names)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (!named(p->kv[i].k, names))
+            return p->kv[i].k;
+    return NULL;
+}
+
+/* ---- faults ---- */
+
+enum fb_err fb_vsim_fault_add(struct fb_vsim_faults *q, struct vs_params *p,
+                              const struct fb_vsim_fault_name *names, size_t n_names, char *err,
+                              size_t errlen)
+{
+    static const char *const ons[] = {"new", "cancel", "replace", "query", "any"};
+    const char *kind = fb_vsim_param(p, "kind"), *v;
+    struct vs_fault f = {.count = 1, .ms = 3000, .retry_after = 1, .on = VS_ON_NEW};
+    size_t i;
+    if (!kind) {
+        snprintf(err, errlen, "kind= is required");
+        return FB_ERR_INVALID;
+    }
+    if (strcmp(kind, "clear") == 0) {
+        q->n = 0;
+        return FB_OK;
+    }
+    for (i = 0; i < n_names && strcmp(kind, names[i].name) != 0; i++)
+        ;
+    if (i == n_names) {
+        snprintf(err, errlen, "unknown fault kind '%s'", kind);
+        return FB_ERR_INVALID;
+    }
+    f.kind = names[i].kind;
+    if ((v = fb_vsim_param(p, "count")))
+        f.count = (uint32_t)strtoul(v, NULL, 10);
+    if ((v = fb_vsim_param(p, "ms")))
+        f.ms = (uint32_t)strtoul(v, NULL, 10);
+    if ((v = fb_vsim_param(p, "retry_after")))
+        f.retry_after = (uint32_t)strtoul(v, NULL, 10);
+    if ((v = fb_vsim_param(p, "on"))) {
+        for (i = 0; i < 5 && strcmp(v, ons[i]) != 0; i++)
+            ;
+        if (i == 5) {
+            snprintf(err, errlen, "on= must be new, cancel, replace, query or any");
+            return FB_ERR_INVALID;
+        }
+        f.on = (enum vs_on)i;
+    }
+    if (f.count == 0 || q->n == FB_VSIM_FAULTS_MAX) {
+        snprintf(err, errlen, "count must be >= 1 and at most %d faults queued",
+                 FB_VSIM_FAULTS_MAX);
+        return FB_ERR_INVALID;
+    }
+    q->f[q->n++] = f;
+    return FB_OK;
+}
+
+bool fb_vsim_fault_take(struct fb_vsim_faults *q, enum vs_on op, struct vs_fault *out)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        struct vs_fault *f = &q->f[i];
+        if (f->on != op && f->on != VS_ON_ANY)
+            continue;
+        *out = *f;
+        if (--f->count == 0) {
+            memmove(f, f + 1, (q->n - i - 1) * sizeof *f);
+            q->n--;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* ---- the server ---- */
+
+const char *fb_vsim_header(const struct fb_vsim_request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+void fb_vsim_reply_header(struct fb_vsim_reply *r, const char *name, const char *value)
+{
+    if (r->n_headers == FB_VSIM_HEADERS_MAX)
+        return;
+    snprintf(r->headers[r->n_headers].name, sizeof r->headers[0].name, "%s", name);
+    snprintf(r->headers[r->n_headers].value, sizeof r->headers[0].value, "%s", value);
+    r->n_headers++;
+}
+
+static void sleep_ms(struct fb_vsim_http *s, uint32_t ms)
+{
+    while (ms > 0 && !s->stopping) {
+        uint32_t step = ms < 20 ? ms : 20;
+        struct timespec ts = {0, (long)step * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **ctx)
+{
+    struct fb_vsim_http *s = cls;
+    struct vs_req *r = *ctx;
+    struct fb_vsim_request rq;
+    struct fb_vsim_reply rp;
+    struct MHD_Response *resp;
+    char path[512];
+    const char *query, *body;
+    enum MHD_Result ret;
+    (void)url;
+    (void)version;
+
+    if (!r)
+        return MHD_NO;
+    if (!r->started) {
+        r->started = true;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (r->body_len + *upload_size > FB_VSIM_BODY_MAX)
+            r->too_large = true;
+        else {
+            memcpy(r->body + r->body_len, upload, *upload_size);
+            r->body_len += *upload_size;
+            r->body[r->body_len] = '\0';
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    query = strchr(r->uri, '?');
+    snprintf(path, sizeof path, "%.*s", (int)(query ? (size_t)(query - r->uri) : strlen(r->uri)),
+             r->uri);
+    memset(&rq, 0, sizeof rq);
+    memset(&rp, 0, sizeof rp);
+    rq.method = method;
+    rq.path = path;
+    rq.query = query ? query + 1 : "";
+    rq.body = r->body;
+    rq.body_len = r->body_len;
+    rq.too_large = r->too_large;
+    rq.conn = c;
+    s->h(s->user, &rq, &rp);
+    if (rp.drop) {
+        free(rp.body);
+        return MHD_NO; /* the client sees the connection close, no answer */
+    }
+    if (rp.delay_ms)
+        sleep_ms(s, rp.delay_ms);
+    body = rp.body ? rp.body : "{}";
+    resp = MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
+                                           MHD_RESPMEM_MUST_COPY);
+    if (!resp) {
+        free(rp.body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type",
+                            rp.not_json ? "text/plain" : "application/json;charset=UTF-8");
+    for (size_t i = 0; i < rp.n_headers; i++)
+        MHD_add_response_header(resp, rp.headers[i].name, rp.headers[i].value);
+    ret = MHD_queue_response(c, rp.http ? rp.http : 500, resp);
+    MHD_destroy_response(resp);
+    free(rp.body);
+    return ret;
+}
+
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct vs_req *r = calloc(1, sizeof *r);
+    (void)cls;
+    (void)c;
+    if (r)
+        snprintf(r->uri, sizeof r->uri, "%s", uri);
+    return r;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **ctx,
+                      enum MHD_RequestTerminationCode t)
+{
+    (void)cls;
+    (void)c;
+    (void)t;
+    free(*ctx);
+    *ctx = NULL;
+}
+
+/* Nagle + delayed ACK stall keep-alive answers ~40 ms (REFERENCE.md H.5). */
+static void on_conn(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                    enum MHD_ConnectionNotificationCode code)
+{
+    const union MHD_ConnectionInfo *ci;
+    int one = 1;
+    (void)cls;
+    (void)socket_ctx;
+    if (code != MHD_CONNECTION_NOTIFY_STARTED)
+        return;
+    ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci)
+        (void)setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+enum fb_err fb_vsim_http_start(uint16_t port, fb_vsim_handler h, void *user,
+                               struct fb_vsim_http **out, char *err, size_t errlen)
+{
+    struct fb_vsim_http *s;
+    struct sockaddr_in sa;
+    const union MHD_DaemonInfo *di;
+    *out = NULL;
+    if (!(s = calloc(1, sizeof *s)))
+        return FB_ERR_NOMEM;
+    s->h = h;
+    s->user = user;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
+                            NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sa,
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL,
+                            MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+    if (!s->d) {
+        snprintf(err, errlen, "cannot listen on 127.0.0.1:%u", (unsigned)port);
+        free(s);
+        return FB_ERR_IO;
+    }
+    di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : port;
+    *out = s;
+    return FB_OK;
+}
+
+uint16_t fb_vsim_http_port(const struct fb_vsim_http *s)
+{
+    return s->port;
+}
+
+void fb_vsim_http_stop(struct fb_vsim_http *s)
+{
+    if (!s)
+        return;
+    s->stopping = 1;
+    MHD_stop_daemon(s->d);
+    free(s);
+}
