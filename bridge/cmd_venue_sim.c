@@ -1,17 +1,19 @@
 /*
- * fixbridge venue-sim: a Binance Spot REST simulator on 127.0.0.1 for
- * end-to-end tests (adapters/vsim_binance.h has the endpoints, the checks
- * and the fault kinds).
+ * fixbridge venue-sim: a Binance Spot or Kraken Spot REST simulator on
+ * 127.0.0.1 for end-to-end tests (adapters/vsim_binance.h and
+ * adapters/vsim_kraken.h have the endpoints, the checks and the fault kinds).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "adapters/vsim_binance.h"
+#include "adapters/vsim_kraken.h"
 #include "bridge/cli.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -25,7 +27,7 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: fixbridge venue-sim --venue binance --market SPEC [--market SPEC ...]\n"
+            "usage: fixbridge venue-sim --venue binance|kraken --market SPEC [--market SPEC ...]\n"
             "       --api-key-env NAME --api-secret-env NAME [options]\n"
             "\n"
             "Serves Binance Spot REST (time, exchangeInfo, ticker/bookTicker, order\n"
@@ -38,9 +40,20 @@ static void usage(FILE *out)
             "Fault kinds: 5xx_after_place 5xx_before_place delay_after_place\n"
             "drop_after_place malformed_after_place 429 1007_after_place clear.\n"
             "\n"
-            "  --venue binance           the API to speak (only binance)\n"
-            "  --market SPEC             SYMBOL:PRICE:TICK:STEP[:MIN_NOTIONAL[:BASE/QUOTE]],\n"
-            "                            e.g. BTCUSDT:65000:0.01:0.00001:5\n"
+            "--venue kraken serves Kraken Spot REST instead (public Time, SystemStatus,\n"
+            "AssetPairs, Ticker; private AddOrder, CancelOrder, CancelAll, AmendOrder,\n"
+            "QueryOrders, QueryTrades, OpenOrders, ClosedOrders), checking User-Agent,\n"
+            "API-Key, API-Sign, nonces, parameters, precision, ordermin and costmin; the\n"
+            "same control endpoint (/__sim/orders?clientOrderId= is the cl_ord_id), plus\n"
+            "POST /__sim/limits?rest_max=N&rest_decay_milli=D. Its fault kinds:\n"
+            "5xx_after_place 5xx_before_place delay_after_place drop_after_place\n"
+            "malformed_after_place unavailable_after_place 429 rate_limit\n"
+            "order_rate_limit clear.\n"
+            "\n"
+            "  --venue binance|kraken    the API to speak\n"
+            "  --market SPEC             SYMBOL:PRICE:TICK:STEP[:MIN_NOTIONAL[:BASE/QUOTE[:MIN_QTY]]],\n"
+            "                            e.g. BTCUSDT:65000:0.01:0.00001:5 (kraken: the\n"
+            "                            altname, XBTUSD:60000:0.1:0.00000001:0.5::0.0001)\n"
             "  --port N                  port on 127.0.0.1 (default 0: any free port)\n"
             "  --ports-file FILE         once listening, write 'venue-sim PORT' to FILE\n"
             "  --api-key-env NAME        environment variable holding the API key\n"
@@ -73,26 +86,47 @@ static int parse_u32(const char *s, uint32_t *out)
     return 0;
 }
 
-/* SYMBOL:PRICE:TICK:STEP[:MIN_NOTIONAL[:BASE/QUOTE]] */
+/* Splits s at each ':' (empty fields kept) into at most max fields; the
+ * count, or max + 1 if there are more. */
+static size_t split_fields(char *s, char **f, size_t max)
+{
+    size_t n = 0;
+    for (;;) {
+        char *c = strchr(s, ':');
+        if (n == max)
+            return max + 1;
+        f[n++] = s;
+        if (!c)
+            return n;
+        *c = '\0';
+        s = c + 1;
+    }
+}
+
+/* SYMBOL:PRICE:TICK:STEP[:MIN_NOTIONAL[:BASE/QUOTE[:MIN_QTY]]] (empty
+ * optional fields: none / derived) */
 static int parse_market(const char *spec, struct fb_sim_market_params *m)
 {
     static const char *const quotes[] = {"USDT", "USDC", "FDUSD", "BUSD", "BTC", "ETH",
                                          "BNB",  "EUR",  "USD",   NULL};
-    char buf[256], *f[6] = {0}, *save = NULL, *t;
-    size_t n = 0;
+    char buf[256], *f[7] = {0};
+    const char *t = NULL;
+    size_t n;
     if (strlen(spec) >= sizeof buf)
         return -1;
     strcpy(buf, spec);
-    for (t = strtok_r(buf, ":", &save); t && n < 6; t = strtok_r(NULL, ":", &save))
-        f[n++] = t;
+    n = split_fields(buf, f, 7);
+    if (n > 7)
+        t = "";
     if (n < 4 || t || strlen(f[0]) > FB_VENUE_SYMBOL_MAX)
         return -1;
     memset(m, 0, sizeof *m);
     strcpy(m->symbol, f[0]);
     if (parse_dec(f[1], &m->reference_price) || parse_dec(f[2], &m->tick_size) ||
-        parse_dec(f[3], &m->step_size) || (n > 4 && parse_dec(f[4], &m->min_notional)))
+        parse_dec(f[3], &m->step_size) || (n > 4 && *f[4] && parse_dec(f[4], &m->min_notional)) ||
+        (n > 6 && *f[6] && parse_dec(f[6], &m->min_qty)))
         return -1;
-    if (n > 5) {
+    if (n > 5 && *f[5]) {
         char *slash = strchr(f[5], '/');
         if (!slash || (size_t)(slash - f[5]) > FB_VENUE_ASSET_MAX ||
             strlen(slash + 1) > FB_VENUE_ASSET_MAX)
@@ -129,6 +163,42 @@ static int write_ports_file(const char *path, unsigned port)
     return rename(tmp, path); /* readers never see a half-written file */
 }
 
+/* The running simulator: exactly one of the two. */
+struct sim {
+    struct fb_vsim *bn;
+    struct fb_vsim_kraken *kr;
+};
+
+static bool kraken(const char *venue)
+{
+    return strcmp(venue, "kraken") == 0;
+}
+
+static enum fb_err sim_start(const char *venue, const struct fb_vsim_params *p, struct sim *s,
+                             char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    return kraken(venue) ? fb_vsim_kraken_start(p, &s->kr, err, errlen)
+                         : fb_vsim_start(p, &s->bn, err, errlen);
+}
+
+static enum fb_err sim_add_fault(struct sim *s, const char *spec, char *err, size_t errlen)
+{
+    return s->kr ? fb_vsim_kraken_add_fault(s->kr, spec, err, errlen)
+                 : fb_vsim_add_fault(s->bn, spec, err, errlen);
+}
+
+static unsigned sim_port(const struct sim *s)
+{
+    return s->kr ? fb_vsim_kraken_port(s->kr) : fb_vsim_port(s->bn);
+}
+
+static void sim_stop(struct sim *s)
+{
+    fb_vsim_kraken_stop(s->kr);
+    fb_vsim_stop(s->bn);
+}
+
 int fb_cmd_venue_sim(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -147,7 +217,7 @@ int fb_cmd_venue_sim(int argc, char **argv)
     const char *faults[FB_VSIM_FAULTS_MAX];
     size_t n_faults = 0;
     uint32_t port = 0, vol = 0, spread = 0, duration = 0;
-    struct fb_vsim *vs;
+    struct sim vs;
     char err[256];
     struct sigaction sa;
     struct timespec start, now;
@@ -167,7 +237,7 @@ int fb_cmd_venue_sim(int argc, char **argv)
             if (p.sim.n_markets == FB_SIM_MARKETS_MAX ||
                 parse_market(optarg, &p.sim.markets[p.sim.n_markets]) != 0) {
                 fprintf(stderr, "venue-sim: bad --market '%s' (want "
-                                "SYMBOL:PRICE:TICK:STEP[:MIN_NOTIONAL[:BASE/QUOTE]])\n",
+                                "SYMBOL:PRICE:TICK:STEP[:MIN_NOTIONAL[:BASE/QUOTE[:MIN_QTY]]])\n",
                         optarg);
                 return FB_EXIT_USAGE;
             }
@@ -255,9 +325,9 @@ int fb_cmd_venue_sim(int argc, char **argv)
             return FB_EXIT_USAGE;
         }
     }
-    if (optind < argc || !venue || strcmp(venue, "binance") != 0 || p.sim.n_markets == 0 ||
-        !key_env || !secret_env) {
-        fprintf(stderr, "venue-sim: need --venue binance, at least one --market, "
+    if (optind < argc || !venue || (strcmp(venue, "binance") != 0 && !kraken(venue)) ||
+        p.sim.n_markets == 0 || !key_env || !secret_env) {
+        fprintf(stderr, "venue-sim: need --venue binance|kraken, at least one --market, "
                         "--api-key-env and --api-secret-env\n");
         usage(stderr);
         return FB_EXIT_USAGE;
@@ -274,14 +344,14 @@ int fb_cmd_venue_sim(int argc, char **argv)
         return FB_EXIT_USAGE;
     }
     p.port = (uint16_t)port;
-    if (fb_vsim_start(&p, &vs, err, sizeof err) != FB_OK) {
+    if (sim_start(venue, &p, &vs, err, sizeof err) != FB_OK) {
         fprintf(stderr, "venue-sim: %s\n", err);
         return FB_EXIT_STARTUP;
     }
     for (size_t i = 0; i < n_faults; i++) {
-        if (fb_vsim_add_fault(vs, faults[i], err, sizeof err) != FB_OK) {
+        if (sim_add_fault(&vs, faults[i], err, sizeof err) != FB_OK) {
             fprintf(stderr, "venue-sim: --fault '%s': %s\n", faults[i], err);
-            fb_vsim_stop(vs);
+            sim_stop(&vs);
             return FB_EXIT_USAGE;
         }
     }
@@ -290,13 +360,13 @@ int fb_cmd_venue_sim(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (ports_file && write_ports_file(ports_file, fb_vsim_port(vs)) != 0) {
+    if (ports_file && write_ports_file(ports_file, sim_port(&vs)) != 0) {
         fprintf(stderr, "venue-sim: cannot write %s: %s\n", ports_file, strerror(errno));
-        fb_vsim_stop(vs);
+        sim_stop(&vs);
         return FB_EXIT_STARTUP;
     }
-    fprintf(stderr, "venue-sim: binance on 127.0.0.1:%u (%zu markets)\n",
-            (unsigned)fb_vsim_port(vs), p.sim.n_markets);
+    fprintf(stderr, "venue-sim: %s on 127.0.0.1:%u (%zu markets)\n", venue,
+            (unsigned)sim_port(&vs), p.sim.n_markets);
     clock_gettime(CLOCK_MONOTONIC, &start);
     while (!stop_flag) {
         struct timespec ts = {0, 100 * 1000000L};
@@ -305,6 +375,6 @@ int fb_cmd_venue_sim(int argc, char **argv)
         if (duration && now.tv_sec - start.tv_sec >= (time_t)duration)
             break;
     }
-    fb_vsim_stop(vs);
+    sim_stop(&vs);
     return FB_EXIT_OK;
 }
