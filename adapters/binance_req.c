@@ -109,7 +109,9 @@ enum fb_err fb_bn_build_order(const struct fb_venue_order *o, struct fb_bn_query
     why[0] = '\0';
     if (!fb_bn_clordid_ok(o->client_order_id) || o->symbol[0] == '\0')
         return FB_ERR_INVALID;
-    if (!tif)
+    /* A MARKET order takes no timeInForce (-1106 if sent, A.8.6) and never
+     * rests, so Day (FIX's default) asks nothing of it; GTD would. */
+    if (!tif && !(o->type == FB_VENUE_MARKET && o->tif == FB_VENUE_DAY))
         return refuse(why, whylen, "Binance spot has no DAY or GTD time in force");
     if (has_qty == has_quote)
         return FB_ERR_INVALID;
@@ -119,6 +121,8 @@ enum fb_err fb_bn_build_order(const struct fb_venue_order *o, struct fb_bn_query
         return refuse(why, whylen, "post-only is only for limit orders");
     switch (o->type) {
     case FB_VENUE_MARKET:
+        /* Its unfilled remainder EXPIREs, as an IOC's does: sending FOK as
+         * MARKET would trade part of an all-or-none order (DESIGN rule 6). */
         if (o->tif == FB_VENUE_FOK)
             return refuse(why, whylen, "Binance market orders cannot be fill-or-kill");
         type = "MARKET";

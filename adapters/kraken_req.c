@@ -169,6 +169,7 @@ enum fb_err fb_kr_build_order(const struct fb_venue_order *o, int64_t now_s,
     case FB_VENUE_MARKET:
         ordertype = "market";
         tif = NULL; /* ignored by Kraken for market orders (F.1) */
+        expire_s = 0; /* nor an expiry: it never rests (Day is FIX's default) */
         if (has_quote)
             oflags = "viqc";
         break;

@@ -674,6 +674,22 @@ static int tr_need_cap(struct tr *t, const struct tr_route *r, unsigned int cap,
                      r->venue->name);
 }
 
+/*
+ * The venue capability a TimeInForce needs on an order type. A market
+ * order executes at once and never rests, so Day (FIX's default when 59 is
+ * absent) asks nothing a venue without Day cannot honour: the adapter sends
+ * it with no time in force (Binance MARKET takes none, Kraken ignores it).
+ * FOK still needs FOK, and GTD its expiry, so both keep their capability;
+ * whether a venue's market order can be all-or-none is the adapter's call
+ * (spec/RULES_OF_ENGAGEMENT.md).
+ */
+static unsigned int tr_tif_cap(const struct tr_ord_type *ot, const struct tr_tif *tif)
+{
+    if (ot->v.value == FB_ORD_MARKET && tif->v.value == FB_TIF_DAY)
+        return 0;
+    return tif->cap;
+}
+
 /* A positive price on the venue's tick. */
 static int tr_check_price(struct tr *t, const struct tr_route *r, int tag, struct fb_dec px)
 {
@@ -831,7 +847,7 @@ static int tr_terms(struct tr *t, const struct tr_route *r, struct fb_order_term
     if (tr_need_cap(t, r, ot->cap, TAG_ORD_TYPE, what) != 0)
         return -1;
     snprintf(what, sizeof what, "TimeInForce %s (%s)", tif->v.fix, tif->v.name);
-    if (tr_need_cap(t, r, tif->cap, TAG_TIF, what) != 0)
+    if (tr_need_cap(t, r, tr_tif_cap(ot, tif), TAG_TIF, what) != 0)
         return -1;
     if (terms->post_only &&
         tr_need_cap(t, r, FB_VSUP_POST_ONLY, TAG_EXEC_INST, "ExecInst 6 (post-only)") != 0)

@@ -684,12 +684,13 @@ START_TEST(refusals_before_sending)
     ck_assert_int_eq(fb_dec_parse_str("1", &o.qty), FB_OK);
     ck_assert_int_eq(ops->submit(st, &o, now_ns()), FB_ERR_INVALID);
     snprintf(o.client_order_id, sizeof o.client_order_id, "c6");
-    o.tif = FB_VENUE_DAY;
+    o.tif = FB_VENUE_FOK; /* a MARKET remainder expires: no all-or-none */
     ck_assert_int_eq(ops->submit(st, &o, now_ns()), FB_OK);
     ck_assert_int_eq(rec.n, 0); /* events only from run() */
     run_until(1, 500);
     expect(0, FB_VEV_REJECT, NULL);
     ck_assert_int_eq(rec.ev[0].u.rej.reason, FB_VRR_UNSUPPORTED);
+    ck_assert_str_eq(rec.ev[0].u.rej.text, "Binance market orders cannot be fill-or-kill");
     ck_assert_int_eq(n_post, 0);
     stop_all();
 }

@@ -81,7 +81,20 @@ static const struct build_case builds[] = {
      "symbol=%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96&side=BUY&type=LIMIT&"
      "timeInForce=GTC&quantity=1&price=0.1&newClientOrderId=c9&newOrderRespType=FULL",
      "ccc836654d88b00c3c7f0b15b4d5e250ee66290ddb8a449822968561049f3d5a"},
+    /* Market with Day (FIX's default): no timeInForce, as for IOC. */
+    {"m1", "BTCUSDT", FB_VENUE_SELL, FB_VENUE_MARKET, FB_VENUE_DAY, "1.5", NULL, NULL, NULL, NULL,
+     0, FB_OK,
+     "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=1.5&newClientOrderId=m1&"
+     "newOrderRespType=FULL",
+     "758a6b7c4dd4bc884f3fbc2b8ef921f549b36bce10d1600071ff9b7caa4acf73"},
+    {"m2", "BTCUSDT", FB_VENUE_BUY, FB_VENUE_MARKET, FB_VENUE_DAY, NULL, NULL, NULL, NULL, "100", 0,
+     FB_OK,
+     "symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=100&newClientOrderId=m2&"
+     "newOrderRespType=FULL",
+     "c15a161c15d3dba6fa0e551c55ba7178282e6216a166f9cf04d397aff65e8ff6"},
     /* Refused: what Binance cannot do. */
+    {"u8", "BTCUSDT", FB_VENUE_BUY, FB_VENUE_MARKET, FB_VENUE_GTD, "1", NULL, NULL, NULL, NULL, 0,
+     FB_ERR_UNSUPPORTED, NULL, NULL},
     {"u1", "BTCUSDT", FB_VENUE_BUY, FB_VENUE_LIMIT, FB_VENUE_DAY, "1", "1", NULL, NULL, NULL, 0,
      FB_ERR_UNSUPPORTED, NULL, NULL},
     {"u2", "BTCUSDT", FB_VENUE_BUY, FB_VENUE_LIMIT, FB_VENUE_GTD, "1", "1", NULL, NULL, NULL, 0,

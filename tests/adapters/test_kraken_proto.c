@@ -127,6 +127,10 @@ static const struct build_case builds[] = {
      FB_OK,
      "cl_ord_id=" KID1 "&expiretm=1700006400&ordertype=limit&pair=XBTUSD&price=100&"
      "timeinforce=GTD&type=buy&volume=1"},
+    /* A market order with Day (FIX's default when 59 is absent) never
+     * rests: no timeinforce and no expiretm. */
+    {"fb12-1", FB_VENUE_SELL, FB_VENUE_MARKET, FB_VENUE_DAY, 0, "0.5", NULL, NULL, NULL, NULL, 0,
+     FB_OK, "cl_ord_id=" KID1 "&ordertype=market&pair=XBTUSD&type=sell&volume=0.5"},
     /* Refusals. */
     {"fb12-1", FB_VENUE_BUY, FB_VENUE_LIMIT, FB_VENUE_FOK, 0, "1", "100", NULL, NULL, NULL, 0,
      FB_ERR_UNSUPPORTED, NULL},

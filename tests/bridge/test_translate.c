@@ -413,7 +413,43 @@ static const struct tr_case cases[] = {
             "NoTradingSessions (386) not supported: venues trade continuously"),
      .resp_to = 2},
 
+    /* Market orders execute at once: Day (or 59 absent) needs no Day TIF
+     * from the venue, on Binance-like and Kraken-like venues alike. */
+    {"D market Day on binance", V44, "D", "59=0|" D_MKT,
+     ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C2", .symbol = "BTC/USDT", .side = FB_SIDE_SELL,
+            .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_MARKET, .tif = FB_TIF_DAY,
+            .qty = "0.25")},
+    {"D market absent TimeInForce on binance", V44, "D", "59=~|" D_MKT,
+     ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C2", .symbol = "BTC/USDT", .side = FB_SIDE_SELL,
+            .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_MARKET, .tif = FB_TIF_DAY,
+            .qty = "0.25")},
+    {"D 4.2 market absent TimeInForce on binance", V42, "D", "21=2|59=~|" D_MKT,
+     ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C2", .symbol = "BTC/USDT", .side = FB_SIDE_SELL,
+            .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_MARKET, .tif = FB_TIF_DAY,
+            .qty = "0.25")},
+    {"D market Day on kraken", V44, "D", "100=KRAKEN|59=~|" D_MKT,
+     ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C2", .symbol = "BTC/USDT", .side = FB_SIDE_SELL,
+            .venue = 1, .venue_symbol = "XBT/USDT", .ord_type = FB_ORD_MARKET, .tif = FB_TIF_DAY,
+            .qty = "0.25")},
+    {"D market IOC on kraken", V44, "D", "100=KRAKEN|" D_MKT,
+     ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C2", .symbol = "BTC/USDT", .side = FB_SIDE_SELL,
+            .venue = 1, .venue_symbol = "XBT/USDT", .ord_type = FB_ORD_MARKET, .tif = FB_TIF_IOC,
+            .qty = "0.25")},
+    /* FOK passes here on a venue with FOK: the policy may cap it as a FOK
+     * limit; sent as a market order, the adapter decides (RoE). */
+    {"D market FOK on binance", V44, "D", "59=4|" D_MKT,
+     ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C2", .symbol = "BTC/USDT", .side = FB_SIDE_SELL,
+            .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_MARKET, .tif = FB_TIF_FOK,
+            .qty = "0.25")},
+
     /* ---------------- D refused: venue capabilities ---------------- */
+    {"D market FOK on kraken", V44, "D", "100=KRAKEN|59=4|" D_MKT,
+     NEW_REJ(11, 59, "TimeInForce 4 (FOK) not supported by venue kraken")},
+    {"D market GTD on binance", V44, "D", "59=6|126=20240102-00:00:00|" D_MKT,
+     NEW_REJ(11, 59, "TimeInForce 6 (GTD) not supported by venue binance")},
+    /* Day still matters where the order can rest. */
+    {"D stop Day on binance", V44, "D", "40=3|44=~|99=60000|59=0|" D_LIM,
+     NEW_REJ(11, 59, "TimeInForce 0 (Day) not supported by venue binance")},
     {"D Day on binance", V44, "D", "59=~|" D_LIM,
      NEW_REJ(11, 59, "TimeInForce 0 (Day) not supported by venue binance")},
     {"D GTD on binance", V44, "D", "59=6|126=20240102-00:00:00|" D_LIM,

@@ -105,6 +105,33 @@ expect-none 0.3
 buy BTC/USDT cash=600 market tif ioc id=o1
 %s LastPx=60000
 """ % (FILLED % ("o1", "0.01")), 1, {"policy": POLICY_ALLOW_MARKET}),
+    # Day (59=0, or 59 absent: FIX's default) on a market order: Binance
+    # has no Day, but a MARKET order never rests, so it is sent as MARKET
+    # with no timeInForce (the venue-sim answers -1106 to one that has it).
+    ("market_day_and_absent_tif_fill", [], [], """
+buy BTC/USDT 0.01 market id=o1
+%s LastPx=60000
+sell BTC/USDT 0.01 market tif day id=o2
+%s LastPx=60000
+""" % (FILLED % ("o1", "0.01"), FILLED % ("o2", "0.01")), 2,
+     {"policy": POLICY_ALLOW_MARKET, "venue_types": ["MARKET", "MARKET"]}),
+    # FOK on a market order: a Binance MARKET order's remainder expires
+    # (IOC), so sending it would trade part of an all-or-none order:
+    # refused with no venue call (spec/RULES_OF_ENGAGEMENT.md).
+    ("market_fok_refused", [], [], """
+buy BTC/USDT 0.01 market tif fok id=o1
+wait-for ExecutionReport ExecType=Rejected OrdStatus=Rejected ClOrdID=o1 Text="bn: Binance market orders cannot be fill-or-kill"
+""", 0, {"policy": POLICY_ALLOW_MARKET}),
+    # Under the default policy a Day market order is capped as an IOC
+    # limit and a FOK one as a FOK limit (never one for the other).
+    ("market_day_and_fok_capped", [], [], """
+buy BTC/USDT 0.01 market id=o1
+wait-for ExecutionReport ExecType=PendingNew OrdStatus=PendingNew ClOrdID=o1 Text="Market order sent as IOC limit 60300: reference 60000 + slippage_bps 50, rounded down to tick 0.01"
+%s LastPx=60000
+buy BTC/USDT 0.01 market tif fok id=o2
+wait-for ExecutionReport ExecType=PendingNew OrdStatus=PendingNew ClOrdID=o2 Text="Market order sent as FOK limit 60300: reference 60000 + slippage_bps 50, rounded down to tick 0.01"
+%s LastPx=60000
+""" % (FILLED % ("o1", "0.01"), FILLED % ("o2", "0.01")), 2, {"venue_types": ["LIMIT", "LIMIT"]}),
     # The default policy sends a market order as an IOC limit at the
     # venue's ask + 50 bps (rounded down to the tick); the PendingNew says so.
     ("market_converted_to_ioc_limit", ["--spread-bps", "10"], [], """
