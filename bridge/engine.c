@@ -776,6 +776,10 @@ static const char *const kill_scope_names[] = {"session", "account", "venue", "a
 static const struct kill *kill_for(const struct fb_engine *e, size_t session, const char *account,
                                    size_t venue)
 {
+    /* An order without Account(1) is its session's default account's, as
+     * the policy counts it: that account's switch covers it too. */
+    if (!account || !*account)
+        account = e->cfg->sessions[session].account;
     for (size_t i = 0; i < e->nkills; i++) {
         const struct kill *k = &e->kills[i];
         switch (k->scope) {

@@ -19,6 +19,12 @@ run in phases (several client scripts with runner actions in between,
 e.g. waiting on the bridge's own /metrics, whose admin port the client's
 `admin` lines do not reach).
 
+The operator controls run against the venue-sim too (phased cases, two
+sessions with their own accounts): the kill switch per session, account and
+venue scope, OrderMassCancelRequest (q) and cancel on disconnect; what each
+cancels, and what it leaves alone, is checked on the venue-sim's own order
+list (GET /__sim/orders), not only on FIX.
+
 Prints PASS/FAIL per case and the closing line `N passed, M failed`.
 usage: test_binance.py FIXBRIDGE_BINARY [NAME_SUBSTRING ...]
 """
@@ -54,6 +60,7 @@ sessions:
     port: 0
     reset: on_logon
     store: memory
+%(session_extra)s
 venues:
   - name: bn
     type: binance
@@ -315,14 +322,17 @@ class Run:
         self.workdir, self.name, self.n = workdir, name, 0
         self.out = ""
 
-    def script(self, text):
-        """Runs one client script; True if it passed. Output kept in .out."""
+    def script(self, text, session="oms44", bridge_admin=False):
+        """Runs one client script as `session`; True if it passed. Output
+        kept in .out. Its `admin` lines go to the venue-sim, or with
+        bridge_admin to the bridge's own admin endpoint."""
         self.n += 1
         path = os.path.join(self.workdir, "%s-%d.fbs" % (self.name, self.n))
         with open(path, "w") as f:
             f.write(text.lstrip())
-        cmd = [self.binary, "client", "-c", self.bridge.config, "--port",
-               str(self.bridge.ports["oms44"]), "--admin-port", str(self.sim_port),
+        admin = self.bridge.ports["admin"] if bridge_admin else self.sim_port
+        cmd = [self.binary, "client", "-c", self.bridge.config, "-s", session, "--port",
+               str(self.bridge.ports[session]), "--admin-port", str(admin),
                "--script", path]
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S,
@@ -424,6 +434,195 @@ CASES += [
 ]
 
 
+# ---- operator controls against the venue-sim (issue 5 item 8) ----------
+# Two sessions, two accounts: oms44 (account acc1) and oms2 (account acc2).
+# What a control cancels is checked where it matters, on the venue-sim
+# (GET /__sim/orders, through the bridge's venue client order ids), and
+# what it leaves alone is checked there too.
+TWO_SESSIONS = """    account: acc1
+  - name: oms2
+    fix_version: FIX.4.4
+    sender_comp_id: FIXBRIDGE
+    target_comp_id: OMS2
+    port: 0
+    reset: on_logon
+    store: memory
+    account: acc2"""
+
+
+def bridge_http(run, method, path, params=None):
+    """The bridge's own admin endpoint; the answer's JSON (or its text)."""
+    url = "http://127.0.0.1:%d%s" % (run.bridge.ports["admin"], path)
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    with urllib.request.urlopen(req, timeout=5) as r:
+        body = r.read().decode()
+    run.out += "\nbridge admin %s %s %s -> %s" % (method, path, params or "", body)
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body
+
+
+def venue_status(run):
+    """FIX ClOrdID -> the status of its order on the venue-sim (None: the
+    venue never saw it). The bridge's /orders maps ClOrdID to the venue's
+    client order id."""
+    sim = {o["clientOrderId"]: o["status"]
+           for o in http("GET", run.sim_port, "/__sim/orders")["orders"]}
+    return {o["cl_ord_id"]: sim.get(o["client_order_id"])
+            for o in bridge_http(run, "GET", "/orders", {"state": "all"})}
+
+
+def wait_venue(run, want, timeout=10):
+    """Polls until every ClOrdID in want has that venue status."""
+    deadline = time.time() + timeout
+    while True:
+        have = venue_status(run)
+        if all(have.get(c) == st for c, st in want.items()):
+            run.out += "\nvenue-sim: %s" % {c: have.get(c) for c in want}
+            return True
+        if time.time() > deadline:
+            run.out += "\nvenue-sim: wanted %s within %g s, have %s" % (want, timeout, have)
+            return False
+        time.sleep(0.05)
+
+
+NEW_O = """buy BTC/USDT 0.01 limit %s tif gtc id=%s
+wait-for ExecutionReport ExecType=New OrdStatus=New ClOrdID=%s
+"""
+
+
+def kill_switch(scope, name, oms44_in, oms2_in):
+    """A phased case: p1 rests from oms2, o1 from oms44; the kill switch
+    for (scope, name) is engaged from oms44's script (its `admin` line to
+    the bridge). In scope: canceled on the venue-sim, the OMS told with the
+    switch's Text, new orders refused with a Text naming it (and the venue
+    never sees them). Out of scope: untouched. After release, oms44 trades."""
+    label = "%s %s" % (scope, name)
+
+    def case(run):
+        if not run.script(NEW_O % ("59000", "p1", "p1"), session="oms2"):
+            return False
+        text = NEW_O % ("59100", "o1", "o1")
+        text += "admin POST /kill scope=%s name=%s\n" % (scope, name)
+        if oms44_in:
+            text += ('wait-for ExecutionReport ExecType=Canceled OrdStatus=Canceled ClOrdID=o1 '
+                     'LeavesQty=0 Text="Canceled by kill switch (%s)" timeout=15\n' % label)
+            text += ('buy BTC/USDT 0.01 limit 59100 tif gtc id=o2\n'
+                     'wait-for ExecutionReport ExecType=Rejected OrdStatus=Rejected ClOrdID=o2 '
+                     'OrdRejReason=BrokerOption '
+                     'Text="Kill switch engaged for %s: new orders are refused"\n' % label)
+        else:
+            text += NEW_O % ("59100", "o2", "o2")
+        if not run.script(text, bridge_admin=True):
+            return False
+        want = {"o1": "CANCELED" if oms44_in else "NEW", "o2": None if oms44_in else "NEW",
+                "p1": "CANCELED" if oms2_in else "NEW"}
+        if not wait_venue(run, want):
+            return False
+        if oms2_in:
+            text = ("status p1 symbol=BTC/USDT side=buy\n"
+                    "expect ExecutionReport ExecType=OrderStatus OrdStatus=Canceled ClOrdID=p1 "
+                    "LeavesQty=0\n"
+                    "buy BTC/USDT 0.01 limit 59000 tif gtc id=p2\n"
+                    "wait-for ExecutionReport ExecType=Rejected OrdStatus=Rejected ClOrdID=p2 "
+                    'Text="Kill switch engaged for %s: new orders are refused"\n' % label)
+        else:
+            text = ("status p1 symbol=BTC/USDT side=buy\n"
+                    "expect ExecutionReport ExecType=OrderStatus OrdStatus=New ClOrdID=p1\n")
+            text += NEW_O % ("59000", "p2", "p2")
+        if not run.script(text, session="oms2"):
+            return False
+        kills = bridge_http(run, "GET", "/kill")
+        if kills != [{"scope": scope, "name": name}]:
+            run.out += "\nGET /kill: %s" % kills
+            return False
+        bridge_http(run, "POST", "/release", {"scope": scope, "name": name})
+        if not run.script(NEW_O % ("59200", "o3", "o3")):
+            return False
+        # A second look: nothing in scope came back, nothing else moved.
+        want.update({"o3": "NEW", "p2": None if oms2_in else "NEW"})
+        return wait_venue(run, want, timeout=1)
+    return case
+
+
+def mass_cancel_on_venue(run):
+    """OrderMassCancelRequest (q) from oms44 for BTC/USDT: its two resting
+    orders are canceled on the venue-sim, oms2's is not (a session acts on
+    its own orders). A q is a one-off: oms44 may trade right after it."""
+    if not run.script(NEW_O % ("59000", "p1", "p1"), session="oms2"):
+        return False
+    if not run.script((NEW_O % ("59100", "o1", "o1")) + (NEW_O % ("59200", "o2", "o2")) + """
+mass-cancel BTC/USDT id=m1
+expect OrderMassCancelReport ClOrdID=m1 MassCancelRequestType=1 MassCancelResponse=1 TotalAffectedOrders=2
+wait-for ExecutionReport ExecType=Canceled OrdStatus=Canceled LeavesQty=0 Text="Canceled by OrderMassCancelRequest m1" timeout=15
+wait-for ExecutionReport ExecType=Canceled OrdStatus=Canceled LeavesQty=0 Text="Canceled by OrderMassCancelRequest m1" timeout=15
+status o1 symbol=BTC/USDT side=buy
+wait-for ExecutionReport ExecType=OrderStatus OrdStatus=Canceled ClOrdID=o1
+status o2 symbol=BTC/USDT side=buy
+wait-for ExecutionReport ExecType=OrderStatus OrdStatus=Canceled ClOrdID=o2
+""" + (NEW_O % ("59300", "o3", "o3"))):
+        return False
+    return wait_venue(run, {"o1": "CANCELED", "o2": "CANCELED", "p1": "NEW", "o3": "NEW"})
+
+
+COD_SESSIONS = """    account: acc1
+    cancel_on_disconnect: true
+    cancel_on_disconnect_grace_ms: 3000
+  - name: oms2
+    fix_version: FIX.4.4
+    sender_comp_id: FIXBRIDGE
+    target_comp_id: OMS2
+    port: 0
+    reset: on_logon
+    store: memory
+    account: acc2"""
+
+
+def cancel_on_disconnect_on_venue(run):
+    """oms44 has cancel_on_disconnect with a 3 s grace, oms2 has not.
+    o1 rests; oms44 logs out and back on within the grace: o1 still rests
+    on the venue. It logs out again and stays away: after the grace the
+    bridge cancels o1 on the venue-sim; oms2's p1 stays. On its next logon
+    oms44 finds o1 Canceled."""
+    if not run.script(NEW_O % ("59000", "p1", "p1"), session="oms2"):
+        return False
+    if not run.script(NEW_O % ("59100", "o1", "o1")):
+        return False
+    # Back within the grace: nothing is canceled.
+    if not run.script("status o1 symbol=BTC/USDT side=buy\n"
+                      "expect ExecutionReport ExecType=OrderStatus OrdStatus=New ClOrdID=o1\n"):
+        return False
+    # The client exits about a second after its Logout; the grace (3 s)
+    # is still running, so o1 must still rest on the venue now.
+    if not wait_venue(run, {"o1": "NEW", "p1": "NEW"}, timeout=0):
+        return False
+    if not wait_venue(run, {"o1": "CANCELED", "p1": "NEW"}, timeout=15):
+        return False
+    if not run.script("status o1 symbol=BTC/USDT side=buy\n"
+                      "wait-for ExecutionReport ExecType=OrderStatus OrdStatus=Canceled "
+                      "ClOrdID=o1 LeavesQty=0\n"):
+        return False
+    return wait_venue(run, {"o1": "CANCELED", "p1": "NEW"}, timeout=1)
+
+
+# (name, ..., venue orders at the end, opts): kill switch per scope, q, COD.
+CASES += [
+    ("kill_switch_session_on_venue", [], [], None, 4,
+     {"sessions": TWO_SESSIONS, "run": kill_switch("session", "oms44", True, False)}),
+    ("kill_switch_account_on_venue", [], [], None, 4,
+     {"sessions": TWO_SESSIONS, "run": kill_switch("account", "acc2", False, True)}),
+    ("kill_switch_venue_on_venue", [], [], None, 3,
+     {"sessions": TWO_SESSIONS, "run": kill_switch("venue", "bn", True, True)}),
+    ("mass_cancel_on_venue", [], [], None, 4,
+     {"sessions": TWO_SESSIONS, "run": mass_cancel_on_venue}),
+    ("cancel_on_disconnect_on_venue", [], [], None, 2,
+     {"sessions": COD_SESSIONS, "run": cancel_on_disconnect_on_venue}),
+]
+
+
 def run_case(binary, case):
     name, extra, faults, script, want_orders = case[:5]
     opts = case[5] if len(case) > 5 else {}
@@ -434,7 +633,8 @@ def run_case(binary, case):
     except RuntimeError as e:
         return False, str(e)
     config = CONFIG % {"port": sim_port, "venue_extra": opts.get("venue", ""),
-                       "policy": opts.get("policy", "")}
+                       "policy": opts.get("policy", ""),
+                       "session_extra": opts.get("sessions", "")}
     bridge = fbtest.Bridge(binary, config, name=name,
                            env={"FB_VSIM_KEY": KEY, "FB_VSIM_SECRET": SECRET})
     ok = True
