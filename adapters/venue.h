@@ -68,6 +68,11 @@ extern "C" {
 #define FB_VSUP_QUOTE_QTY (1u << 11)   /* market orders sized in quote currency */
 #define FB_VSUP_REPLACE (1u << 12)     /* native replace/amend (replace slot set) */
 #define FB_VSUP_OPEN_ORDERS (1u << 13) /* open-order listing (open_orders set) */
+/* The venue lives in this process (the paper venue): a crash takes its
+ * state with it, so a request to it need not wait for the journal's fsync.
+ * Every other venue acts outside, and is only called on once what led to
+ * the request is durable. */
+#define FB_VSUP_IN_PROCESS (1u << 14)
 
 /* ---- order requests ---- */
 

@@ -113,6 +113,23 @@ struct fb_engine {
     int journal_dirty;  /* appended since the last sync */
     int journal_failed; /* a write failed: no new orders are accepted */
     int replaying;      /* rebuilding from the journal: no journal writes */
+    uint64_t last_jseq; /* the last record appended */
+    int unmarked;       /* records appended since the last SENT marker */
+    int pending_io;     /* a remote venue has a request waiting for the barrier */
+    int in_venue_run;   /* inside the venues' run(): requests may leave at once */
+    /* replaying one event: its record's number and the ExecID it had */
+    uint64_t replay_seq;
+    char replay_exec_id[FB_ID_LEN + 1];
+    int replay_saw_marker;
+
+    /* Messages to the OMS wait here until the end of the engine's step, so
+     * one journal barrier (one fsync) covers a whole batch and nothing
+     * leaves before what caused it is durable. After a restart it starts
+     * with the reports the journal has and the OMS may not (PossResend). */
+    struct outbox {
+        unsigned char *buf; /* messages back to back, see outbox_put */
+        size_t len, cap, count;
+    } out;
     int64_t next_day_ns; /* the next trading-day boundary (UTC midnight) */
     struct eorder *live;         /* non-terminal orders */
     size_t nlive;
@@ -165,6 +182,20 @@ static int64_t realtime_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A replayed event gets the ExecID it had, so a report resent after a
+ * crash is the same report; everything else the next of this run's. */
+static enum fb_err engine_exec_id(void *user, char *buf, size_t size)
+{
+    struct fb_engine *e = user;
+    if (e->replay_exec_id[0]) {
+        if (strlen(e->replay_exec_id) >= size)
+            return FB_ERR_TOO_LARGE;
+        memcpy(buf, e->replay_exec_id, strlen(e->replay_exec_id) + 1);
+        return FB_OK;
+    }
+    return fb_exec_id_seq_next(&e->exec_ids, buf, size);
 }
 
 static int64_t env_now(void *user)
@@ -429,8 +460,8 @@ static void journal_fail(struct fb_engine *e, enum fb_err rc, const char *what)
     e->journal_failed = 1;
 }
 
-static void journal_append(struct fb_engine *e, enum fb_jrec_type type, const char *payload,
-                           size_t len)
+static void journal_append(struct fb_engine *e, enum fb_jrec_type type, uint16_t flags,
+                           const char *payload, size_t len)
 {
     struct fb_journal_record r;
     uint64_t seq;
@@ -438,14 +469,19 @@ static void journal_append(struct fb_engine *e, enum fb_jrec_type type, const ch
         return;
     memset(&r, 0, sizeof r);
     r.type = (uint16_t)type;
+    r.flags = flags;
     r.payload = (const uint8_t *)payload;
     r.len = (uint32_t)len;
     r.time_ns = realtime_ns();
     enum fb_err rc = fb_journal_append(e->journal, &r, r.time_ns, &seq);
-    if (rc)
+    if (rc) {
         journal_fail(e, rc, "append");
-    else
-        e->journal_dirty = 1;
+        return;
+    }
+    e->journal_dirty = 1;
+    e->last_jseq = seq;
+    if (!(flags & FB_JOURNAL_F_HINT))
+        e->unmarked = 1;
 }
 
 static void journal_new(struct fb_engine *e, const struct eorder *eo)
@@ -458,13 +494,14 @@ static void journal_new(struct fb_engine *e, const struct eorder *eo)
     r.req = eo->o.req;
     size_t n = fb_jrec_new_encode(&r, buf, sizeof buf);
     if (n)
-        journal_append(e, FB_JREC_NEW, buf, n);
+        journal_append(e, FB_JREC_NEW, 0, buf, n);
     else
         journal_fail(e, FB_ERR_TOO_LARGE, "encode a new order");
 }
 
 static void journal_event(struct fb_engine *e, const struct eorder *eo,
-                          const struct fb_order_event *ev, const char *coid)
+                          const struct fb_order_event *ev, const char *coid,
+                          const char *exec_id)
 {
     struct fb_jrec_event r;
     char buf[FB_ORDER_CODEC_MAX];
@@ -473,10 +510,11 @@ static void journal_event(struct fb_engine *e, const struct eorder *eo,
     memset(&r, 0, sizeof r);
     copy_str(r.order_id, sizeof r.order_id, eo->o.order_id);
     copy_str(r.coid, sizeof r.coid, coid);
+    copy_str(r.exec_id, sizeof r.exec_id, exec_id);
     r.ev = *ev;
     size_t n = fb_jrec_event_encode(&r, buf, sizeof buf);
     if (n)
-        journal_append(e, FB_JREC_EVENT, buf, n);
+        journal_append(e, FB_JREC_EVENT, 0, buf, n);
     else
         journal_fail(e, FB_ERR_TOO_LARGE, "encode an event");
 }
@@ -494,13 +532,75 @@ static void journal_commit(struct fb_engine *e)
 
 /* ---- sending --------------------------------------------------------- */
 
-static void send_fields(struct fb_engine *e, size_t session, const char *msg_type,
-                        const struct fb_fix_field *fields, size_t n)
+/*
+ * One outbox message: a header, then nfields tags (int), nfields value
+ * lengths (uint32_t), then the values, each NUL-terminated; padded to 8 so
+ * the next header is aligned. The buffer is reused from step to step: no
+ * allocation per message once it has grown to a batch's size.
+ */
+struct ob_head {
+    size_t session;
+    uint64_t jseq; /* the journal record that caused it (replay only) */
+    uint32_t size; /* of the whole entry */
+    uint16_t nfields;
+    uint8_t poss_resend;
+    char msg_type[5];
+};
+
+#define OB_MAX_FIELDS 128
+
+static enum fb_err outbox_put(struct fb_engine *e, size_t session, const char *msg_type,
+                              const struct fb_fix_field *f, size_t n, uint64_t jseq)
+{
+    struct outbox *ob = &e->out;
+    struct ob_head h;
+    size_t values = 0;
+    if (n > OB_MAX_FIELDS || strlen(msg_type) >= sizeof h.msg_type)
+        return FB_ERR_TOO_LARGE;
+    for (size_t i = 0; i < n; i++)
+        values += (f[i].value ? strlen(f[i].value) : 0) + 1;
+    size_t size = sizeof h + n * (sizeof(int) + sizeof(uint32_t)) + values;
+    size = (size + 7) & ~(size_t)7;
+    if (size > UINT32_MAX)
+        return FB_ERR_TOO_LARGE;
+    if (ob->len + size > ob->cap) {
+        size_t cap = ob->cap ? ob->cap : 16384;
+        while (cap < ob->len + size)
+            cap *= 2;
+        unsigned char *nb = realloc(ob->buf, cap);
+        if (!nb)
+            return FB_ERR_NOMEM;
+        ob->buf = nb;
+        ob->cap = cap;
+    }
+    unsigned char *p = ob->buf + ob->len;
+    memset(&h, 0, sizeof h);
+    h.session = session;
+    h.jseq = jseq;
+    h.size = (uint32_t)size;
+    h.nfields = (uint16_t)n;
+    memcpy(h.msg_type, msg_type, strlen(msg_type) + 1);
+    memcpy(p, &h, sizeof h);
+    unsigned char *tags = p + sizeof h, *lens = tags + n * sizeof(int);
+    char *val = (char *)(lens + n * sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++) {
+        uint32_t len = f[i].value ? (uint32_t)strlen(f[i].value) : 0;
+        memcpy(tags + i * sizeof(int), &f[i].tag, sizeof(int));
+        memcpy(lens + i * sizeof(uint32_t), &len, sizeof len);
+        if (len)
+            memcpy(val, f[i].value, len);
+        val[len] = '\0';
+        val += len + 1;
+    }
+    ob->len += size;
+    ob->count++;
+    return FB_OK;
+}
+
+static void fix_send(struct fb_engine *e, size_t session, const char *msg_type,
+                     const struct fb_fix_field *fields, size_t n)
 {
     char *err = NULL;
-    if (e->replaying)
-        return; /* sent before the restart */
-    journal_commit(e);
     enum fb_err rc = fb_fix_send(e->acceptor, session, msg_type, fields, n, &err);
     if (rc == FB_ERR_STATE)
         fb_debug("engine", "session %s: %s", e->cfg->sessions[session].name, err);
@@ -508,6 +608,98 @@ static void send_fields(struct fb_engine *e, size_t session, const char *msg_typ
         fb_error("engine", "session %s: cannot send 35=%s: %s", e->cfg->sessions[session].name,
                  msg_type, err ? err : fb_strerror(rc));
     free(err);
+}
+
+/* The end of a step: the barrier, then every waiting message in order,
+ * then (a hint, no fsync of its own) the journal's note that the reports
+ * of every record so far have left. */
+static void outbox_flush(struct fb_engine *e)
+{
+    struct outbox *ob = &e->out;
+    struct fb_fix_field fields[OB_MAX_FIELDS + 1];
+    if (!ob->count)
+        return;
+    journal_commit(e);
+    for (size_t off = 0; off < ob->len;) {
+        struct ob_head h;
+        const unsigned char *p = ob->buf + off;
+        memcpy(&h, p, sizeof h);
+        const unsigned char *tags = p + sizeof h, *lens = tags + h.nfields * sizeof(int);
+        const char *val = (const char *)(lens + h.nfields * sizeof(uint32_t));
+        size_t n = 0;
+        if (h.poss_resend)
+            fields[n++] = (struct fb_fix_field){97, "Y"};
+        for (size_t i = 0; i < h.nfields; i++) {
+            uint32_t len;
+            memcpy(&fields[n].tag, tags + i * sizeof(int), sizeof(int));
+            memcpy(&len, lens + i * sizeof(uint32_t), sizeof len);
+            fields[n++].value = val;
+            val += len + 1;
+        }
+        fix_send(e, h.session, h.msg_type, fields, n);
+        off += h.size;
+    }
+    ob->len = 0;
+    ob->count = 0;
+    if (e->unmarked && e->journal && !e->journal_failed) {
+        struct fb_jrec_sent m = {.upto = (int64_t)e->last_jseq};
+        char buf[64];
+        size_t len = fb_jrec_sent_encode(&m, buf, sizeof buf);
+        if (len)
+            journal_append(e, FB_JREC_SENT, FB_JOURNAL_F_HINT, buf, len);
+        e->unmarked = 0;
+    }
+}
+
+/* Replay: a SENT marker says the reports of records up to upto left. */
+static void outbox_drop_upto(struct fb_engine *e, uint64_t upto)
+{
+    struct outbox *ob = &e->out;
+    size_t off = 0, dropped = 0;
+    while (off < ob->len) {
+        struct ob_head h;
+        memcpy(&h, ob->buf + off, sizeof h);
+        if (h.jseq > upto)
+            break;
+        off += h.size;
+        dropped++;
+    }
+    memmove(ob->buf, ob->buf + off, ob->len - off);
+    ob->len -= off;
+    ob->count -= dropped;
+}
+
+static void outbox_mark_resend(struct fb_engine *e)
+{
+    struct outbox *ob = &e->out;
+    for (size_t off = 0; off < ob->len;) {
+        struct ob_head h;
+        memcpy(&h, ob->buf + off, sizeof h);
+        h.poss_resend = 1;
+        memcpy(ob->buf + off, &h, sizeof h);
+        off += h.size;
+    }
+}
+
+static void send_fields(struct fb_engine *e, size_t session, const char *msg_type,
+                        const struct fb_fix_field *fields, size_t n)
+{
+    uint64_t jseq = 0;
+    if (e->replaying) {
+        /* only a replayed event's report, kept until a marker says it left */
+        if (!e->replay_seq)
+            return;
+        jseq = e->replay_seq;
+    }
+    if (outbox_put(e, session, msg_type, fields, n, jseq) == FB_OK)
+        return;
+    if (e->replaying) {
+        fb_error("engine", "out of memory keeping a report to resend");
+        return;
+    }
+    /* no room to wait: the barrier now, and out it goes */
+    journal_commit(e);
+    fix_send(e, session, msg_type, fields, n);
 }
 
 static void send_report(struct fb_engine *e, const struct fb_report *r)
@@ -519,7 +711,9 @@ static void send_report(struct fb_engine *e, const struct fb_report *r)
 
     if (r->kind == FB_REPORT_NONE)
         return;
-    if (r->kind == FB_REPORT_EXEC) {
+    if (e->replaying) {
+        /* counted when it was first sent */
+    } else if (r->kind == FB_REPORT_EXEC) {
         if ((unsigned)r->er.exec_type < FB_EXEC_TYPE_LAST)
             e->exec_reports[r->er.exec_type]++;
         if (r->er.ord_status == FB_ST_REJECTED)
@@ -557,7 +751,8 @@ static enum fb_err order_apply(struct fb_engine *e, struct eorder *eo,
                            stamped.type == FB_OEV_REPLACE_REQUEST) &&
                           rep->kind == FB_REPORT_CANCEL_REJECT;
     if (rc == FB_OK && rep->kind != FB_REPORT_NONE && !refused_request)
-        journal_event(e, eo, &stamped, stamped.type == FB_OEV_REPLACED ? eo->coid : "");
+        journal_event(e, eo, &stamped, stamped.type == FB_OEV_REPLACED ? eo->coid : "",
+                      rep->kind == FB_REPORT_EXEC ? rep->er.exec_id : "");
     return rc;
 }
 
@@ -739,6 +934,19 @@ static void handle_reject(struct fb_engine *e, const struct fb_item *it)
 
 /* ---- orders in ------------------------------------------------------- */
 
+/* Before a request to venue v: what led to it must be durable first, unless
+ * v lives in this process. Adapters do their I/O only inside run(), so
+ * outside it one barrier before the venues run covers a whole batch. */
+static void venue_barrier(struct fb_engine *e, const struct fb_venue_inst *v)
+{
+    if (v->ops->info.supports & FB_VSUP_IN_PROCESS)
+        return;
+    if (e->in_venue_run)
+        journal_commit(e);
+    else
+        e->pending_io = 1;
+}
+
 static void venue_coid(const struct eorder *eo, unsigned version, char *out, size_t size)
 {
     /* OrderIDs are at most 24 chars (prefix + counter, see fb_engine_new).
@@ -919,7 +1127,7 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
         to_venue_order(&tmp, &vo);
     }
     const struct fb_venue_inst *v = &e->venues[eo->venue];
-    journal_commit(e);
+    venue_barrier(e, v);
     request_sent(eo);
     enum fb_err rc = v->ops->submit(v->state, &vo, realtime_ns());
     if (rc)
@@ -943,7 +1151,7 @@ static enum fb_err venue_cancel(struct fb_engine *e, struct eorder *eo, char kin
     copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
     snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-%c%u", eo->o.order_id, kind,
              eo->version);
-    journal_commit(e);
+    venue_barrier(e, v);
     request_sent(eo);
     return v->ops->cancel(v->state, &vc, realtime_ns());
 }
@@ -1053,7 +1261,7 @@ static void handle_replace(struct fb_engine *e, const struct fb_replace_order *r
     vr.qty = r->terms.qty;
     vr.price = r->terms.price;
     vr.stop_price = r->terms.stop_px;
-    journal_commit(e);
+    venue_barrier(e, v);
     request_sent(eo);
     enum fb_err rc = v->ops->replace(v->state, &vr, realtime_ns());
     if (rc) {
@@ -1430,6 +1638,7 @@ static void found_orphan(struct fb_engine *e, const struct fb_venue_inst *v,
             memset(&vc, 0, sizeof vc);
             copy_str(vc.client_order_id, sizeof vc.client_order_id, vev->client_order_id);
             copy_str(vc.request_id, sizeof vc.request_id, "fb-orphan-cancel");
+            venue_barrier(e, v);
             o->cancel_sent = v->ops->cancel(v->state, &vc, realtime_ns()) == FB_OK;
         }
     }
@@ -2246,9 +2455,22 @@ static void new_trading_day(struct fb_engine *e)
         kept++;
         pp = &eo->all_next;
     }
+    /* what this step has to say goes out first, so one marker after the
+     * kept records covers them all (markers name no order: not kept) */
+    outbox_flush(e);
     if (e->journal && !e->journal_failed) {
         journal_commit(e);
-        enum fb_err rc = fb_journal_compact(e->journal, keep_record, e, NULL, 0);
+        struct fb_jrec_sent m = {.upto = (int64_t)e->last_jseq};
+        char mbuf[64];
+        struct fb_journal_record extra;
+        memset(&extra, 0, sizeof extra);
+        extra.type = FB_JREC_SENT;
+        extra.flags = FB_JOURNAL_F_HINT;
+        extra.payload = (const uint8_t *)mbuf;
+        extra.len = (uint32_t)fb_jrec_sent_encode(&m, mbuf, sizeof mbuf);
+        extra.time_ns = realtime_ns();
+        enum fb_err rc = fb_journal_compact(e->journal, keep_record, e, &extra,
+                                            m.upto > 0 && extra.len ? 1 : 0);
         if (rc)
             fb_error("journal", "compaction failed: %s (%s)", fb_strerror(rc),
                      fb_journal_errmsg(e->journal));
@@ -2281,10 +2503,31 @@ static void run_venues(struct fb_engine *e)
 {
     int64_t now = realtime_ns();
     run_timers(e, now);
+    /* the barrier for the requests the step made to remote venues: they
+     * leave from inside run() */
+    if (e->pending_io) {
+        journal_commit(e);
+        e->pending_io = 0;
+    }
+    e->in_venue_run = 1;
     for (size_t i = 0; i < e->nvenues; i++) {
         enum fb_err rc = e->venues[i].ops->run(e->venues[i].state, now);
         if (rc)
             fb_error("engine", "venue %s: %s", e->venues[i].name, fb_strerror(rc));
+    }
+    e->in_venue_run = 0;
+}
+
+/* One step of the engine: what the step did goes out (reports after the
+ * journal barrier), and a group commit that is due is done. */
+static void end_step(struct fb_engine *e)
+{
+    outbox_flush(e);
+    if (e->journal && !e->journal_failed &&
+        fb_journal_next_deadline(e->journal) <= realtime_ns()) {
+        enum fb_err rc = fb_journal_tick(e->journal, realtime_ns());
+        if (rc)
+            journal_fail(e, rc, "sync");
     }
 }
 
@@ -2300,6 +2543,11 @@ static int next_timeout_ms(struct fb_engine *e)
     }
     for (size_t i = 0; i < e->nvenues; i++) {
         int64_t d = e->venues[i].ops->next_deadline(e->venues[i].state);
+        if (d < deadline)
+            deadline = d;
+    }
+    if (e->journal && !e->journal_failed) {
+        int64_t d = fb_journal_next_deadline(e->journal);
         if (d < deadline)
             deadline = d;
     }
@@ -2333,8 +2581,10 @@ static void *engine_main(void *arg)
             for (size_t i = 0; i < got; i++)
                 handle_item(e, &e->batch[i]);
             run_venues(e);
+            end_step(e);
         }
         run_venues(e);
+        end_step(e);
     }
     /* finish what was queued before the stop */
     size_t got;
@@ -2342,6 +2592,7 @@ static void *engine_main(void *arg)
         for (size_t i = 0; i < got; i++)
             handle_item(e, &e->batch[i]);
     }
+    end_step(e);
     return NULL;
 }
 
@@ -2372,7 +2623,7 @@ static enum fb_err replay_new(struct fb_engine *e, const struct fb_jrec_new *r)
     return FB_OK;
 }
 
-static enum fb_err replay_event(struct fb_engine *e, const struct fb_jrec_event *r)
+static enum fb_err replay_event(struct fb_engine *e, const struct fb_jrec_event *r, uint64_t seq)
 {
     struct eorder *eo = fb_strmap_get(&e->by_order_id, r->order_id);
     struct fb_report rep;
@@ -2394,10 +2645,19 @@ static enum fb_err replay_event(struct fb_engine *e, const struct fb_jrec_event 
         copy_str(eo->coid, sizeof eo->coid, r->coid);
         eo->version++;
     }
+    /* the report the event caused, with its ExecID: kept in the outbox
+     * until a SENT marker says it left, resent if none does */
+    copy_str(e->replay_exec_id, sizeof e->replay_exec_id, r->exec_id);
     enum fb_err rc = order_apply(e, eo, &r->ev, &rep);
+    e->replay_exec_id[0] = '\0';
     if (rc)
         fb_warn("journal", "order %s: %s did not replay: %s", eo->o.order_id,
                 fb_order_event_name(r->ev.type), fb_strerror(rc));
+    else {
+        e->replay_seq = seq;
+        send_report(e, &rep);
+        e->replay_seq = 0;
+    }
     if (fb_order_is_terminal(&eo->o))
         live_remove(e, eo);
     return FB_OK;
@@ -2416,7 +2676,14 @@ static enum fb_err on_journal_record(void *user, const struct fb_journal_record 
         struct fb_jrec_event r;
         rc = fb_jrec_event_decode((const char *)rec->payload, rec->len, &r);
         if (rc == FB_OK)
-            rc = replay_event(e, &r);
+            rc = replay_event(e, &r, rec->seq);
+    } else if (rec->type == FB_JREC_SENT) {
+        struct fb_jrec_sent r;
+        rc = fb_jrec_sent_decode((const char *)rec->payload, rec->len, &r);
+        if (rc == FB_OK) {
+            outbox_drop_upto(e, (uint64_t)r.upto);
+            e->replay_saw_marker = 1;
+        }
     } else {
         fb_warn("journal", "record %llu of unknown type %u skipped",
                 (unsigned long long)rec->seq, (unsigned)rec->type);
@@ -2456,6 +2723,28 @@ static enum fb_err journal_start(struct fb_engine *e, char *errbuf, size_t errle
     if (rc) {
         snprintf(errbuf, errlen, "journal %s: replay failed: %s", path, fb_strerror(rc));
         return rc;
+    }
+    e->last_jseq = rec.last_seq;
+    if (e->out.count && !e->replay_saw_marker) {
+        /* a journal from before the markers: what left cannot be told */
+        fb_warn("journal", "no record of which reports were sent: %zu not resent",
+                e->out.count);
+        e->out.len = e->out.count = 0;
+    }
+    if (!e->out.count) {
+        /* from here on the journal says what was sent, even if the first
+         * crash comes before the first report */
+        struct fb_jrec_sent m = {.upto = (int64_t)e->last_jseq};
+        char mbuf[64];
+        size_t mlen = fb_jrec_sent_encode(&m, mbuf, sizeof mbuf);
+        journal_append(e, FB_JREC_SENT, FB_JOURNAL_F_HINT, mbuf, mlen);
+        journal_commit(e);
+    } else {
+        fb_info("journal", "%zu reports were journaled but perhaps not sent before the stop: "
+                           "sending them (PossResend, same ExecID)",
+                e->out.count);
+        outbox_mark_resend(e);
+        e->unmarked = 1;
     }
     if (rec.records)
         fb_info("journal", "%llu records replayed: %zu orders, %zu open", (unsigned long long)rec.records,
@@ -2758,8 +3047,8 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
 
     int64_t start = realtime_ns();
     fb_exec_id_seq_init(&e->exec_ids, start);
-    e->env.user = &e->exec_ids;
-    e->env.next_exec_id = fb_exec_id_seq_next;
+    e->env.user = e;
+    e->env.next_exec_id = engine_exec_id;
     e->env.now_ns = env_now;
     /* OrderIDs: a per-run prefix (start time, base 36) and a counter, so
      * they never repeat across restarts. */
@@ -2844,5 +3133,6 @@ void fb_engine_free(struct fb_engine *e)
     }
     free(e->sthr);
     fb_engine_queue_destroy(&e->q);
+    free(e->out.buf);
     free(e);
 }

@@ -113,13 +113,19 @@ extern "C" {
 #define FB_JOURNAL_SEGMENT_MAX (1ull << 32)
 #define FB_JOURNAL_SEGMENT_DEFAULT (64ull << 20)
 
+/* Record flag: a hint nothing acts on (e.g. "reports up to here were
+ * sent"). Losing it in a crash costs a harmless repeat, so even under
+ * FSYNC_EVERY its append does not wait for an fsync of its own: it becomes
+ * durable with the next barrier, or group_commit_ms later. */
+#define FB_JOURNAL_F_HINT 0x0001u
+
 /* One record. When reading (replay, compaction) every pointer is borrowed
  * and valid only during the callback. When appending, seq is ignored: the
  * journal assigns it. */
 struct fb_journal_record {
     uint64_t seq;
     uint16_t type;
-    uint16_t flags;
+    uint16_t flags;         /* FB_JOURNAL_F_*; stored with the record */
     int64_t time_ns;
     const uint8_t *payload; /* len bytes; may be NULL when len is 0 */
     uint32_t len;           /* <= FB_JOURNAL_MAX_PAYLOAD */

@@ -822,7 +822,7 @@ static enum fb_err fj_append(void *state, const struct fb_journal_record *r, int
         j->dirty = 1;
         j->dirty_since = now_ns;
     }
-    if (j->fsync == FB_JOURNAL_FSYNC_EVERY)
+    if (j->fsync == FB_JOURNAL_FSYNC_EVERY && !(r->flags & FB_JOURNAL_F_HINT))
         return fj_sync(j);
     return FB_OK;
 }

@@ -58,6 +58,7 @@ static const struct field new_fields[] = {
 static const struct field event_fields[] = {
     STR("order_id", ER, order_id),
     STR("coid", ER, coid),
+    STR("exec_id", ER, exec_id),
     INT("type", ER, ev.type),
     I64("time", ER, ev.time_ns),
     STR("venue_order_id", ER, ev.venue_order_id),
@@ -231,6 +232,21 @@ size_t fb_jrec_new_encode(const struct fb_jrec_new *r, char *buf, size_t size)
     return o.full ? 0 : o.len;
 }
 
+static const struct field sent_fields[] = {
+    I64("upto", struct fb_jrec_sent, upto),
+};
+
+size_t fb_jrec_sent_encode(const struct fb_jrec_sent *r, char *buf, size_t size)
+{
+    struct out o = {buf, size, 0, 0};
+    if (!size)
+        return 0;
+    buf[0] = '\0';
+    put(&o, "v", "1");
+    put_fields(&o, r, sent_fields, N(sent_fields));
+    return o.full ? 0 : o.len;
+}
+
 size_t fb_jrec_event_encode(const struct fb_jrec_event *r, char *buf, size_t size)
 {
     struct out o = {buf, size, 0, 0};
@@ -364,4 +380,13 @@ enum fb_err fb_jrec_event_decode(const char *buf, size_t len, struct fb_jrec_eve
                         N(replace_fields), N(replaced_fields), N(cause_fields)};
     memset(out, 0, sizeof *out);
     return decode(buf, len, out, tables, n, 6);
+}
+
+enum fb_err fb_jrec_sent_decode(const char *buf, size_t len, struct fb_jrec_sent *out)
+{
+    const struct field *tables[] = {sent_fields};
+    const size_t n[] = {N(sent_fields)};
+    memset(out, 0, sizeof *out);
+    enum fb_err rc = decode(buf, len, out, tables, n, 1);
+    return rc == FB_OK && out->upto < 0 ? FB_ERR_PARSE : rc;
 }

@@ -152,7 +152,8 @@ struct fb_fix_field {
 
 /*
  * Sends an application message of type msg_type (e.g. "8") with the body
- * fields in the given order; the engine fills the header and trailer. Thread
+ * fields in the given order; the engine fills the header and trailer (a
+ * header tag among the fields, e.g. PossResend 97, goes to the header). Thread
  * safe. Returns FB_ERR_STATE if the session is not logged on (QuickFIX then
  * keeps the message in its store for resend, as FIX requires).
  */

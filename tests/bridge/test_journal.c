@@ -200,7 +200,8 @@ static struct fb_journal_record make_rec(uint32_t id, uint32_t len)
     for (uint32_t k = 0; k < len; k++)
         payload_buf[k] = (uint8_t)(k < 4 ? id >> (8 * k) : id + k);
     return (struct fb_journal_record){.type = (uint16_t)(id % 7),
-                                      .flags = (uint16_t)(id & 3),
+                                      /* stored flags, none of FB_JOURNAL_F_* */
+                                      .flags = (uint16_t)((id & 3) << 8),
                                       .time_ns = T0 + id,
                                       .payload = payload_buf,
                                       .len = len};
@@ -215,7 +216,7 @@ static uint32_t rec_id(const struct fb_journal_record *r)
 static int rec_valid(const struct fb_journal_record *r)
 {
     uint32_t id = rec_id(r);
-    if (r->type != id % 7 || r->flags != (id & 3) || r->time_ns != T0 + id)
+    if (r->type != id % 7 || r->flags != ((id & 3) << 8) || r->time_ns != T0 + id)
         return 0;
     for (uint32_t k = 4; k < r->len; k++)
         if (r->payload[k] != (uint8_t)(id + k))
@@ -921,6 +922,29 @@ END_TEST
 
 /* ---- fsync policies and failures ----------------------------------------- */
 
+START_TEST(fsync_every_leaves_hints_to_the_next_barrier)
+{
+    struct fb_journal_cfg c = cfg_of(FB_JOURNAL_FSYNC_EVERY, 0, 1);
+    fake_reset();
+    struct fb_journal *j = open_ok(&c, NULL);
+    int base = F.calls[K_FDATASYNC];
+    struct fb_journal_record r = make_rec(1, 30);
+    r.flags = FB_JOURNAL_F_HINT;
+    uint64_t seq = 0;
+    ck_assert_int_eq(fb_journal_append(j, &r, T0, &seq), FB_OK);
+    ck_assert_uint_eq(seq, 1);
+    ck_assert_int_eq(F.calls[K_FDATASYNC], base);
+    /* not forgotten: the group timer (or a barrier) makes it durable */
+    ck_assert(fb_journal_next_deadline(j) < INT64_MAX);
+    ck_assert_int_eq(fb_journal_tick(j, fb_journal_next_deadline(j)), FB_OK);
+    ck_assert_int_eq(F.calls[K_FDATASYNC], base + 1);
+    /* an ordinary record after it still syncs on its own */
+    append_ok(j, 2, 30, 2);
+    ck_assert_int_eq(F.calls[K_FDATASYNC], base + 2);
+    ck_assert_int_eq(fb_journal_close(j), FB_OK);
+}
+END_TEST
+
 START_TEST(fsync_every_syncs_each_append)
 {
     struct fb_journal_cfg c = cfg_of(FB_JOURNAL_FSYNC_EVERY, 0, 1);
@@ -1087,6 +1111,7 @@ static Suite *journal_suite(void)
     tcase_add_test(core, segments_roll_at_the_limit);
     tcase_add_test(core, compaction_keeps_exactly_the_chosen_records);
     tcase_add_test(core, fsync_every_syncs_each_append);
+    tcase_add_test(core, fsync_every_leaves_hints_to_the_next_barrier);
     tcase_add_test(core, group_commit_barrier_and_timer);
     suite_add_tcase(s, core);
 

@@ -1,4 +1,5 @@
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,7 @@ START_TEST(event_round_trips)
     for (int t = 0; t < 4; t++) {
         memset(&r, 0, sizeof r);
         strcpy(r.order_id, "x9");
+        snprintf(r.exec_id, sizeof r.exec_id, "mfq3-%d", t + 1);
         r.ev.time_ns = 42;
         switch (t) {
         case 0:
@@ -88,6 +90,26 @@ START_TEST(event_round_trips)
 }
 END_TEST
 
+START_TEST(sent_marker_round_trips)
+{
+    struct fb_jrec_sent r = {.upto = 9007199254740993LL}, back;
+    char buf[64];
+    size_t n = fb_jrec_sent_encode(&r, buf, sizeof buf);
+    ck_assert_uint_gt(n, 0);
+    ck_assert_int_eq(fb_jrec_sent_decode(buf, n, &back), FB_OK);
+    ck_assert(back.upto == r.upto);
+    /* a new journal's first marker covers nothing; a missing or negative
+     * one is not a marker */
+    const char *zero = "v=1\nupto=0\n", *none = "v=1\n", *neg = "v=1\nupto=-4\n";
+    ck_assert_int_eq(fb_jrec_sent_decode(zero, strlen(zero), &back), FB_OK);
+    ck_assert(back.upto == 0);
+    ck_assert_int_eq(fb_jrec_sent_decode(none, strlen(none), &back), FB_OK);
+    ck_assert(back.upto == 0);
+    ck_assert_int_eq(fb_jrec_sent_decode(neg, strlen(neg), &back), FB_ERR_PARSE);
+    ck_assert_uint_eq(fb_jrec_sent_encode(&r, buf, 8), 0);
+}
+END_TEST
+
 START_TEST(unknown_keys_skipped_and_bad_input_refused)
 {
     struct fb_jrec_event back;
@@ -117,6 +139,7 @@ static Suite *codec_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, new_round_trip);
     tcase_add_test(tc, event_round_trips);
+    tcase_add_test(tc, sent_marker_round_trips);
     TCase *lim = tcase_create("limits");
     tcase_add_test(lim, unknown_keys_skipped_and_bad_input_refused);
     suite_add_tcase(s, tc);

@@ -443,7 +443,7 @@ START_TEST(defaults_and_paths)
     ck_assert_str_eq(cfg->bridge.data_dir, "/base/data");
     ck_assert_str_eq(cfg->bridge.dictionary_dir, FB_SOURCE_DIR "/spec");
     ck_assert_int_eq(cfg->bridge.log_level, FB_LOG_INFO);
-    ck_assert_int_eq(cfg->bridge.journal_fsync, FB_JOURNAL_FSYNC_EVERY);
+    ck_assert_int_eq(cfg->bridge.journal_fsync, FB_JOURNAL_FSYNC_GROUP);
     ck_assert_uint_eq(cfg->bridge.journal_group_commit_ms, 2);
     ck_assert_uint_eq(cfg->bridge.journal_segment_bytes, 64u << 20);
     ck_assert_uint_eq(cfg->bridge.shutdown_timeout_ms, 2000);
@@ -775,7 +775,7 @@ START_TEST(limits_accepted)
 
     /* The journal's bounds. */
     static const char *const journal_edges[][2] = {
-        {"bridge: {journal_fsync: group, journal_group_commit_ms: 1, journal_segment_bytes: "
+        {"bridge: {journal_fsync: every, journal_group_commit_ms: 1, journal_segment_bytes: "
          "1048576}\n",
          "1 1048576"},
         {"bridge: {journal_group_commit_ms: 1000, journal_segment_bytes: 4294967296}\n",
@@ -793,7 +793,7 @@ START_TEST(limits_accepted)
                  (unsigned long long)cfg->bridge.journal_segment_bytes);
         ck_assert_str_eq(got, journal_edges[i][1]);
         ck_assert_int_eq(cfg->bridge.journal_fsync,
-                         i == 0 ? FB_JOURNAL_FSYNC_GROUP : FB_JOURNAL_FSYNC_EVERY);
+                         i == 0 ? FB_JOURNAL_FSYNC_EVERY : FB_JOURNAL_FSYNC_GROUP);
         fb_config_free(cfg);
         free(t);
     }
