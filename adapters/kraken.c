@@ -29,6 +29,12 @@
 #define POLL_BATCH 50 /* QueryOrders takes up to 50 txids (B.5.5) */
 #define TRADES_BATCH 20
 #define RETAIN_NS (600LL * 1000 * NS_PER_MS) /* closed orders kept 10 min */
+/* Public calls are throttled per IP at about 1/s (B.7 item 3). */
+#define TICKER_MIN_MS 1000
+/* Polling slows down to this many poll intervals while Kraken's REST call
+ * counter says "Rate limit exceeded" (B.7, H.4), and speeds up again as
+ * polls succeed. */
+#define POLL_SLOW_MAX 32
 
 enum op {
     OP_PAIRS,  /* GET AssetPairs */
@@ -39,7 +45,8 @@ enum op {
     OP_POLL,   /* QueryOrders for every due open order */
     OP_TRADES, /* QueryTrades for one order's new trade ids */
     OP_QUERY,  /* engine's query: QueryOrders by txid, or Open/Closed by cl_ord_id */
-    OP_OPEN    /* engine's open_orders */
+    OP_OPEN,   /* engine's open_orders */
+    OP_TICKER  /* GET Ticker: the reference price for the policy */
 };
 
 enum phase { PH_SENDING, PH_OPEN, PH_DONE };
@@ -58,6 +65,12 @@ struct kr_order {
     int fee_in_base;
     int64_t next_poll;
     int poll_busy, trades_busy;
+    /* QueryTrades still owed for fills a poll saw (it costs 2 on the REST
+     * counter: retried before the order is polled again, so polls cannot
+     * starve it) */
+    int trades_wanted;
+    int64_t trades_at;
+    char trades_list[FB_KR_BODY_MAX / 2];
     unsigned poll_gen;
     int pending_terminal;
     enum fb_kr_status terminal;
@@ -90,6 +103,12 @@ struct delayed {
     struct call *c;
 };
 
+/* A configured symbol's last touch from Ticker. */
+struct kr_ref {
+    struct fb_dec bid, ask;
+    int64_t as_of; /* 0: none yet */
+};
+
 struct fb_kr {
     struct fb_kraken_params p;
     char *base_url, *secret, *keyhdr;
@@ -101,6 +120,10 @@ struct fb_kr {
     unsigned poll_gen;
 
     int started, have_pairs;
+    unsigned poll_slow; /* 1..POLL_SLOW_MAX: poll interval multiplier */
+    struct kr_ref *refs; /* per symbols[] */
+    int ticker_busy, ticker_tried;
+    int64_t next_ticker;
     int64_t now;
     int64_t blocked_until;
 
@@ -363,6 +386,8 @@ static const char *path_of(const struct call *c)
     switch (c->op) {
     case OP_PAIRS:
         return "/0/public/AssetPairs";
+    case OP_TICKER:
+        return "/0/public/Ticker";
     case OP_NEW:
         return "/0/private/AddOrder";
     case OP_CANCEL:
@@ -389,7 +414,8 @@ static enum fb_err params_of(struct fb_kr *kr, struct call *c, struct fb_kr_form
 {
     fb_kr_f_init(f);
     switch (c->op) {
-    case OP_PAIRS: {
+    case OP_PAIRS:
+    case OP_TICKER: {
         char list[FB_KR_BODY_MAX / 2];
         size_t n = 0;
         for (size_t i = 0; i < kr->p.n_symbols; i++) {
@@ -442,7 +468,7 @@ static enum fb_err send_call(struct fb_kr *kr, struct call *c)
     uint64_t nonce = 0;
     struct fb_http_request r;
     enum fb_err e = params_of(kr, c, &f, why, sizeof why);
-    int pub = c->op == OP_PAIRS;
+    int pub = c->op == OP_PAIRS || c->op == OP_TICKER;
 
     memset(&r, 0, sizeof r);
     if (e == FB_OK && pub) {
@@ -553,7 +579,7 @@ static void retry_later(struct fb_kr *kr, struct call *c, int64_t retry_after_ms
 
 static int64_t poll_due(const struct fb_kr *kr)
 {
-    return kr->now + (int64_t)kr->p.poll_interval_ms * NS_PER_MS;
+    return kr->now + (int64_t)kr->p.poll_interval_ms * kr->poll_slow * NS_PER_MS;
 }
 
 /* Sends or defers; a local build failure becomes the request's reject. */
@@ -593,6 +619,7 @@ static void start_call(struct fb_kr *kr, struct call *c)
     } else if (op == OP_TRADES && o) {
         o->trades_busy = 0;
         o->next_poll = poll_due(kr);
+        o->trades_at = o->next_poll;
     } else if (op == OP_POLL) {
         for (size_t i = 0; i < kr->n_orders; i++) {
             if (kr->orders[i]->poll_busy && kr->orders[i]->poll_gen == gen) {
@@ -624,9 +651,18 @@ static int fetch_trades(struct fb_kr *kr, struct kr_order *o, const struct fb_kr
     if (n == 0 || !(c = new_call(kr, OP_TRADES, o)))
         return 0;
     copy_str(c->list, sizeof c->list, list);
+    copy_str(o->trades_list, sizeof o->trades_list, list);
+    o->trades_wanted = 1;
     o->trades_busy = 1;
     start_call(kr, c);
     return 1;
+}
+
+/* The REST call counter (B.7) is over its maximum: poll less often. */
+static void slow_down(struct fb_kr *kr, const struct fb_kr_answer *a)
+{
+    if (a->reason == FB_VRR_RATE_LIMIT && kr->poll_slow < POLL_SLOW_MAX)
+        kr->poll_slow *= 2;
 }
 
 /* Applies an order object (poll, lookup after an unknown outcome). */
@@ -927,6 +963,15 @@ static void on_trades(struct fb_kr *kr, struct call *c, const struct fb_kr_answe
 {
     struct kr_order *o = c->o;
     o->trades_busy = 0;
+    if (a->cls != FB_KR_OK) {
+        /* Asked again before the next poll (poll_due_orders). */
+        slow_down(kr, a);
+        o->trades_at = kr->now + backoff_ns(kr, 2, a->retry_after_ms);
+        o->next_poll = o->trades_at;
+        call_free(c);
+        return;
+    }
+    o->trades_wanted = 0;
     if (a->cls == FB_KR_OK) {
         const char *id;
         json_t *v;
@@ -948,6 +993,10 @@ static void on_trades(struct fb_kr *kr, struct call *c, const struct fb_kr_answe
 
 static void on_poll(struct fb_kr *kr, struct call *c, const struct fb_kr_answer *a, json_t *res)
 {
+    if (a->cls != FB_KR_OK)
+        slow_down(kr, a);
+    else if (kr->poll_slow > 1)
+        kr->poll_slow--; /* an answer: speed up again, slowly */
     for (size_t i = 0; i < kr->n_orders; i++) {
         struct kr_order *o = kr->orders[i];
         const json_t *v;
@@ -1077,6 +1126,40 @@ static void on_pairs(struct fb_kr *kr, struct call *c, const struct fb_kr_answer
     retry_later(kr, c, a->retry_after_ms);
 }
 
+static void on_ticker(struct fb_kr *kr, struct call *c, const struct fb_kr_answer *a, json_t *res)
+{
+    int64_t next = kr->now + (int64_t)(kr->p.poll_interval_ms > TICKER_MIN_MS
+                                           ? kr->p.poll_interval_ms
+                                           : TICKER_MIN_MS) *
+                                 NS_PER_MS;
+    kr->ticker_busy = 0;
+    kr->ticker_tried = 1;
+    if (a->cls == FB_KR_OK) {
+        /* Keyed by the pair id even when asked by altname (B.4). */
+        for (size_t k = 0; k < kr->p.n_symbols; k++) {
+            const struct fb_kr_pair *p = pair_named(kr, kr->symbols[k]);
+            struct fb_dec bid, ask;
+            if (!p)
+                continue;
+            if (fb_kr_parse_ticker(json_object_get(res, p->id), &bid, &ask) != FB_OK) {
+                fb_warn("kraken", "Ticker: no readable touch for %s", kr->symbols[k]);
+                continue;
+            }
+            kr->refs[k].bid = bid;
+            kr->refs[k].ask = ask;
+            kr->refs[k].as_of = kr->now; /* as of its arrival, on the injected clock */
+        }
+    } else {
+        /* Keep the last touch with its old as-of: the policy judges its age. */
+        fb_warn("kraken", "Ticker failed (%s)", a->msg);
+        int64_t b = kr->now + backoff_ns(kr, 2, a->retry_after_ms);
+        if (b > next)
+            next = b;
+    }
+    kr->next_ticker = next;
+    call_free(c);
+}
+
 static void call_done(void *user, const struct fb_http_response *r)
 {
     struct call *c = user;
@@ -1125,6 +1208,9 @@ static void call_done(void *user, const struct fb_http_response *r)
         break;
     case OP_OPEN:
         on_open(kr, c, &a, res);
+        break;
+    case OP_TICKER:
+        on_ticker(kr, c, &a, res);
         break;
     }
     json_decref(res);
@@ -1194,6 +1280,7 @@ static enum fb_err kr_create(const void *params, const struct fb_venue_sink *sin
     if (!kr->p.retry_deadline_ms)
         kr->p.retry_deadline_ms = 30000;
     kr->rng = p->seed ^ 0x6b72616b656eULL;
+    kr->poll_slow = 1;
     if (mkdir(p->nonce_dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "kraken: cannot create nonce_dir %s", p->nonce_dir);
         e = FB_ERR_IO;
@@ -1209,7 +1296,8 @@ static enum fb_err kr_create(const void *params, const struct fb_venue_sink *sin
     kl = strlen(p->api_key) + sizeof "API-Key: ";
     kr->keyhdr = malloc(kl);
     kr->symbols = calloc(p->n_symbols, sizeof *kr->symbols);
-    if (!kr->base_url || !kr->secret || !kr->keyhdr || !kr->symbols)
+    kr->refs = calloc(p->n_symbols, sizeof *kr->refs);
+    if (!kr->base_url || !kr->secret || !kr->keyhdr || !kr->symbols || !kr->refs)
         goto nomem;
     snprintf(kr->keyhdr, kl, "API-Key: %s", p->api_key);
     for (size_t i = 0; i < p->n_symbols; i++)
@@ -1262,6 +1350,7 @@ static void kr_destroy(void *state)
     if (kr->keyhdr)
         OPENSSL_cleanse(kr->keyhdr, strlen(kr->keyhdr));
     free(kr->symbols);
+    free(kr->refs);
     free(kr->secret);
     free(kr->keyhdr);
     free(kr->base_url);
@@ -1275,7 +1364,9 @@ static void kr_destroy(void *state)
 int fb_kraken_ready(const void *state)
 {
     const struct fb_kr *kr = state;
-    return kr && kr->have_pairs;
+    /* The first Ticker answer (any outcome) too, so the first orders can
+     * be judged against a reference price. */
+    return kr && kr->have_pairs && kr->ticker_tried;
 }
 
 static enum fb_err kr_submit(void *state, const struct fb_venue_order *order, int64_t now_ns)
@@ -1448,7 +1539,19 @@ static void poll_due_orders(struct fb_kr *kr)
         return;
     for (size_t i = 0; i < kr->n_orders; i++) {
         struct kr_order *o = kr->orders[i];
-        if (o->phase != PH_OPEN || o->poll_busy || o->trades_busy || o->next_poll > kr->now)
+        if (o->phase != PH_OPEN || o->poll_busy || o->trades_busy)
+            continue;
+        if (o->trades_wanted) {
+            /* fills seen but not yet fetched come first */
+            struct call *t;
+            if (o->trades_at <= kr->now && (t = new_call(kr, OP_TRADES, o))) {
+                copy_str(t->list, sizeof t->list, o->trades_list);
+                o->trades_busy = 1;
+                start_call(kr, t);
+            }
+            continue;
+        }
+        if (o->next_poll > kr->now)
             continue;
         if (!o->txid[0]) {
             /* Unresolved (outcome unknown, given up): keep looking it up. */
@@ -1488,6 +1591,15 @@ static void schedule(struct fb_kr *kr)
         kr->started = 1;
         if ((c = new_call(kr, OP_PAIRS, NULL)))
             start_call(kr, c);
+    }
+    if (kr->have_pairs && !kr->ticker_busy && kr->now >= kr->next_ticker &&
+        kr->now >= kr->blocked_until && (c = new_call(kr, OP_TICKER, NULL))) {
+        kr->ticker_busy = 1;
+        if (send_call(kr, c) != FB_OK) { /* frees c */
+            kr->ticker_busy = 0;
+            kr->ticker_tried = 1;
+            kr->next_ticker = kr->now + TICKER_MIN_MS * NS_PER_MS;
+        }
     }
     for (size_t i = 0; i < kr->n_later;) {
         if (kr->later[i].at > kr->now || kr->now < kr->blocked_until) {
@@ -1542,6 +1654,8 @@ static int64_t kr_next_deadline(const void *state)
     if (!kr->started || kr->n_out)
         return kr->now;
     t = fb_http_next_deadline(kr->http);
+    if (kr->have_pairs && !kr->ticker_busy && kr->next_ticker < t)
+        t = kr->next_ticker;
     for (size_t i = 0; i < kr->n_later; i++)
         if (kr->later[i].at < t)
             t = kr->later[i].at;
@@ -1549,6 +1663,8 @@ static int64_t kr_next_deadline(const void *state)
         const struct kr_order *o = kr->orders[i];
         if (o->phase == PH_OPEN && !o->poll_busy && !o->trades_busy && o->next_poll < t)
             t = o->next_poll;
+        if (o->phase == PH_OPEN && o->trades_wanted && !o->trades_busy && o->trades_at < t)
+            t = o->trades_at;
     }
     if (t < kr->blocked_until && fb_http_active(kr->http) == 0)
         t = kr->blocked_until;
@@ -1567,6 +1683,25 @@ static enum fb_err kr_market(const void *state, const char *symbol, struct fb_ve
             *out = kr->pairs[i].m;
             return FB_OK;
         }
+    }
+    return FB_ERR_NOT_FOUND;
+}
+
+static enum fb_err kr_reference_price(const void *state, const char *symbol, struct fb_dec *bid,
+                                      struct fb_dec *ask, int64_t *as_of_ns)
+{
+    const struct fb_kr *kr = state;
+    if (!kr || !symbol || !bid || !ask || !as_of_ns)
+        return FB_ERR_INVALID;
+    for (size_t k = 0; k < kr->p.n_symbols; k++) {
+        if (strcmp(kr->symbols[k], symbol) != 0)
+            continue;
+        if (kr->refs[k].as_of == 0)
+            return FB_ERR_STATE; /* no answer yet */
+        *bid = kr->refs[k].bid;
+        *ask = kr->refs[k].ask;
+        *as_of_ns = kr->refs[k].as_of;
+        return FB_OK;
     }
     return FB_ERR_NOT_FOUND;
 }
@@ -1590,5 +1725,5 @@ const struct fb_venue_ops fb_venue_kraken = {
     kr_run,           /* run */
     kr_next_deadline, /* next_deadline */
     kr_market,        /* market */
-    NULL,             /* reference_price: no market data polled yet */
+    kr_reference_price, /* reference_price: Ticker, polled */
 };

@@ -328,6 +328,9 @@ enum fb_err fb_kr_parse_pair(const char *key, const json_t *j, struct fb_kr_pair
     if (!key || !key[0] || strlen(key) > FB_VENUE_SYMBOL_MAX || !json_is_object(j))
         return FB_ERR_PARSE;
     memcpy(p->m.symbol, key, strlen(key) + 1);
+    if (strlen(key) > FB_KR_PAIR_MAX)
+        return FB_ERR_PARSE;
+    memcpy(p->id, key, strlen(key) + 1);
     TRY(get_str(j, "altname", 1, p->altname, sizeof p->altname));
     TRY(get_str(j, "wsname", 0, p->wsname, sizeof p->wsname));
     TRY(get_str(j, "base", 1, p->m.base, sizeof p->m.base));
@@ -344,6 +347,27 @@ enum fb_err fb_kr_parse_pair(const char *key, const json_t *j, struct fb_kr_pair
     TRY(get_dec(j, "costmin", 0, &p->m.min_notional));
     if (fb_dec_sign(p->m.min_qty) < 0 || fb_dec_sign(p->m.min_notional) < 0)
         return FB_ERR_PARSE;
+    return FB_OK;
+}
+
+/* [price, ...]'s price: a decimal string > 0. */
+static enum fb_err first_price(const json_t *arr, struct fb_dec *out)
+{
+    const json_t *v = json_array_get(arr, 0);
+    *out = fb_dec_zero();
+    if (!json_is_array(arr) || !json_is_string(v) ||
+        fb_dec_parse(json_string_value(v), json_string_length(v), out) != FB_OK ||
+        fb_dec_sign(*out) <= 0)
+        return FB_ERR_PARSE;
+    return FB_OK;
+}
+
+enum fb_err fb_kr_parse_ticker(const json_t *j, struct fb_dec *bid, struct fb_dec *ask)
+{
+    if (!json_is_object(j))
+        return FB_ERR_PARSE;
+    TRY(first_price(json_object_get(j, "b"), bid));
+    TRY(first_price(json_object_get(j, "a"), ask));
     return FB_OK;
 }
 

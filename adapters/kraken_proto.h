@@ -180,15 +180,20 @@ struct fb_kr_trade {
 enum fb_err fb_kr_parse_trade(const char *id, const json_t *j,
                               struct fb_kr_trade *t) FB_WARN_UNUSED;
 
-/* One AssetPairs entry (B.4): symbol = the key; tick_size from tick_size
+/* One AssetPairs entry (B.4): symbol = id = the key; tick_size from tick_size
  * (else 10^-pair_decimals), step_size = 10^-lot_decimals, min_qty =
  * ordermin, min_notional = costmin. altname/wsname for matching. */
 struct fb_kr_pair {
     struct fb_venue_market m;
+    char id[FB_KR_PAIR_MAX + 1]; /* the key, which Ticker answers are keyed by */
     char altname[FB_KR_PAIR_MAX + 1], wsname[FB_KR_PAIR_MAX + 1];
 };
 enum fb_err fb_kr_parse_pair(const char *key, const json_t *j,
                              struct fb_kr_pair *p) FB_WARN_UNUSED;
+
+/* One Ticker entry (B.4): bid = b[0], ask = a[0], decimal strings > 0. */
+enum fb_err fb_kr_parse_ticker(const json_t *j, struct fb_dec *bid,
+                               struct fb_dec *ask) FB_WARN_UNUSED;
 
 /* AddOrder result: exactly one txid. */
 enum fb_err fb_kr_parse_add(const json_t *result, char txid[FB_KR_TXID_MAX + 1]) FB_WARN_UNUSED;

@@ -424,6 +424,7 @@ START_TEST(parse_reference_pair)
     json_t *j = fb_kr_json_load(PAIRS_SAMPLE, strlen(PAIRS_SAMPLE));
     ck_assert_int_eq(fb_kr_parse_pair("XXBTZUSD", j, &p), FB_OK);
     ck_assert_str_eq(p.m.symbol, "XXBTZUSD");
+    ck_assert_str_eq(p.id, "XXBTZUSD");
     ck_assert_str_eq(p.altname, "XBTUSD");
     ck_assert_str_eq(p.wsname, "XBT/USD");
     ck_assert_str_eq(p.m.base, "XXBT");
@@ -442,6 +443,29 @@ START_TEST(parse_reference_pair)
     json_object_set_new(j, "ordermin", json_string("0.0001"));
     json_object_set_new(j, "lot_decimals", json_string("8"));
     ck_assert_int_eq(fb_kr_parse_pair("XXBTZUSD", j, &p), FB_ERR_PARSE);
+    json_decref(j);
+}
+END_TEST
+
+/* REFERENCE.md B.4's Ticker example: bid = b[0], ask = a[0]; decimals as
+ * strings only. */
+START_TEST(parse_reference_ticker)
+{
+    static const char sample[] =
+        "{\"a\":[\"3537.50000\",\"1\",\"1.000\"],\"b\":[\"3537.40000\",\"16\",\"16.000\"],"
+        "\"c\":[\"3537.50000\",\"0.25000000\"],\"o\":\"3530.60000\"}";
+    struct fb_dec bid, ask;
+    json_t *j = fb_kr_json_load(sample, strlen(sample));
+    ck_assert_int_eq(fb_kr_parse_ticker(j, &bid, &ask), FB_OK);
+    ck_assert_str_eq(fmt(bid), "3537.4");
+    ck_assert_str_eq(fmt(ask), "3537.5");
+    json_object_set_new(j, "a", json_pack("[f,s,s]", 3537.5, "1", "1.000"));
+    ck_assert_int_eq(fb_kr_parse_ticker(j, &bid, &ask), FB_ERR_PARSE);
+    json_object_set_new(j, "a", json_pack("[s]", "0"));
+    ck_assert_int_eq(fb_kr_parse_ticker(j, &bid, &ask), FB_ERR_PARSE);
+    json_object_del(j, "b");
+    ck_assert_int_eq(fb_kr_parse_ticker(j, &bid, &ask), FB_ERR_PARSE);
+    ck_assert_int_eq(fb_kr_parse_ticker(NULL, &bid, &ask), FB_ERR_PARSE);
     json_decref(j);
 }
 END_TEST
@@ -515,6 +539,7 @@ static Suite *suite(void)
                         (int)(sizeof bad_orders / sizeof bad_orders[0]));
     tcase_add_test(tc, parse_garbage_and_truncation);
     tcase_add_test(tc, parse_reference_pair);
+    tcase_add_test(tc, parse_reference_ticker);
     tcase_add_test(tc, parse_small_results);
     tcase_add_test(tc, parse_trade);
     suite_add_tcase(s, tc);
