@@ -2749,6 +2749,22 @@ static enum fb_err journal_start(struct fb_engine *e, char *errbuf, size_t errle
     if (rec.records)
         fb_info("journal", "%llu records replayed: %zu orders, %zu open", (unsigned long long)rec.records,
                 e->by_order_id.live, e->nlive);
+    /* An order whose acceptance never reached the journal never reached
+     * the venue either (the request follows the accept), and the OMS
+     * heard nothing of it: refuse it now rather than guess. */
+    for (struct eorder *eo = e->live, *next; eo; eo = next) {
+        next = eo->next;
+        if (eo->o.state != FB_ST_NONE)
+            continue;
+        struct fb_order_event ev;
+        event_init(&ev, FB_OEV_REJECT);
+        ev.reason = FB_ORDREJ_BROKER;
+        copy_str(ev.text, sizeof ev.text, "The bridge stopped before it accepted the order; "
+                                          "it was never sent to the venue");
+        fb_warn("engine", "order %s (ClOrdID %s): not accepted before the stop; rejecting it",
+                eo->o.order_id, eo->o.req.cl_ord_id);
+        (void)apply(e, eo, &ev);
+    }
     for (struct eorder *eo = e->live; eo; eo = eo->next) {
         const struct fb_venue_inst *v = &e->venues[eo->venue];
         eo->rc = calloc(1, sizeof *eo->rc);
@@ -2869,6 +2885,19 @@ static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_ve
     const struct fb_venue_event *old = r->have_old ? &r->old_ev : last;
     eo->reconciling = 0;
 
+    if (eo->o.pending.kind != FB_PENDING_REPLACE && r->new_coid[0] &&
+        !strcmp(eo->coid, r->new_coid)) {
+        /* The venue confirmed the replace while the answers were out: the
+         * order lives under the new id, and the old id's cancel is the
+         * replace's own doing, not news. */
+        if (!r->have_new || r->new_ev.u.status.state == FB_VOS_UNKNOWN) {
+            fb_info("engine", "order %s: replaced at %s; nothing more to reconcile",
+                    eo->o.order_id, v->name);
+            goto out;
+        }
+        old = &r->new_ev;
+    }
+
     if (eo->o.pending.kind == FB_PENDING_REPLACE && r->new_coid[0]) {
         if (r->have_new && r->new_ev.u.status.state != FB_VOS_UNKNOWN) {
             /* the venue did the replace: the order lives on under the new id */
@@ -2916,6 +2945,7 @@ static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_ve
     } else {
         reconcile_status(e, eo, v, old);
     }
+out:
     free(eo->rc);
     eo->rc = NULL;
 }

@@ -14,10 +14,14 @@ original ExecIDs, and the OMS, reconnecting with its sequence numbers
 holds in the end describes each event exactly once when deduplicated by
 ExecID, and nothing new was invented.
 
-A second case keeps the journal whole: nothing is resent.
+A second case keeps the journal whole: nothing is resent. A third cuts
+the journal after an order's NEW record (a SIGKILL between the two writes
+of an accepted order): the order never reached the venue, so on restart the
+bridge rejects it with a Text that says so, never sends it.
 
 usage: test_resend.py FIXBRIDGE_BINARY"""
 import glob
+import json
 import os
 import struct
 import sys
@@ -53,6 +57,21 @@ policy:
     market_orders: allow
 """
 
+PAPER = """  - name: paper
+    type: sim
+    seed: 5
+    tick_ms: 50
+    markets:
+      - symbol: BTCUSDT
+        base: BTC
+        quote: USDT
+        reference_price: "60000"
+        tick_size: "0.01"
+        step_size: "0.00001"
+        volatility_bps: 0
+        spread_bps: 0"""
+
+JREC_NEW = 1
 JREC_SENT = 3
 HEADER = 36
 
@@ -87,6 +106,25 @@ def cut_trailing_sent(data_dir):
         with open(segs[-1], "r+b") as f:
             f.truncate(cut)
     return n
+
+
+def cut_after_last_new(data_dir):
+    """Truncates the newest segment just after its last NEW record."""
+    segs = sorted(glob.glob(os.path.join(data_dir, "journal", "*.fbj")))
+    recs = journal_records(segs[-1])
+    news = [i for i, r in enumerate(recs) if r[1] == JREC_NEW]
+    if not news or news[-1] + 1 >= len(recs):
+        return False
+    with open(segs[-1], "r+b") as f:
+        f.truncate(recs[news[-1] + 1][0])
+    return True
+
+
+def admin_orders(port):
+    import urllib.request
+    url = "http://127.0.0.1:%d/orders?state=all" % port
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.loads(r.read().decode())
 
 
 class Oms:
@@ -155,19 +193,9 @@ def new_order(oms, cl_ord_id):
 
 
 def run_case(binary, cut):
-    venue = """  - name: paper
-    type: sim
-    seed: 5
-    tick_ms: 50
-    markets:
-      - symbol: BTCUSDT
-        base: BTC
-        quote: USDT
-        reference_price: "60000"
-        tick_size: "0.01"
-        step_size: "0.00001"
-        volatility_bps: 0
-        spread_bps: 0"""
+    if cut == "new":
+        return run_unaccepted(binary)
+    venue = PAPER
     b = fbtest.Bridge(binary, CONFIG % (fbtest.SOURCE_DIR, venue), name="resend")
     oms = Oms()
     problems = []
@@ -234,11 +262,50 @@ def run_case(binary, cut):
     return problems
 
 
+def run_unaccepted(binary):
+    b = fbtest.Bridge(binary, CONFIG % (fbtest.SOURCE_DIR, PAPER), name="unaccepted")
+    oms = Oms()
+    problems = []
+    try:
+        b.start()
+        oms.logon(b.ports["oms44"])
+        new_order(oms, "u1")
+        oms.drain(1.0)
+        b.kill()
+        oms.conn.close()
+        if not cut_after_last_new(os.path.join(b.dir, "data")):
+            problems.append("no record after the NEW record to cut")
+        b.log.close()
+        os.unlink(b.ports_file)
+        b.start()
+        time.sleep(0.5)
+        orders = admin_orders(b.ports["admin"])
+        u1 = [o for o in orders if o.get("cl_ord_id") == "u1"]
+        if len(u1) != 1 or u1[0].get("state") != "Rejected":
+            problems.append("want u1 Rejected after the restart, got %s" % u1)
+        if "not accepted before the stop; rejecting it" not in b.read_log():
+            problems.append("the bridge did not log why")
+        if "sending it again" in b.read_log():
+            problems.append("the bridge sent an order it never accepted")
+    except Exception as e:  # noqa: BLE001 - reported as a failure
+        problems.append("%s: %s" % (type(e).__name__, e))
+    finally:
+        b.stop()
+        try:
+            b.log.close()
+        except Exception:
+            pass
+    if problems:
+        sys.stdout.write(b.read_log()[-6000:])
+    return problems
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     passed = failed = 0
     for name, cut in (("resend_unsent_reports_after_crash", True),
-                      ("nothing_resent_when_all_were_sent", False)):
+                      ("nothing_resent_when_all_were_sent", False),
+                      ("order_never_accepted_is_rejected_not_sent", "new")):
         problems = run_case(binary, cut)
         if problems:
             print("FAIL %s\n  %s" % (name, "\n  ".join(problems)))
