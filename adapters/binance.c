@@ -450,7 +450,7 @@ static enum fb_err params_of(struct fb_bn *bn, struct call *c, struct fb_bn_quer
     case OP_NEW_QUERY:
     case OP_POLL:
         fb_bn_q_add(q, "symbol", c->o->req.symbol);
-        fb_bn_q_add(q, "origClientOrderId", c->o->coid);
+        fb_bn_q_add(q, "origClientOrderId", c->id[0] ? c->id : c->o->coid);
         return q->err;
     case OP_TRADES:
         fb_bn_q_add(q, "symbol", c->o->req.symbol);
@@ -1030,6 +1030,11 @@ static void on_poll(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
     if (o->phase == PH_DONE) {
         /* Closed or given up while this poll was out: its answer is not
          * news, and must not schedule another poll. */
+    } else if (o->replace_pending || (c->id[0] && strcmp(c->id, o->coid) != 0)) {
+        /* A replace went out (or came back) while this poll was out: the
+         * answer is about the old id, whose cancel is the replace's own
+         * doing. The next poll asks about the id the order has now. */
+        o->next_poll = bn->now;
     } else if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK) {
         apply_order(bn, o, &b, 0);
     } else if (no_such_order(a)) {
@@ -1638,7 +1643,11 @@ static void schedule(struct fb_bn *bn)
             o->next_poll = bn->now + 1000 * NS_PER_MS;
             continue;
         }
+        if (o->replace_pending)
+            continue; /* the replace's answer says more; polls resume after it */
         if ((c = new_call(bn, OP_POLL, o))) {
+            /* the id asked about, fixed now: a replace may move the order */
+            copy_str(c->id, sizeof c->id, o->coid);
             o->poll_busy = 1;
             o->next_poll = INT64_MAX;
             start_call(bn, c);
