@@ -7,10 +7,10 @@
 #include <cstring>
 #include <stdexcept>
 
-#include <quickfix/FileStore.h>
 #include <quickfix/Message.h>
 
 #include "bridge/log.h"
+#include "fix/flat_store.h"
 #include "fix/shim_internal.h"
 
 struct fb_fix_acceptor {
@@ -266,9 +266,11 @@ FIX::MessageStore *StoreFactory::create(const FIX::SessionID &id)
     bool never = s.reset == FB_FIX_RESET_NEVER && s.start_time.empty();
     if (s.store == FB_FIX_STORE_MEMORY)
         return never ? new NeverResetStore<FIX::MemoryStore>() : new FIX::MemoryStore();
+    // FlatStore, not FIX::FileStore: the latter keeps an in-memory entry per
+    // stored message for the life of the session (see fix/flat_store.h).
     if (never)
-        return new NeverResetStore<FIX::FileStore>(s.data_dir + "/store", id);
-    return new FIX::FileStore(s.data_dir + "/store", id);
+        return new NeverResetStore<FlatStore>(s.data_dir + "/store", id);
+    return new FlatStore(s.data_dir + "/store", id);
 }
 
 void StoreFactory::destroy(FIX::MessageStore *store)
