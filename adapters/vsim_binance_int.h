@@ -42,11 +42,6 @@ struct vs_trade {
     int64_t time_ms;
 };
 
-struct vs_count {
-    char coid[FB_VENUE_CLORDID_MAX + 1];
-    uint32_t posts, orders;
-};
-
 struct fb_vsim {
     pthread_mutex_t mu;
     struct fb_sim_params p;
@@ -55,8 +50,7 @@ struct fb_vsim {
     size_t n_orders, cap_orders;
     struct vs_trade *trades;
     size_t n_trades, cap_trades;
-    struct vs_count *counts;
-    size_t n_counts, cap_counts;
+    struct fb_vsim_counts counts;
     char key[128], secret[256];
     uint64_t rng;
     int64_t next_tick_ns;

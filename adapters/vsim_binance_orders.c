@@ -104,14 +104,6 @@ static enum fb_err on_event(void *user, const struct fb_venue_event *ev)
     return FB_OK;
 }
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 enum fb_err vs_init_book(struct fb_vsim *vs)
 {
     vs->rng = vs->p.seed;
@@ -124,30 +116,13 @@ void vs_free_book(struct fb_vsim *vs)
     fb_sim_book_free(&vs->book);
     free(vs->orders);
     free(vs->trades);
-    free(vs->counts);
+    fb_vsim_counts_free(&vs->counts);
 }
 
 /* Price walk and partial fills, one step per tick_ms, caught up lazily. */
 void vs_tick(struct fb_vsim *vs, int64_t now_ns)
 {
-    int64_t step = (int64_t)vs->p.tick_ms * NS_PER_MS;
-    if (vs->next_tick_ns == 0 || now_ns - vs->next_tick_ns > 1000 * step)
-        vs->next_tick_ns = now_ns + step;
-    while (vs->next_tick_ns <= now_ns) {
-        for (size_t m = 0; m < vs->book.n_markets; m++) {
-            const struct fb_sim_market_params *mp = &vs->p.markets[m];
-            if (mp->volatility_bps) {
-                struct fb_dec ref;
-                if (fb_sim_walk_step(vs->book.markets[m].ref, mp->tick_size, mp->volatility_bps,
-                                     splitmix(&vs->rng), &ref) == FB_OK &&
-                    fb_sim_book_set_touch(&vs->book, m, ref, mp->spread_bps) != FB_OK)
-                    continue;
-            }
-            if (fb_sim_book_match(&vs->book, m, vs->next_tick_ns, false) != FB_OK)
-                continue;
-        }
-        vs->next_tick_ns += step;
-    }
+    fb_vsim_tick(&vs->book, &vs->p, &vs->rng, &vs->next_tick_ns, now_ns);
 }
 
 /* ---- parameters ---- */
@@ -233,24 +208,6 @@ static int market_of(struct fb_vsim *vs, struct vs_params *p, bool required,
     if (m < 0)
         vs_error(a, 400, -1121, "Invalid symbol.");
     return m;
-}
-
-static struct vs_count *count_of(struct fb_vsim *vs, const char *coid)
-{
-    for (size_t i = 0; i < vs->n_counts; i++)
-        if (strcmp(vs->counts[i].coid, coid) == 0)
-            return &vs->counts[i];
-    if (vs->n_counts == vs->cap_counts) {
-        size_t cap = vs->cap_counts ? vs->cap_counts * 2 : 64;
-        void *n = realloc(vs->counts, cap * sizeof *vs->counts);
-        if (!n)
-            return NULL;
-        vs->counts = n;
-        vs->cap_counts = cap;
-    }
-    memset(&vs->counts[vs->n_counts], 0, sizeof vs->counts[0]);
-    copy_str(vs->counts[vs->n_counts].coid, sizeof vs->counts[0].coid, coid);
-    return &vs->counts[vs->n_counts++];
 }
 
 /* ---- orders ---- */
@@ -576,7 +533,7 @@ static int place(struct fb_vsim *vs, struct newreq *n, int64_t now_ns, struct vs
             reject_of(vs, a);
         return -1;
     }
-    if ((cnt = count_of(vs, n->coid)))
+    if ((cnt = fb_vsim_count(&vs->counts, n->coid)))
         cnt->orders++;
     *idx = i;
     return 0;
@@ -599,7 +556,7 @@ void vs_count_post(struct fb_vsim *vs, struct vs_params *p)
 {
     const char *id = fb_vsim_param(p, "newClientOrderId");
     struct vs_count *cnt;
-    if (id && id_syntax(id) && (cnt = count_of(vs, id)))
+    if (id && id_syntax(id) && (cnt = fb_vsim_count(&vs->counts, id)))
         cnt->posts++;
 }
 
@@ -1013,14 +970,8 @@ void vs_report(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a)
                               vs->orders[i].type, "status", status_of(vs, i), "origQty",
                               jdec(o->qty), "executedQty", jdec(o->cum_qty), "trades", (int)nt));
     }
-    for (size_t i = 0; i < vs->n_counts; i++) {
-        if (coid && strcmp(coid, vs->counts[i].coid) != 0)
-            continue;
-        json_array_append_new(counts, json_pack("{s:s,s:i,s:i}", "clientOrderId",
-                                                vs->counts[i].coid, "posts",
-                                                (int)vs->counts[i].posts, "orders",
-                                                (int)vs->counts[i].orders));
-    }
+    json_decref(counts);
+    counts = fb_vsim_counts_json(&vs->counts, coid);
     answer(a, 200,
            json_pack("{s:o,s:o,s:i}", "orders", orders, "counts", counts, "trades",
                      (int)vs->n_trades));

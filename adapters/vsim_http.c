@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 struct fb_vsim_http {
@@ -134,6 +135,78 @@ const char *fb_vsim_params_unknown(const struct vs_params *p, const char *const 
         if (!named(p->kv[i].k, names))
             return p->kv[i].k;
     return NULL;
+}
+
+/* ---- counts ---- */
+
+struct vs_count *fb_vsim_count(struct fb_vsim_counts *c, const char *id)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->a[i].id, id) == 0)
+            return &c->a[i];
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        void *n = realloc(c->a, cap * sizeof *c->a);
+        if (!n)
+            return NULL;
+        c->a = n;
+        c->cap = cap;
+    }
+    memset(&c->a[c->n], 0, sizeof c->a[0]);
+    snprintf(c->a[c->n].id, sizeof c->a[0].id, "%s", id);
+    return &c->a[c->n++];
+}
+
+json_t *fb_vsim_counts_json(const struct fb_vsim_counts *c, const char *only)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < c->n; i++) {
+        if (only && strcmp(only, c->a[i].id) != 0)
+            continue;
+        json_array_append_new(arr, json_pack("{s:s,s:i,s:i}", "clientOrderId", c->a[i].id,
+                                             "posts", (int)c->a[i].posts, "orders",
+                                             (int)c->a[i].orders));
+    }
+    return arr;
+}
+
+void fb_vsim_counts_free(struct fb_vsim_counts *c)
+{
+    free(c->a);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- the book's clock ---- */
+
+uint64_t fb_vsim_splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+void fb_vsim_tick(struct fb_sim_book *b, const struct fb_sim_params *p, uint64_t *rng,
+                  int64_t *next_tick_ns, int64_t now_ns)
+{
+    int64_t step = (int64_t)p->tick_ms * 1000000LL;
+    if (*next_tick_ns == 0 || now_ns - *next_tick_ns > 1000 * step)
+        *next_tick_ns = now_ns + step;
+    while (*next_tick_ns <= now_ns) {
+        for (size_t m = 0; m < b->n_markets; m++) {
+            const struct fb_sim_market_params *mp = &p->markets[m];
+            if (mp->volatility_bps) {
+                struct fb_dec ref;
+                if (fb_sim_walk_step(b->markets[m].ref, mp->tick_size, mp->volatility_bps,
+                                     fb_vsim_splitmix(rng), &ref) == FB_OK &&
+                    fb_sim_book_set_touch(b, m, ref, mp->spread_bps) != FB_OK)
+                    continue;
+            }
+            if (fb_sim_book_match(b, m, *next_tick_ns, false) != FB_OK)
+                continue;
+        }
+        *next_tick_ns += step;
+    }
 }
 
 /* ---- faults ---- */

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "adapters/sim.h"
+#include "adapters/sim_book.h"
 #include "bridge/error.h"
 
 #ifdef __cplusplus
@@ -66,6 +67,35 @@ const char *fb_vsim_param(struct vs_params *p, const char *k);
 size_t fb_vsim_params_known(const struct vs_params *p, const char *const *names);
 /* The first of p's keys not in names, or NULL. */
 const char *fb_vsim_params_unknown(const struct vs_params *p, const char *const *names);
+
+/* ---- requests and orders per client order id (duplicate detection) ---- */
+
+struct vs_count {
+    char id[FB_VENUE_CLORDID_MAX + 1];
+    uint32_t posts, orders; /* new-order requests received, orders made */
+};
+
+struct fb_vsim_counts {
+    struct vs_count *a;
+    size_t n, cap;
+};
+
+/* id's entry, added (zeroed) if new; NULL on out of memory. */
+struct vs_count *fb_vsim_count(struct fb_vsim_counts *c, const char *id);
+/* [{"clientOrderId","posts","orders"}...], only id's if only != NULL.
+ * New reference. */
+struct json_t *fb_vsim_counts_json(const struct fb_vsim_counts *c, const char *only);
+void fb_vsim_counts_free(struct fb_vsim_counts *c);
+
+/* ---- the book's clock ---- */
+
+/* splitmix64: the simulators' deterministic random numbers. */
+uint64_t fb_vsim_splitmix(uint64_t *state);
+/* Price walk (volatility_bps) and a matching pass per market, one step per
+ * p->tick_ms up to now_ns, caught up lazily on the next request (a gap of
+ * over 1000 steps is skipped). *next_tick_ns == 0 starts the clock. */
+void fb_vsim_tick(struct fb_sim_book *b, const struct fb_sim_params *p, uint64_t *rng,
+                  int64_t *next_tick_ns, int64_t now_ns);
 
 /* ---- faults ---- */
 

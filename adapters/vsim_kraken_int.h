@@ -67,11 +67,6 @@ struct vk_trade {
     int64_t ts_ns;
 };
 
-struct vk_count {
-    char kid[VK_KID_MAX + 1];
-    uint32_t posts, orders;
-};
-
 struct fb_vsim_kraken {
     pthread_mutex_t mu;
     struct fb_sim_params p;
@@ -81,8 +76,7 @@ struct fb_vsim_kraken {
     size_t n_orders, cap_orders;
     struct vk_trade *trades;
     size_t n_trades, cap_trades;
-    struct vk_count *counts;
-    size_t n_counts, cap_counts;
+    struct fb_vsim_counts counts;
     char key[128], secret[256];
     uint64_t last_nonce;
     uint64_t rng;

@@ -82,19 +82,11 @@ static json_t *jtime(int64_t ns)
     return json_real((double)(ns / 100000) / 10000.0);
 }
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 /* A Kraken-shaped id "PXXXXX-XXXXX-XXXXXX" (B.1), unique per n. */
 static void make_id(char prefix, uint64_t n, uint64_t seed, char out[VK_TXID_LEN + 1])
 {
     static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    uint64_t s = seed ^ (n * 0x100000001B3ULL), r = splitmix(&s);
+    uint64_t s = seed ^ (n * 0x100000001B3ULL), r = fb_vsim_splitmix(&s);
     size_t o = 0;
     out[o++] = prefix;
     for (int i = 0; i < 16; i++) {
@@ -256,7 +248,7 @@ void vk_free(struct fb_vsim_kraken *vk)
     fb_sim_book_free(&vk->book);
     free(vk->orders);
     free(vk->trades);
-    free(vk->counts);
+    fb_vsim_counts_free(&vk->counts);
 }
 
 /* Submits order i's req to the book; 0, or -1 (the book refused). */
@@ -305,24 +297,7 @@ static void check_waiting(struct fb_vsim_kraken *vk, int64_t now_ns)
 
 void vk_tick(struct fb_vsim_kraken *vk, int64_t now_ns)
 {
-    int64_t step = (int64_t)vk->p.tick_ms * NS_PER_MS;
-    if (vk->next_tick_ns == 0 || now_ns - vk->next_tick_ns > 1000 * step)
-        vk->next_tick_ns = now_ns + step;
-    while (vk->next_tick_ns <= now_ns) {
-        for (size_t m = 0; m < vk->book.n_markets; m++) {
-            const struct fb_sim_market_params *mp = &vk->p.markets[m];
-            if (mp->volatility_bps) {
-                struct fb_dec ref;
-                if (fb_sim_walk_step(vk->book.markets[m].ref, mp->tick_size, mp->volatility_bps,
-                                     splitmix(&vk->rng), &ref) == FB_OK &&
-                    fb_sim_book_set_touch(&vk->book, m, ref, mp->spread_bps) != FB_OK)
-                    continue;
-            }
-            if (fb_sim_book_match(&vk->book, m, vk->next_tick_ns, false) != FB_OK)
-                continue;
-        }
-        vk->next_tick_ns += step;
-    }
+    fb_vsim_tick(&vk->book, &vk->p, &vk->rng, &vk->next_tick_ns, now_ns);
     if (fb_sim_book_expire(&vk->book, now_ns) != FB_OK)
         fprintf(stderr, "venue-sim: expiry pass failed\n");
     check_waiting(vk, now_ns);
@@ -439,29 +414,11 @@ static int get_bool(struct vs_params *p, const char *k, bool *out, struct vk_ans
     return 0;
 }
 
-static struct vk_count *count_of(struct fb_vsim_kraken *vk, const char *kid)
-{
-    for (size_t i = 0; i < vk->n_counts; i++)
-        if (strcmp(vk->counts[i].kid, kid) == 0)
-            return &vk->counts[i];
-    if (vk->n_counts == vk->cap_counts) {
-        size_t cap = vk->cap_counts ? vk->cap_counts * 2 : 64;
-        void *n = realloc(vk->counts, cap * sizeof *vk->counts);
-        if (!n)
-            return NULL;
-        vk->counts = n;
-        vk->cap_counts = cap;
-    }
-    memset(&vk->counts[vk->n_counts], 0, sizeof vk->counts[0]);
-    copy_str(vk->counts[vk->n_counts].kid, sizeof vk->counts[0].kid, kid);
-    return &vk->counts[vk->n_counts++];
-}
-
 void vk_count_post(struct fb_vsim_kraken *vk, struct vs_params *p)
 {
     const char *kid = fb_vsim_param(p, "cl_ord_id");
-    struct vk_count *c;
-    if (kid && kid_syntax(kid) && (c = count_of(vk, kid)))
+    struct vs_count *c;
+    if (kid && kid_syntax(kid) && (c = fb_vsim_count(&vk->counts, kid)))
         c->posts++;
 }
 
@@ -1009,7 +966,7 @@ void vk_add_order(struct fb_vsim_kraken *vk, struct vs_params *p, struct vk_answ
 {
     struct addreq n;
     struct vk_order *o;
-    struct vk_count *cnt;
+    struct vs_count *cnt;
     char text[160];
     size_t i = vk->n_orders;
 
@@ -1058,7 +1015,7 @@ void vk_add_order(struct fb_vsim_kraken *vk, struct vs_params *p, struct vk_answ
             return;
         }
     }
-    if (o->kid[0] && (cnt = count_of(vk, o->kid)))
+    if (o->kid[0] && (cnt = fb_vsim_count(&vk->counts, o->kid)))
         cnt->orders++;
     *placed = true;
     vk_result(a, json_pack("{s:{s:s},s:[s]}", "descr", "order", text, "txid", o->txid));
@@ -1436,14 +1393,8 @@ void vk_report(struct fb_vsim_kraken *vk, struct vs_params *p, struct vk_answer 
                               status_name(status_of(vk, i)), "vol", jdec(vol), "vol_exec",
                               jdec(exec), "trades", (int)nt, "amended", o->amended));
     }
-    for (size_t i = 0; i < vk->n_counts; i++) {
-        if (kid && strcmp(kid, vk->counts[i].kid) != 0)
-            continue;
-        json_array_append_new(counts, json_pack("{s:s,s:i,s:i}", "clientOrderId",
-                                                vk->counts[i].kid, "posts",
-                                                (int)vk->counts[i].posts, "orders",
-                                                (int)vk->counts[i].orders));
-    }
+    json_decref(counts);
+    counts = fb_vsim_counts_json(&vk->counts, kid);
     /* Not Kraken's envelope: the tests' own report, like venue-sim binance's. */
     j = json_pack("{s:o,s:o,s:i}", "orders", orders, "counts", counts, "trades",
                   (int)vk->n_trades);
