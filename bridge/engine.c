@@ -254,6 +254,16 @@ static struct eorder *find_by_clordid(struct fb_engine *e, size_t session, const
     return fb_strmap_get(&e->by_clordid, key);
 }
 
+/* The account an order belongs to: its Account(1), else its session's
+ * default account, as the policy and the kill switch count it ("" none). */
+static const char *order_account(const struct fb_engine *e, const struct eorder *eo)
+{
+    const char *a = eo->o.req.account;
+    if (!*a && e->cfg->sessions[eo->o.req.session].account)
+        a = e->cfg->sessions[eo->o.req.session].account;
+    return a;
+}
+
 /* The order a session refers to by OrigClOrdID (or OrderID): its own, or, for
  * a session with order_scope account, one of its account's. */
 static struct eorder *find_for_session(struct fb_engine *e, size_t session, const char *orig,
@@ -267,7 +277,7 @@ static struct eorder *find_for_session(struct fb_engine *e, size_t session, cons
             if (k == session)
                 continue;
             struct eorder *x = find_by_clordid(e, k, orig);
-            if (x && !strcmp(x->o.req.account, s->account))
+            if (x && !strcmp(order_account(e, x), s->account))
                 eo = x;
         }
     }
@@ -1303,7 +1313,7 @@ static int in_scope(struct fb_engine *e, size_t session, const struct eorder *eo
     if (eo->o.req.session == session)
         return 1;
     return s->order_scope == FB_SCOPE_ACCOUNT && s->account &&
-           !strcmp(eo->o.req.account, s->account);
+           !strcmp(order_account(e, eo), s->account);
 }
 
 /* Asks the venue to cancel an order on the bridge's own initiative (mass
@@ -1349,7 +1359,7 @@ static void handle_mass_status(struct fb_engine *e, const struct fb_mass_status 
             continue;
         if (m->scope == FB_MASS_SYMBOL && strcmp(eo->o.req.symbol, m->symbol) != 0)
             continue;
-        if (m->account[0] && strcmp(eo->o.req.account, m->account) != 0)
+        if (m->account[0] && strcmp(order_account(e, eo), m->account) != 0)
             continue;
         if (m->has_side && eo->o.req.side != m->side)
             continue;
@@ -1909,7 +1919,7 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
 
 /* ---- requests from other threads (admin) ------------------------------ */
 
-static json_t *order_json(const struct eorder *eo)
+static json_t *order_json(const struct fb_engine *e, const struct eorder *eo)
 {
     char qty[FB_DEC_STRMAX], cum[FB_DEC_STRMAX], leaves[FB_DEC_STRMAX], px[FB_DEC_STRMAX],
         avg[FB_DEC_STRMAX];
@@ -1922,7 +1932,7 @@ static json_t *order_json(const struct eorder *eo)
     return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
                      "order_id", eo->o.order_id, "cl_ord_id", eo->o.cl_ord_id, "state",
                      fb_order_state_name(eo->o.state), "session", (json_int_t)eo->o.req.session,
-                     "account", eo->o.req.account, "symbol", eo->o.req.symbol, "side",
+                     "account", order_account(e, eo), "symbol", eo->o.req.symbol, "side",
                      eo->o.req.side == FB_SIDE_SELL ? "sell" : "buy", "venue",
                      eo->o.venue_name, "venue_order_id", eo->o.venue_order_id,
                      "client_order_id", eo->coid, "order_qty", qty, "price", px, "cum_qty",
@@ -1934,7 +1944,7 @@ static void call_orders(struct fb_engine *e, struct fb_engine_call *c)
     json_t *arr = json_array();
     for (struct eorder *eo = c->all ? e->all : e->live; eo;
          eo = c->all ? eo->all_next : eo->next) {
-        json_t *o = order_json(eo);
+        json_t *o = order_json(e, eo);
         if (!o || json_array_append_new(arr, o) != 0) {
             c->rc = FB_ERR_NOMEM;
             json_decref(arr);
