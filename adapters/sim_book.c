@@ -80,14 +80,35 @@ static uint64_t id_hash(const char *s)
     return h;
 }
 
-/* Slot in b->ids holding id, or -1. */
+/* 1 if id is, or was before a replace, order o's id. */
+static bool order_has_id(const struct fb_sim_order *o, const char *id)
+{
+    if (strcmp(o->req.client_order_id, id) == 0)
+        return true;
+    for (const struct fb_sim_old_id *p = o->old_ids; p; p = p->next) {
+        if (strcmp(p->id, id) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A slot's hash: never 0, which marks an empty slot. */
+static uint64_t id_slot_hash(const char *id)
+{
+    uint64_t h = id_hash(id);
+    return h ? h : 1;
+}
+
+/* Slot in b->ids holding id, or -1. The slots keep the hash, not a copy of
+ * the id: the order holds it (current or old), and is the exact check. */
 static long id_slot(const struct fb_sim_book *b, const char *id)
 {
     if (b->cap_ids == 0 || id[0] == '\0')
         return -1;
     size_t mask = b->cap_ids - 1;
-    for (size_t i = id_hash(id) & mask; b->ids[i].id[0]; i = (i + 1) & mask) {
-        if (strcmp(b->ids[i].id, id) == 0)
+    uint64_t h = id_slot_hash(id);
+    for (size_t i = h & mask; b->ids[i].hash; i = (i + 1) & mask) {
+        if (b->ids[i].hash == h && order_has_id(&b->orders[b->ids[i].order], id))
             return (long)i;
     }
     return -1;
@@ -99,13 +120,13 @@ static long id_find(const struct fb_sim_book *b, const char *id)
     return i < 0 ? -1 : (long)b->ids[i].order;
 }
 
-static void id_put(struct fb_sim_id_slot *tab, size_t cap, const char *id, uint32_t order)
+static void id_put(struct fb_sim_id_slot *tab, size_t cap, uint64_t h, uint32_t order)
 {
     size_t mask = cap - 1;
-    size_t i = id_hash(id) & mask;
-    while (tab[i].id[0])
+    size_t i = h & mask;
+    while (tab[i].hash)
         i = (i + 1) & mask;
-    copy_str(tab[i].id, sizeof tab[i].id, id);
+    tab[i].hash = h;
     tab[i].order = order;
 }
 
@@ -118,20 +139,21 @@ static enum fb_err id_insert(struct fb_sim_book *b, const char *id, uint32_t ord
         if (!tab)
             return FB_ERR_NOMEM;
         for (size_t i = 0; i < b->cap_ids; i++) {
-            if (b->ids[i].id[0])
-                id_put(tab, cap, b->ids[i].id, b->ids[i].order);
+            if (b->ids[i].hash)
+                id_put(tab, cap, b->ids[i].hash, b->ids[i].order);
         }
         free(b->ids);
         b->ids = tab;
         b->cap_ids = cap;
     }
-    id_put(b->ids, b->cap_ids, id, order);
+    id_put(b->ids, b->cap_ids, id_slot_hash(id), order);
     b->n_ids++;
     return FB_OK;
 }
 
 /* Linear probing's deletion: later entries of the probe run move back
- * into the hole, so every lookup still finds them without tombstones. */
+ * into the hole, so every lookup still finds them without tombstones.
+ * The order must still hold id (order_has_id). */
 static void id_remove(struct fb_sim_book *b, const char *id)
 {
     long at = id_slot(b, id);
@@ -140,16 +162,16 @@ static void id_remove(struct fb_sim_book *b, const char *id)
     size_t mask = b->cap_ids - 1, i = (size_t)at, j = i;
     for (;;) {
         j = (j + 1) & mask;
-        if (!b->ids[j].id[0])
+        if (!b->ids[j].hash)
             break;
-        size_t k = id_hash(b->ids[j].id) & mask;
+        size_t k = b->ids[j].hash & mask;
         /* Move j back unless its home k lies cyclically in (i, j]. */
         if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
             b->ids[i] = b->ids[j];
             i = j;
         }
     }
-    b->ids[i].id[0] = '\0';
+    b->ids[i].hash = 0;
     b->n_ids--;
 }
 
@@ -430,8 +452,8 @@ static enum fb_err drop(struct fb_sim_book *b, uint32_t x)
     err = gone_add(b, o->req.client_order_id);
     while (o->old_ids) {
         struct fb_sim_old_id *n = o->old_ids;
+        id_remove(b, n->id); /* while o still holds it */
         o->old_ids = n->next;
-        id_remove(b, n->id);
         if (err == FB_OK)
             err = gone_add(b, n->id);
         free(n);

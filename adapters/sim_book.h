@@ -76,7 +76,9 @@ struct fb_sim_old_id {
 
 struct fb_sim_order {
     struct fb_venue_order req; /* terms in force; client_order_id = current id */
-    char venue_order_id[FB_VENUE_ID_MAX + 1];
+    /* the book's own ids are a 64-bit counter in decimal (20 digits at
+     * most): not FB_VENUE_ID_MAX, since a book may hold a million orders */
+    char venue_order_id[21];
     size_t market;
     enum fb_venue_order_state state;
     int64_t expire_ns; /* 0 = never */
@@ -126,8 +128,8 @@ struct fb_sim_book_market {
 };
 
 struct fb_sim_id_slot {
-    char id[FB_VENUE_CLORDID_MAX + 1]; /* "" = empty slot */
-    uint32_t order;                    /* index into orders */
+    uint64_t hash;  /* of the id; 0 = empty slot (the order holds the id) */
+    uint32_t order; /* index into orders */
 };
 
 /* An order acting in a pass, sorted by seq. */

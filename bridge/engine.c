@@ -40,17 +40,68 @@
 /* Items the engine takes per wake-up before it lets the venues run. */
 #define FB_ENGINE_BATCH 64
 
-/* An order as the engine keeps it: the state machine's order plus what only
- * the engine needs (venue routing, the venue's client order ids). */
+/*
+ * The state-machine facts of an order (struct fb_order) as the engine keeps
+ * them between events. The fields the engine reads have fb_order's names, so
+ * it reads them as before, but each string is a pointer into the order's one
+ * string block (stored once, at its real length: see facts_pack) and what
+ * few orders use lives in struct order_cold. fb_order_apply() runs on a full
+ * struct fb_order that order_load() builds from this and order_store() packs
+ * back (order_apply()), so order.c and its contract are unchanged. About 300
+ * bytes instead of fb_order's 1.4 KB of fixed arrays (issue #7).
+ */
+struct order_facts {
+    enum fb_order_state state;
+    const char *order_id, *venue_order_id, *venue_name, *cl_ord_id, *orig_cl_ord_id;
+    struct {
+        size_t session;
+        const char *cl_ord_id, *account, *symbol, *venue_symbol;
+        enum fb_side side;
+        uint8_t px_places;
+    } req;
+    struct fb_order_terms terms; /* in force now */
+    uint8_t acked;
+    uint8_t px_places;
+    struct {
+        enum fb_pending_kind kind;
+        const char *cl_ord_id;
+    } pending;
+    int rej_reason;
+    struct fb_dec cum_qty, notional, avg_px;
+};
+
+/* What few orders need, allocated on first use (order_cold_get) and freed
+ * with the order: a plain resting order does not pay for it. */
+struct order_cold {
+    struct fb_order_terms req_terms;     /* as accepted, once a replace changed them */
+    uint8_t has_req_terms;
+    struct fb_order_terms pending_terms; /* a pending replace's terms */
+    char *trade_ids;                     /* struct fb_order's, owned */
+    size_t trade_ids_len, trade_ids_cap;
+    char *unknown_text;       /* the venue's words after an unknown outcome; owned */
+    char *bridge_cancel_text; /* why the bridge canceled it; owned */
+    /* "<session>|<ClOrdID>\0" of every key in by_clordid for this order
+     * but the first (session|req.cl_ord_id): a finished order keeps them
+     * all for the day's duplicate check. Owned. */
+    char *keys;
+    size_t keys_len;
+};
+
+/* An order as the engine keeps it while it is live (and until collapsed,
+ * see order_collapse): its facts plus what only the engine needs (venue
+ * routing, the venue's client order ids). */
 struct eorder {
-    struct fb_order o;
+    struct order_facts o;
+    char *strs;                                   /* the strings o points into; owned */
+    struct order_cold *cold;                      /* or NULL; owned */
     size_t venue;
     unsigned version;                             /* of the venue client order id */
     char coid[FB_VENUE_CLORDID_MAX + 1];          /* the venue's id for it now */
     uint8_t bridge_cancel;                        /* the bridge itself asked to cancel */
     uint8_t reconciling;                          /* start-up queries are out */
     uint8_t awaiting_outcome;                     /* queried after an unknown outcome */
-    char unknown_text[FB_TEXT_LEN + 1];           /* the venue's words then */
+    uint8_t dying;                                /* finished, in e->dying */
+    uint8_t view;                                 /* a finished order's view: read only */
     struct reconciliation *rc;                    /* their answers so far */
     /* The venue closed the order (canceled/expired) with fills the journal
      * does not have yet: close it once they are in, not before. */
@@ -58,10 +109,43 @@ struct eorder {
     enum fb_order_event_type close_event;
     struct fb_dec close_at_cum;
     int64_t sent_ns;                              /* a venue request is out since */
-    char bridge_cancel_text[FB_TEXT_LEN + 1];
     struct eorder *prev, *next;                   /* the live (non-terminal) list */
-    struct eorder *all_next;                      /* every order, for freeing */
+    struct eorder *all_prev, *all_next;           /* every order not collapsed */
     uint8_t live;
+};
+
+/*
+ * A finished order, collapsed once terminal (order_collapse): what the
+ * trading day still needs to answer about it, in one allocation.
+ *  - duplicate ClOrdID (F.1.b, CxlRejReason 6): every "<session>|<ClOrdID>"
+ *    key the order used, exactly (e->done_idx finds them by hash);
+ *  - an OrderStatusRequest, a late cancel or replace (too late), a
+ *    duplicate NewOrderSingle or its PossResend copy: OrdStatus,
+ *    OrdRejReason, CumQty, AvgPx, the terms (OrderQty, Price, ... and the
+ *    original ones if a replace changed them), Side, and the strings
+ *    (OrderID, SecondaryOrderID, ClOrdID, OrigClOrdID, the first ClOrdID,
+ *    Account, Symbol, the venue's symbol, SecurityExchange, ExDestination);
+ *  - /orders?state=all: the venue and its client order id.
+ * No trade ids (no fill can come after the end), no pending request, no
+ * reconciliation. data: the string block as facts_pack wrote it, then the
+ * client order id, then the keys, each NUL-terminated, then (unaligned)
+ * the original terms if has_req_terms.
+ */
+struct done_order {
+    struct done_order *next; /* e->done, newest first */
+    uint32_t session, venue;
+    uint8_t state, side, acked, has_req_terms;
+    int32_t rej_reason;
+    struct fb_order_terms terms;
+    struct fb_dec cum_qty, avg_px;
+    uint32_t strs_len, keys_len;
+    char data[];
+};
+
+/* The finished orders' ClOrdID keys: open addressing, hash -> record. */
+struct done_slot {
+    uint64_t h; /* 0: empty */
+    struct done_order *d;
 };
 
 /* What the venue said, at start-up, about an order the journal had open:
@@ -133,7 +217,18 @@ struct fb_engine {
     int64_t next_day_ns; /* the next trading-day boundary (UTC midnight) */
     struct eorder *live;         /* non-terminal orders */
     size_t nlive;
-    struct eorder *all;          /* every order the engine holds */
+    struct eorder *all;          /* every order the engine holds, but collapsed ones */
+    struct fb_order scratch;     /* the order fb_order_apply() works on (order_apply) */
+    /* finished orders waiting to be collapsed at the next safe point
+     * (collapse_finished): callers still use an order after its last apply */
+    struct eorder **dying;
+    size_t ndying, cap_dying;
+    struct done_order *done;     /* collapsed finished orders of the day */
+    size_t done_by_state[FB_ST_LAST];
+    struct done_slot *done_idx;  /* their ClOrdID keys */
+    size_t done_cap, done_used;
+    struct eorder done_view;     /* one finished order as an eorder (done_view_of) */
+    struct order_cold done_view_cold;
 
     struct fb_exec_id_seq exec_ids;
     struct fb_order_env env;
@@ -227,6 +322,274 @@ static void copy_str(char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
+/* ---- compact orders (issue #7) ----------------------------------------- */
+
+/* An order's strings in its block (facts_pack), in this order. */
+enum {
+    S_ORDER_ID,
+    S_VENUE_ORDER_ID,
+    S_CL_ORD_ID, /* "" when it is still the first one: stored once */
+    S_ORIG_CL_ORD_ID,
+    S_REQ_CL_ORD_ID,
+    S_ACCOUNT,
+    S_SYMBOL,
+    S_VENUE_SYMBOL,
+    S_SEC_EXCH,
+    S_EX_DEST,
+    S_PENDING_CL_ORD_ID, /* "" without a pending request */
+    S_N
+};
+#define FACTS_STRS_MAX (S_N * (FB_ID_LEN + 1))
+
+/* Writes o's strings to buf (FACTS_STRS_MAX bytes), each NUL-terminated at
+ * its real length; returns the bytes used. */
+static size_t facts_pack(const struct fb_order *o, char *buf)
+{
+    const char *v[S_N];
+    size_t n = 0;
+    v[S_ORDER_ID] = o->order_id;
+    v[S_VENUE_ORDER_ID] = o->venue_order_id;
+    v[S_CL_ORD_ID] = strcmp(o->cl_ord_id, o->req.cl_ord_id) != 0 ? o->cl_ord_id : "";
+    v[S_ORIG_CL_ORD_ID] = o->orig_cl_ord_id;
+    v[S_REQ_CL_ORD_ID] = o->req.cl_ord_id;
+    v[S_ACCOUNT] = o->req.account;
+    v[S_SYMBOL] = o->req.symbol;
+    v[S_VENUE_SYMBOL] = o->req.venue_symbol;
+    v[S_SEC_EXCH] = o->req.security_exchange;
+    v[S_EX_DEST] = o->req.ex_destination;
+    v[S_PENDING_CL_ORD_ID] = o->pending.kind != FB_PENDING_NONE ? o->pending.cl_ord_id : "";
+    for (size_t i = 0; i < S_N; i++) {
+        size_t l = strnlen(v[i], FB_ID_LEN);
+        memcpy(buf + n, v[i], l);
+        buf[n + l] = '\0';
+        n += l + 1;
+    }
+    return n;
+}
+
+/* The S_N strings of a block, in order. */
+static void strs_split(const char *strs, const char *v[S_N])
+{
+    for (size_t i = 0; i < S_N; i++) {
+        v[i] = strs;
+        strs += strlen(strs) + 1;
+    }
+}
+
+static size_t strs_len(const char *strs)
+{
+    const char *v[S_N];
+    strs_split(strs, v);
+    return (size_t)(v[S_N - 1] - strs) + strlen(v[S_N - 1]) + 1;
+}
+
+/* Points f's strings into strs (a block facts_pack wrote). */
+static void facts_point(struct order_facts *f, const char *strs)
+{
+    const char *v[S_N];
+    strs_split(strs, v);
+    f->order_id = v[S_ORDER_ID];
+    f->venue_order_id = v[S_VENUE_ORDER_ID];
+    f->req.cl_ord_id = v[S_REQ_CL_ORD_ID];
+    f->cl_ord_id = v[S_CL_ORD_ID][0] ? v[S_CL_ORD_ID] : f->req.cl_ord_id;
+    f->orig_cl_ord_id = v[S_ORIG_CL_ORD_ID];
+    f->req.account = v[S_ACCOUNT];
+    f->req.symbol = v[S_SYMBOL];
+    f->req.venue_symbol = v[S_VENUE_SYMBOL];
+    f->pending.cl_ord_id = v[S_PENDING_CL_ORD_ID];
+}
+
+/* fb_order_is_terminal() and fb_order_leaves() on the compact facts. */
+static int facts_terminal(const struct order_facts *f)
+{
+    return f->state == FB_ST_FILLED || f->state == FB_ST_CANCELED ||
+           f->state == FB_ST_REJECTED || f->state == FB_ST_EXPIRED;
+}
+
+static struct fb_dec facts_leaves(const struct order_facts *f)
+{
+    struct fb_dec left;
+    if (facts_terminal(f) || f->state == FB_ST_NONE)
+        return fb_dec_zero();
+    if (fb_dec_sub(f->terms.qty, f->cum_qty, &left) != FB_OK || fb_dec_sign(left) < 0)
+        return fb_dec_zero();
+    return left;
+}
+
+/* eo's side struct, allocated on first use; NULL when out of memory. */
+static struct order_cold *order_cold_get(struct eorder *eo)
+{
+    if (!eo->cold)
+        eo->cold = calloc(1, sizeof *eo->cold);
+    return eo->cold;
+}
+
+/* Builds the full struct fb_order of eo in o (overwritten). The trade-id
+ * buffer is lent: order_store() takes it back. */
+static void order_load(const struct eorder *eo, struct fb_order *o)
+{
+    const struct order_facts *f = &eo->o;
+    const struct order_cold *c = eo->cold;
+    const char *v[S_N];
+
+    memset(o, 0, sizeof *o);
+    strs_split(f->order_id, v); /* the block starts with it, also in a view */
+    o->state = f->state;
+    copy_str(o->order_id, sizeof o->order_id, f->order_id);
+    copy_str(o->venue_order_id, sizeof o->venue_order_id, f->venue_order_id);
+    copy_str(o->venue_name, sizeof o->venue_name, f->venue_name);
+    copy_str(o->cl_ord_id, sizeof o->cl_ord_id, f->cl_ord_id);
+    copy_str(o->orig_cl_ord_id, sizeof o->orig_cl_ord_id, f->orig_cl_ord_id);
+    o->req.session = f->req.session;
+    copy_str(o->req.cl_ord_id, sizeof o->req.cl_ord_id, f->req.cl_ord_id);
+    copy_str(o->req.account, sizeof o->req.account, f->req.account);
+    copy_str(o->req.symbol, sizeof o->req.symbol, f->req.symbol);
+    o->req.venue = eo->venue;
+    copy_str(o->req.venue_symbol, sizeof o->req.venue_symbol, f->req.venue_symbol);
+    o->req.side = f->req.side;
+    o->req.terms = c && c->has_req_terms ? c->req_terms : f->terms;
+    copy_str(o->req.security_exchange, sizeof o->req.security_exchange, v[S_SEC_EXCH]);
+    copy_str(o->req.ex_destination, sizeof o->req.ex_destination, v[S_EX_DEST]);
+    o->req.px_places = f->req.px_places;
+    /* req.text and req.poss_resend are the journal's (journal_new): the
+     * state machine never reads them */
+    o->terms = f->terms;
+    o->acked = f->acked;
+    o->pending.kind = f->pending.kind;
+    copy_str(o->pending.cl_ord_id, sizeof o->pending.cl_ord_id, f->pending.cl_ord_id);
+    if (c && f->pending.kind == FB_PENDING_REPLACE)
+        o->pending.terms = c->pending_terms;
+    o->rej_reason = f->rej_reason;
+    o->cum_qty = f->cum_qty;
+    o->notional = f->notional;
+    o->avg_px = f->avg_px;
+    o->px_places = f->px_places;
+    if (c) {
+        o->trade_ids = c->trade_ids;
+        o->trade_ids_len = c->trade_ids_len;
+        o->trade_ids_cap = c->trade_ids_cap;
+    }
+}
+
+/* Field by field: the structs have padding. */
+static int terms_equal(const struct fb_order_terms *a, const struct fb_order_terms *b)
+{
+    return a->ord_type == b->ord_type && a->tif == b->tif &&
+           a->expire_time_ns == b->expire_time_ns && fb_dec_cmp(a->qty, b->qty) == 0 &&
+           fb_dec_cmp(a->price, b->price) == 0 && fb_dec_cmp(a->stop_px, b->stop_px) == 0 &&
+           fb_dec_cmp(a->max_floor, b->max_floor) == 0 &&
+           fb_dec_cmp(a->cash_qty, b->cash_qty) == 0 && a->post_only == b->post_only;
+}
+
+/* What must exist before o can be stored in eo without an allocation that
+ * could fail: the side struct when o needs it. */
+static int order_needs_cold(const struct eorder *eo, const struct fb_order *o)
+{
+    return o->trade_ids || o->pending.kind == FB_PENDING_REPLACE ||
+           !terms_equal(&o->req.terms, &o->terms) ||
+           (eo->cold && eo->cold->has_req_terms);
+}
+
+/* Packs o back into eo. strs is a block facts_pack() wrote (owned by eo from
+ * now on) or NULL when the strings did not change. Cannot fail: the side
+ * struct, if o needs it, exists (order_needs_cold). */
+static void order_store(struct eorder *eo, const struct fb_order *o, char *strs)
+{
+    struct order_facts *f = &eo->o;
+    struct order_cold *c = eo->cold;
+
+    if (strs) {
+        free(eo->strs);
+        eo->strs = strs;
+    }
+    facts_point(f, eo->strs);
+    f->state = o->state;
+    f->req.session = o->req.session;
+    f->req.side = o->req.side;
+    f->req.px_places = o->req.px_places;
+    f->terms = o->terms;
+    f->acked = o->acked;
+    f->pending.kind = o->pending.kind;
+    f->rej_reason = o->rej_reason;
+    f->cum_qty = o->cum_qty;
+    f->notional = o->notional;
+    f->avg_px = o->avg_px;
+    f->px_places = o->px_places;
+    if (c) {
+        c->trade_ids = o->trade_ids;
+        c->trade_ids_len = o->trade_ids_len;
+        c->trade_ids_cap = o->trade_ids_cap;
+        c->pending_terms = o->pending.terms;
+        c->has_req_terms = !terms_equal(&o->req.terms, &o->terms);
+        c->req_terms = c->has_req_terms ? o->req.terms : (struct fb_order_terms){0};
+    }
+}
+
+/* A new eorder for the order req, OrderID order_id, in state NONE; NULL when
+ * out of memory. */
+static struct eorder *eorder_new(struct fb_engine *e, const char *order_id,
+                                 const struct fb_new_order *req)
+{
+    struct fb_order *o = &e->scratch;
+    char buf[FACTS_STRS_MAX];
+    struct eorder *eo = calloc(1, sizeof *eo);
+    if (!eo)
+        return NULL;
+    fb_order_init(o, order_id, e->venues[req->venue].name, req);
+    size_t n = facts_pack(o, buf);
+    char *strs = malloc(n);
+    if (!strs) {
+        free(eo);
+        return NULL;
+    }
+    memcpy(strs, buf, n);
+    eo->venue = req->venue;
+    eo->o.venue_name = e->venues[req->venue].name;
+    order_store(eo, o, strs);
+    return eo;
+}
+
+/* Frees eo and what it owns. */
+static void eorder_free(struct eorder *eo)
+{
+    if (!eo)
+        return;
+    if (eo->cold) {
+        free(eo->cold->trade_ids);
+        free(eo->cold->unknown_text);
+        free(eo->cold->bridge_cancel_text);
+        free(eo->cold->keys);
+        free(eo->cold);
+    }
+    free(eo->rc);
+    free(eo->strs);
+    free(eo);
+}
+
+/* Sets *slot (an owned string in eo's side struct) to a copy of text. */
+static void cold_text_set(struct eorder *eo, size_t which, const char *text)
+{
+    struct order_cold *c = order_cold_get(eo);
+    char **slot;
+    if (!c) {
+        fb_error("engine", "out of memory for order %s", eo->o.order_id);
+        return;
+    }
+    slot = which ? &c->bridge_cancel_text : &c->unknown_text;
+    free(*slot);
+    *slot = strdup(text ? text : "");
+}
+
+static const char *cold_text(const struct eorder *eo, size_t which)
+{
+    const char *t = NULL;
+    if (eo->cold)
+        t = which ? eo->cold->bridge_cancel_text : eo->cold->unknown_text;
+    return t ? t : "";
+}
+#define TEXT_UNKNOWN 0
+#define TEXT_BRIDGE_CANCEL 1
+
 /* ---- lookups -------------------------------------------------------- */
 
 static void clordid_key(char *buf, size_t size, size_t session, const char *id)
@@ -239,19 +602,161 @@ static void coid_key(char *buf, size_t size, size_t venue, const char *coid)
     snprintf(buf, size, "%zu|%s", venue, coid);
 }
 
+static uint64_t hash64(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a, then a final mix */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h ? h : 1; /* 0 marks an empty slot */
+}
+
+/* 1 if key is one of d's ClOrdID keys. */
+static int done_has_key(const struct done_order *d, const char *key)
+{
+    const char *k = d->data + d->strs_len;
+    k += strlen(k) + 1; /* the client order id */
+    for (const char *end = k + d->keys_len; k < end; k += strlen(k) + 1) {
+        if (!strcmp(k, key))
+            return 1;
+    }
+    return 0;
+}
+
+/* The finished order that used key ("<session>|<ClOrdID>"), or NULL. Exact:
+ * the hash only finds the candidates. */
+static struct done_order *done_find(const struct fb_engine *e, const char *key)
+{
+    uint64_t h;
+    if (!e->done_cap)
+        return NULL;
+    h = hash64(key);
+    for (size_t j = h & (e->done_cap - 1);; j = (j + 1) & (e->done_cap - 1)) {
+        const struct done_slot *s = &e->done_idx[j];
+        if (!s->h)
+            return NULL;
+        if (s->h == h && done_has_key(s->d, key))
+            return s->d;
+    }
+}
+
+/* Room for n more keys, so the puts that follow cannot fail. */
+static enum fb_err done_index_reserve(struct fb_engine *e, size_t n)
+{
+    while ((e->done_used + n) * 4 >= e->done_cap * 3) {
+        size_t ncap = e->done_cap ? e->done_cap * 2 : 1024;
+        struct done_slot *ns = calloc(ncap, sizeof *ns);
+        if (!ns)
+            return FB_ERR_NOMEM;
+        for (size_t i = 0; i < e->done_cap; i++) {
+            if (!e->done_idx[i].h)
+                continue;
+            size_t j = e->done_idx[i].h & (ncap - 1);
+            while (ns[j].h)
+                j = (j + 1) & (ncap - 1);
+            ns[j] = e->done_idx[i];
+        }
+        free(e->done_idx);
+        e->done_idx = ns;
+        e->done_cap = ncap;
+    }
+    return FB_OK;
+}
+
+static void done_index_put(struct fb_engine *e, const char *key, struct done_order *d)
+{
+    uint64_t h = hash64(key);
+    size_t j = h & (e->done_cap - 1);
+    while (e->done_idx[j].h)
+        j = (j + 1) & (e->done_cap - 1);
+    e->done_idx[j].h = h;
+    e->done_idx[j].d = d;
+    e->done_used++;
+}
+
+/* d as a read-only eorder in e->done_view (overwritten by the next call),
+ * so a status request, a late cancel or a duplicate runs the state machine
+ * as for a live order: every such event only reports. */
+static struct eorder *done_view_of(struct fb_engine *e, const struct done_order *d)
+{
+    struct eorder *eo = &e->done_view;
+    struct order_cold *c = &e->done_view_cold;
+    memset(eo, 0, sizeof *eo);
+    memset(c, 0, sizeof *c);
+    eo->view = 1;
+    eo->venue = d->venue;
+    facts_point(&eo->o, d->data); /* eo->strs stays NULL: not eo's */
+    eo->o.venue_name = e->venues[d->venue].name;
+    eo->o.state = (enum fb_order_state)d->state;
+    eo->o.req.session = d->session;
+    eo->o.req.side = (enum fb_side)d->side;
+    eo->o.terms = d->terms;
+    eo->o.acked = d->acked;
+    eo->o.rej_reason = d->rej_reason;
+    eo->o.cum_qty = d->cum_qty;
+    eo->o.avg_px = d->avg_px;
+    const char *coid = d->data + d->strs_len;
+    copy_str(eo->coid, sizeof eo->coid, coid);
+    if (d->has_req_terms) {
+        memcpy(&c->req_terms, coid + strlen(coid) + 1 + d->keys_len, sizeof c->req_terms);
+        c->has_req_terms = 1;
+        eo->cold = c;
+    }
+    return eo;
+}
+
+/* Indexes session|id for eo, and notes the key in eo for the day's
+ * duplicate check once eo is collapsed (order_collapse). */
 static enum fb_err remember_clordid(struct fb_engine *e, size_t session, const char *id,
                                     struct eorder *eo)
 {
-    char key[FB_ID_LEN + 32];
+    char key[FB_ID_LEN + 32], first[FB_ID_LEN + 32];
     clordid_key(key, sizeof key, session, id);
+    clordid_key(first, sizeof first, eo->o.req.session, eo->o.req.cl_ord_id);
+    if (strcmp(key, first) != 0) {
+        struct order_cold *c = order_cold_get(eo);
+        size_t n = strlen(key) + 1;
+        int seen = 0;
+        if (!c)
+            return FB_ERR_NOMEM;
+        for (size_t i = 0; c->keys && i < c->keys_len && !seen; i += strlen(c->keys + i) + 1)
+            seen = !strcmp(c->keys + i, key);
+        if (!seen) {
+            char *k = realloc(c->keys, c->keys_len + n);
+            if (!k)
+                return FB_ERR_NOMEM;
+            memcpy(k + c->keys_len, key, n);
+            c->keys = k;
+            c->keys_len += n;
+        }
+    }
     return fb_strmap_put(&e->by_clordid, key, eo);
 }
 
+/* The order, live or finished, that uses session|id; a finished one as a
+ * read-only view (done_view_of), valid until the next lookup. */
 static struct eorder *find_by_clordid(struct fb_engine *e, size_t session, const char *id)
 {
     char key[FB_ID_LEN + 32];
+    struct eorder *eo;
+    struct done_order *d;
     clordid_key(key, sizeof key, session, id);
-    return fb_strmap_get(&e->by_clordid, key);
+    if ((eo = fb_strmap_get(&e->by_clordid, key)))
+        return eo;
+    d = done_find(e, key);
+    return d ? done_view_of(e, d) : NULL;
+}
+
+/* 1 if session|id is in use today, by a live or a finished order. */
+static uint8_t clordid_in_use(struct fb_engine *e, size_t session, const char *id)
+{
+    char key[FB_ID_LEN + 32];
+    clordid_key(key, sizeof key, session, id);
+    return fb_strmap_get(&e->by_clordid, key) != NULL || done_find(e, key) != NULL ? 1 : 0;
 }
 
 /* The account an order belongs to: its Account(1), else its session's
@@ -317,6 +822,149 @@ static void live_remove(struct fb_engine *e, struct eorder *eo)
     eo->prev = eo->next = NULL;
     eo->live = 0;
     e->nlive--;
+}
+
+static void all_add(struct fb_engine *e, struct eorder *eo)
+{
+    eo->all_prev = NULL;
+    eo->all_next = e->all;
+    if (e->all)
+        e->all->all_prev = eo;
+    e->all = eo;
+}
+
+static void all_remove(struct fb_engine *e, struct eorder *eo)
+{
+    if (eo->all_prev)
+        eo->all_prev->all_next = eo->all_next;
+    else
+        e->all = eo->all_next;
+    if (eo->all_next)
+        eo->all_next->all_prev = eo->all_prev;
+    eo->all_prev = eo->all_next = NULL;
+}
+
+/* ---- finished orders ---------------------------------------------------- */
+
+static void venue_coid(const struct eorder *eo, unsigned version, char *out, size_t size);
+
+/* eo became terminal: collapse it at the next safe point (collapse_finished),
+ * since the caller may still use it. */
+static void order_finished(struct fb_engine *e, struct eorder *eo)
+{
+    if (eo->view || eo->dying)
+        return;
+    if (e->ndying == e->cap_dying) {
+        size_t ncap = e->cap_dying ? e->cap_dying * 2 : 64;
+        struct eorder **p = realloc(e->dying, ncap * sizeof *p);
+        if (!p)
+            return; /* it stays a full order: correct, only bigger */
+        e->dying = p;
+        e->cap_dying = ncap;
+    }
+    e->dying[e->ndying++] = eo;
+    eo->dying = 1;
+}
+
+/* Removes key from m if it maps to eo. */
+static void unmap(struct fb_strmap *m, const char *key, const struct eorder *eo)
+{
+    if (fb_strmap_get(m, key) == eo)
+        (void)fb_strmap_del(m, key);
+}
+
+/*
+ * Replaces a finished order by its struct done_order: what the day still
+ * needs (see there), about 250 bytes plus its ClOrdID keys in e->done_idx,
+ * instead of the order. Fails only for memory, and then leaves eo as it was.
+ */
+static enum fb_err order_collapse(struct fb_engine *e, struct eorder *eo)
+{
+    char first[FB_ID_LEN + 32], key[FB_VENUE_CLORDID_MAX + 32], coid[FB_VENUE_CLORDID_MAX + 1];
+    const struct order_cold *c = eo->cold;
+    size_t sl = strs_len(eo->strs), cl = strlen(eo->coid) + 1;
+    int rt = c && c->has_req_terms;
+
+    clordid_key(first, sizeof first, eo->o.req.session, eo->o.req.cl_ord_id);
+    size_t fl = strlen(first) + 1, xl = c ? c->keys_len : 0, nkeys = 1;
+    for (size_t i = 0; i < xl; i += strlen(c->keys + i) + 1)
+        nkeys++;
+    if (done_index_reserve(e, nkeys) != FB_OK)
+        return FB_ERR_NOMEM;
+    struct done_order *d =
+        malloc(sizeof *d + sl + cl + fl + xl + (rt ? sizeof c->req_terms : 0));
+    if (!d)
+        return FB_ERR_NOMEM;
+    d->session = (uint32_t)eo->o.req.session;
+    d->venue = (uint32_t)eo->venue;
+    d->state = (uint8_t)eo->o.state;
+    d->side = (uint8_t)eo->o.req.side;
+    d->acked = eo->o.acked;
+    d->has_req_terms = (uint8_t)rt;
+    d->rej_reason = eo->o.rej_reason;
+    d->terms = eo->o.terms;
+    d->cum_qty = eo->o.cum_qty;
+    d->avg_px = eo->o.avg_px;
+    d->strs_len = (uint32_t)sl;
+    d->keys_len = (uint32_t)(fl + xl);
+    char *p = d->data;
+    memcpy(p, eo->strs, sl);
+    memcpy(p += sl, eo->coid, cl);
+    memcpy(p += cl, first, fl);
+    if (xl)
+        memcpy(p + fl, c->keys, xl);
+    if (rt)
+        memcpy(p + fl + xl, &c->req_terms, sizeof c->req_terms);
+
+    /* the day's duplicate check moves to the index, exactly */
+    done_index_put(e, first, d);
+    unmap(&e->by_clordid, first, eo);
+    for (size_t i = 0; i < xl; i += strlen(c->keys + i) + 1) {
+        done_index_put(e, c->keys + i, d);
+        unmap(&e->by_clordid, c->keys + i, eo);
+    }
+    /* no venue news can change it any more: every id it had at the venue,
+     * and the one a replace would have given it */
+    for (unsigned v = 0; v <= eo->version + 1; v++) {
+        venue_coid(eo, v, coid, sizeof coid);
+        coid_key(key, sizeof key, eo->venue, coid);
+        unmap(&e->by_coid, key, eo);
+    }
+    coid_key(key, sizeof key, eo->venue, eo->coid);
+    unmap(&e->by_coid, key, eo);
+    unmap(&e->by_order_id, eo->o.order_id, eo);
+    all_remove(e, eo);
+    d->next = e->done;
+    e->done = d;
+    e->done_by_state[d->state]++;
+    eorder_free(eo);
+    return FB_OK;
+}
+
+/* The safe point: no caller holds an order. Collapses the finished ones
+ * (those with start-up answers still to come wait). */
+static void collapse_finished(struct fb_engine *e)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < e->ndying; i++) {
+        struct eorder *eo = e->dying[i];
+        if (eo->rc || !facts_terminal(&eo->o) || order_collapse(e, eo) != FB_OK)
+            e->dying[k++] = eo;
+    }
+    e->ndying = k;
+}
+
+static void done_free(struct fb_engine *e)
+{
+    while (e->done) {
+        struct done_order *next = e->done->next;
+        free(e->done);
+        e->done = next;
+    }
+    free(e->done_idx);
+    e->done_idx = NULL;
+    e->done_cap = e->done_used = 0;
+    memset(e->done_by_state, 0, sizeof e->done_by_state);
 }
 
 /* ---- venue request latency ------------------------------------------- */
@@ -405,7 +1053,7 @@ static void exposure_apply(struct fb_engine *e, const struct eorder *eo, int sig
 {
     char key[FB_ID_LEN + FB_SYMBOL_LEN + 32];
     const char *acct = eo->o.req.account;
-    int live = !fb_order_is_terminal(&eo->o) && eo->o.state != FB_ST_NONE;
+    int live = !facts_terminal(&eo->o) && eo->o.state != FB_ST_NONE;
     struct exposure *x;
 
     scope_key(key, sizeof key, eo->o.req.session, acct, NULL);
@@ -415,7 +1063,7 @@ static void exposure_apply(struct fb_engine *e, const struct eorder *eo, int sig
     if (!(x = exposure_get(e, key, 1)))
         return;
     struct fb_dec pos = eo->o.req.side == FB_SIDE_SELL ? fb_dec_neg(eo->o.cum_qty) : eo->o.cum_qty;
-    struct fb_dec leaves = live ? fb_order_leaves(&eo->o) : fb_dec_zero();
+    struct fb_dec leaves = live ? facts_leaves(&eo->o) : fb_dec_zero();
     struct fb_dec *side = eo->o.req.side == FB_SIDE_SELL ? &x->sell_leaves : &x->buy_leaves;
     if (sign < 0) {
         pos = fb_dec_neg(pos);
@@ -494,14 +1142,15 @@ static void journal_append(struct fb_engine *e, enum fb_jrec_type type, uint16_t
         e->unmarked = 1;
 }
 
-static void journal_new(struct fb_engine *e, const struct eorder *eo)
+static void journal_new(struct fb_engine *e, const struct eorder *eo,
+                        const struct fb_new_order *req)
 {
     struct fb_jrec_new r;
     char buf[FB_ORDER_CODEC_MAX];
     memset(&r, 0, sizeof r);
     copy_str(r.order_id, sizeof r.order_id, eo->o.order_id);
     copy_str(r.coid, sizeof r.coid, eo->coid);
-    r.req = eo->o.req;
+    r.req = *req; /* with its Text, which the engine does not keep */
     size_t n = fb_jrec_new_encode(&r, buf, sizeof buf);
     if (n)
         journal_append(e, FB_JREC_NEW, 0, buf, n);
@@ -749,12 +1398,42 @@ static enum fb_err order_apply(struct fb_engine *e, struct eorder *eo,
                                const struct fb_order_event *ev, struct fb_report *rep)
 {
     struct fb_order_event stamped = *ev;
+    struct fb_order *o = &e->scratch;
+    char buf[FACTS_STRS_MAX], *spare = NULL;
     /* a concrete time, so the journal replays to the same TransactTime */
     if (!stamped.time_ns)
         stamped.time_ns = realtime_ns();
-    exposure_apply(e, eo, -1);
-    enum fb_err rc = fb_order_apply(&eo->o, &e->env, &stamped, rep);
-    exposure_apply(e, eo, 1);
+    rep->kind = FB_REPORT_NONE;
+    /* What storing the result back may need is allocated first: once the
+     * state machine has committed, nothing may fail (order_store). A
+     * finished order's view only reports. */
+    if (!eo->view) {
+        int cold = ev->type == FB_OEV_FILL || ev->type == FB_OEV_REPLACE_REQUEST ||
+                   ev->type == FB_OEV_REPLACED;
+        int strs = ev->type != FB_OEV_STATUS && ev->type != FB_OEV_DUPLICATE_NEW;
+        if ((cold && !order_cold_get(eo)) || (strs && !(spare = malloc(FACTS_STRS_MAX)))) {
+            fb_error("engine", "out of memory for order %s", eo->o.order_id);
+            return FB_ERR_NOMEM;
+        }
+        exposure_apply(e, eo, -1);
+    }
+    order_load(eo, o);
+    enum fb_err rc = fb_order_apply(o, &e->env, &stamped, rep);
+    if (!eo->view) {
+        char *strs = NULL;
+        size_t n = facts_pack(o, buf);
+        if (spare && (n != strs_len(eo->strs) || memcmp(buf, eo->strs, n) != 0)) {
+            memcpy(spare, buf, n);
+            strs = realloc(spare, n); /* shrinks: keeps spare if it fails */
+            strs = strs ? strs : spare;
+            spare = NULL;
+        }
+        if (order_needs_cold(eo, o) && !eo->cold)
+            fb_error("engine", "order %s: facts lost (no side struct)", eo->o.order_id);
+        order_store(eo, o, strs);
+        exposure_apply(e, eo, 1);
+    }
+    free(spare);
     /* only changes are journaled: a refused event or a report-only one
      * (an OrderCancelReject, a status) changes nothing to replay */
     int refused_request = (stamped.type == FB_OEV_CANCEL_REQUEST ||
@@ -777,8 +1456,10 @@ static enum fb_err apply(struct fb_engine *e, struct eorder *eo, const struct fb
         return rc;
     }
     send_report(e, &rep);
-    if (fb_order_is_terminal(&eo->o))
+    if (facts_terminal(&eo->o)) {
         live_remove(e, eo);
+        order_finished(e, eo);
+    }
     return FB_OK;
 }
 
@@ -1041,7 +1722,7 @@ static void refuse_before_order(struct fb_engine *e, const struct fb_new_order *
 static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
 {
     const struct kill *k = kill_for(e, n->session, n->account, n->venue);
-    if (k && !find_by_clordid(e, n->session, n->cl_ord_id)) {
+    if (k && !clordid_in_use(e, n->session, n->cl_ord_id)) {
         char text[FB_TEXT_LEN + 1];
         snprintf(text, sizeof text, "Kill switch engaged for %s%s%s: new orders are refused",
                  kill_scope_names[k->scope], k->scope == KILL_ALL ? "" : " ",
@@ -1066,31 +1747,27 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
                                   "accepted");
         return;
     }
-    eo = calloc(1, sizeof *eo);
+    snprintf(order_id, sizeof order_id, "%s%llu", e->id_prefix,
+             (unsigned long long)++e->next_order);
+    eo = eorder_new(e, order_id, n);
     if (!eo) {
         fb_error("engine", "out of memory for order %s", n->cl_ord_id);
         return;
     }
-    snprintf(order_id, sizeof order_id, "%s%llu", e->id_prefix,
-             (unsigned long long)++e->next_order);
-    fb_order_init(&eo->o, order_id, e->venues[n->venue].name, n);
-    eo->venue = n->venue;
     venue_coid(eo, 0, eo->coid, sizeof eo->coid);
     char key[FB_VENUE_CLORDID_MAX + 32];
     coid_key(key, sizeof key, eo->venue, eo->coid);
     if (remember_clordid(e, n->session, n->cl_ord_id, eo) != FB_OK ||
         fb_strmap_put(&e->by_coid, key, eo) != FB_OK) {
         fb_error("engine", "out of memory indexing order %s", n->cl_ord_id);
-        fb_order_clear(&eo->o);
-        free(eo);
+        eorder_free(eo);
         return;
     }
     live_add(e, eo);
-    eo->all_next = e->all;
-    e->all = eo;
+    all_add(e, eo);
     if (fb_strmap_put(&e->by_order_id, eo->o.order_id, eo) != FB_OK)
         fb_error("engine", "out of memory indexing %s", eo->o.order_id);
-    journal_new(e, eo);
+    journal_new(e, eo, n);
 
     /* Pre-trade policy: refused orders never reach the venue. */
     struct fb_policy_state st;
@@ -1133,7 +1810,6 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
          * policy's terms, the OMS keeps seeing its own (and the Text). */
         struct eorder tmp = *eo;
         tmp.o.terms = verdict.terms;
-        tmp.o.trade_ids = NULL;
         to_venue_order(&tmp, &vo);
     }
     const struct fb_venue_inst *v = &e->venues[eo->venue];
@@ -1181,7 +1857,7 @@ static void handle_cancel(struct fb_engine *e, const struct fb_cancel_order *c)
     }
     event_init(&ev, FB_OEV_CANCEL_REQUEST);
     ev.u.cancel = *c;
-    ev.cl_ord_id_in_use = find_by_clordid(e, c->session, c->cl_ord_id) != NULL;
+    ev.cl_ord_id_in_use = clordid_in_use(e, c->session, c->cl_ord_id);
     if (order_apply(e, eo, &ev, &rep) != FB_OK)
         return;
     send_report(e, &rep);
@@ -1232,7 +1908,7 @@ static void handle_replace(struct fb_engine *e, const struct fb_replace_order *r
     policy_state(e, r->session, eo->o.req.account, eo->o.req.symbol, eo->venue,
                  eo->o.req.venue_symbol, &st);
     /* the order's own leaves are replaced, not added to */
-    struct fb_dec own = fb_order_leaves(&eo->o);
+    struct fb_dec own = facts_leaves(&eo->o);
     struct fb_dec *side = eo->o.req.side == FB_SIDE_SELL ? &st.open_sell_qty : &st.open_buy_qty;
     if (fb_dec_sub(*side, own, side) != FB_OK)
         *side = fb_dec_zero();
@@ -1256,7 +1932,7 @@ static void handle_replace(struct fb_engine *e, const struct fb_replace_order *r
 
     event_init(&ev, FB_OEV_REPLACE_REQUEST);
     ev.u.replace = *r;
-    ev.cl_ord_id_in_use = find_by_clordid(e, r->session, r->cl_ord_id) != NULL;
+    ev.cl_ord_id_in_use = clordid_in_use(e, r->session, r->cl_ord_id);
     if (order_apply(e, eo, &ev, &rep) != FB_OK)
         return;
     send_report(e, &rep);
@@ -1324,7 +2000,7 @@ static void bridge_cancel(struct fb_engine *e, struct eorder *eo, const char *wh
         return;
     if (venue_cancel(e, eo, 'k') == FB_OK) {
         eo->bridge_cancel = 1;
-        copy_str(eo->bridge_cancel_text, sizeof eo->bridge_cancel_text, why);
+        cold_text_set(eo, TEXT_BRIDGE_CANCEL, why);
     }
 }
 
@@ -1749,7 +2425,9 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
             /* The venue may have acted: ask it, never guess a reject. */
             fb_warn("engine", "order %s: outcome unknown at %s; querying", eo->o.order_id,
                     v->name);
-            venue_text(v, &vev->u.rej, eo->unknown_text, sizeof eo->unknown_text);
+            char words[FB_TEXT_LEN + 1];
+            venue_text(v, &vev->u.rej, words, sizeof words);
+            cold_text_set(eo, TEXT_UNKNOWN, words);
             if (v->ops->query(v->state, eo->coid, realtime_ns()) == FB_OK)
                 eo->awaiting_outcome = 1;
             return;
@@ -1800,7 +2478,8 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
             } else {
                 ev.u.cause = FB_CXL_UNSOLICITED;
                 copy_str(ev.text, sizeof ev.text,
-                         eo->bridge_cancel ? eo->bridge_cancel_text : "Canceled by the venue");
+                         eo->bridge_cancel ? cold_text(eo, TEXT_BRIDGE_CANCEL)
+                                           : "Canceled by the venue");
             }
             break;
         case FB_VCXL_IOC_REMAINDER:
@@ -1871,7 +2550,7 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
                 ev.reason = FB_ORDREJ_BROKER;
                 snprintf(ev.text, sizeof ev.text, "%s has no such order after an unknown "
                                                   "outcome (%.160s)",
-                         v->name, eo->unknown_text);
+                         v->name, cold_text(eo, TEXT_UNKNOWN));
                 (void)apply(e, eo, &ev);
             } else {
                 reconcile_status(e, eo, v, vev);
@@ -1902,7 +2581,7 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
     ev.time_ns = 0; /* TransactTime: when the bridge learns of it */
     copy_str(ev.venue_order_id, sizeof ev.venue_order_id, vev->venue_order_id);
     (void)apply(e, eo, &ev);
-    if (eo->close_after_fills && !fb_order_is_terminal(&eo->o) &&
+    if (eo->close_after_fills && !facts_terminal(&eo->o) &&
         fb_dec_cmp(eo->o.cum_qty, eo->close_at_cum) >= 0) {
         /* the fills from before the restart are in: now close it as the
          * venue did */
@@ -1925,7 +2604,7 @@ static json_t *order_json(const struct fb_engine *e, const struct eorder *eo)
         avg[FB_DEC_STRMAX];
     fb_dec_format(eo->o.terms.qty, qty);
     fb_dec_format(eo->o.cum_qty, cum);
-    fb_dec_format(fb_order_leaves(&eo->o), leaves);
+    fb_dec_format(facts_leaves(&eo->o), leaves);
     fb_dec_format(eo->o.terms.price, px);
     fb_dec_format(eo->o.avg_px, avg);
     /* decimals as strings: JSON numbers would go through a double */
@@ -1951,6 +2630,14 @@ static void call_orders(struct fb_engine *e, struct fb_engine_call *c)
             return;
         }
     }
+    for (const struct done_order *d = c->all ? e->done : NULL; d; d = d->next) {
+        json_t *o = order_json(e, done_view_of(e, d));
+        if (!o || json_array_append_new(arr, o) != 0) {
+            c->rc = FB_ERR_NOMEM;
+            json_decref(arr);
+            return;
+        }
+    }
     c->text = json_dumps(arr, JSON_INDENT(1));
     json_decref(arr);
     c->rc = c->text ? FB_OK : FB_ERR_NOMEM;
@@ -1970,6 +2657,8 @@ static void call_metrics(struct fb_engine *e, struct fb_engine_call *c)
     t[0] = '\0';
     for (struct eorder *eo = e->all; eo; eo = eo->all_next)
         by_state[eo->o.state]++;
+    for (int st = 0; st < FB_ST_LAST; st++)
+        by_state[st] += e->done_by_state[st];
     EMIT("# HELP fixbridge_orders Orders held by the engine, by state.\n"
          "# TYPE fixbridge_orders gauge\n");
     for (int st = FB_ST_PENDING_NEW; st < FB_ST_LAST; st++)
@@ -2443,7 +3132,7 @@ static enum fb_err index_live_order(struct fb_engine *e, struct eorder *eo)
 static void new_trading_day(struct fb_engine *e)
 {
     size_t dropped = 0, kept = 0;
-    struct eorder **pp = &e->all;
+    struct eorder *eo = e->all, *next;
 
     fb_strmap_free(&e->by_clordid);
     fb_strmap_free(&e->by_coid);
@@ -2451,19 +3140,24 @@ static void new_trading_day(struct fb_engine *e)
     fb_strmap_init(&e->by_clordid);
     fb_strmap_init(&e->by_coid);
     fb_strmap_init(&e->by_order_id);
-    while (*pp) {
-        struct eorder *eo = *pp;
-        if (fb_order_is_terminal(&eo->o) && !eo->rc) {
-            *pp = eo->all_next;
-            fb_order_clear(&eo->o);
-            free(eo);
+    for (size_t st = 0; st < FB_ST_LAST; st++)
+        dropped += e->done_by_state[st];
+    done_free(e);
+    e->ndying = 0; /* the finished ones among these are freed below */
+    for (; eo; eo = next) {
+        next = eo->all_next;
+        if (facts_terminal(&eo->o) && !eo->rc) {
+            all_remove(e, eo);
+            eorder_free(eo);
             dropped++;
             continue;
         }
+        eo->dying = 0;
+        if (facts_terminal(&eo->o))
+            order_finished(e, eo);
         if (index_live_order(e, eo) != FB_OK)
             fb_error("engine", "out of memory re-indexing order %s", eo->o.order_id);
         kept++;
-        pp = &eo->all_next;
     }
     /* what this step has to say goes out first, so one marker after the
      * kept records covers them all (markers name no order: not kept) */
@@ -2588,13 +3282,17 @@ static void *engine_main(void *arg)
             fb_engine_queue_drain_wake(&e->q);
         size_t got;
         while ((got = fb_engine_queue_pop(&e->q, e->batch, FB_ENGINE_BATCH)) > 0) {
-            for (size_t i = 0; i < got; i++)
+            for (size_t i = 0; i < got; i++) {
                 handle_item(e, &e->batch[i]);
+                collapse_finished(e);
+            }
             run_venues(e);
             end_step(e);
+            collapse_finished(e);
         }
         run_venues(e);
         end_step(e);
+        collapse_finished(e);
     }
     /* finish what was queued before the stop */
     size_t got;
@@ -2615,17 +3313,14 @@ static enum fb_err replay_new(struct fb_engine *e, const struct fb_jrec_new *r)
                 r->order_id);
         return FB_OK;
     }
-    struct eorder *eo = calloc(1, sizeof *eo);
+    struct eorder *eo = eorder_new(e, r->order_id, &r->req);
     char key[FB_VENUE_CLORDID_MAX + 32];
     if (!eo)
         return FB_ERR_NOMEM;
-    fb_order_init(&eo->o, r->order_id, e->venues[r->req.venue].name, &r->req);
-    eo->venue = r->req.venue;
     copy_str(eo->coid, sizeof eo->coid, r->coid);
     coid_key(key, sizeof key, eo->venue, eo->coid);
     live_add(e, eo);
-    eo->all_next = e->all;
-    e->all = eo;
+    all_add(e, eo);
     if (remember_clordid(e, r->req.session, r->req.cl_ord_id, eo) != FB_OK ||
         fb_strmap_put(&e->by_coid, key, eo) != FB_OK ||
         fb_strmap_put(&e->by_order_id, eo->o.order_id, eo) != FB_OK)
@@ -2668,8 +3363,10 @@ static enum fb_err replay_event(struct fb_engine *e, const struct fb_jrec_event 
         send_report(e, &rep);
         e->replay_seq = 0;
     }
-    if (fb_order_is_terminal(&eo->o))
+    if (facts_terminal(&eo->o)) {
         live_remove(e, eo);
+        order_finished(e, eo);
+    }
     return FB_OK;
 }
 
@@ -2701,6 +3398,7 @@ static enum fb_err on_journal_record(void *user, const struct fb_journal_record 
     }
     if (rc)
         fb_error("journal", "record %llu: %s", (unsigned long long)rec->seq, fb_strerror(rc));
+    collapse_finished(e); /* so a long day replays in the memory it ran in */
     return rc;
 }
 
@@ -2916,7 +3614,7 @@ static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_ve
             copy_str(eo->coid, sizeof eo->coid, r->new_coid);
             eo->version++;
             (void)apply(e, eo, &ev);
-            if (!fb_order_is_terminal(&eo->o))
+            if (!facts_terminal(&eo->o))
                 reconcile_status(e, eo, v, &r->new_ev);
         } else {
             event_init(&ev, FB_OEV_REPLACE_REJECT);
@@ -2925,7 +3623,7 @@ static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_ve
                                               "restarted",
                      v->name);
             (void)apply(e, eo, &ev);
-            if (!fb_order_is_terminal(&eo->o))
+            if (!facts_terminal(&eo->o))
                 reconcile_status(e, eo, v, old);
         }
     } else if (eo->o.pending.kind == FB_PENDING_CANCEL) {
@@ -3136,11 +3834,11 @@ void fb_engine_free(struct fb_engine *e)
         return;
     fb_engine_stop(e);
     fb_engine_queue_close(&e->q);
+    done_free(e);
+    free(e->dying);
     while (e->all) {
         struct eorder *next = e->all->all_next;
-        free(e->all->rc);
-        fb_order_clear(&e->all->o);
-        free(e->all);
+        eorder_free(e->all);
         e->all = next;
     }
     for (size_t i = 0; i < e->exposure.cap; i++)
