@@ -306,6 +306,8 @@ const char *fb_journal_fsync_name(enum fb_journal_fsync f)
         return "every";
     case FB_JOURNAL_FSYNC_GROUP:
         return "group";
+    case FB_JOURNAL_FSYNC_NEVER:
+        return "never";
     case FB_JOURNAL_FSYNC_LAST:
         break;
     }

@@ -178,6 +178,11 @@ enum fb_journal_fsync {
     FB_JOURNAL_FSYNC_EVERY = 0, /* each append is durable when it returns */
     FB_JOURNAL_FSYNC_GROUP = 1, /* appends are written; durable at the next
                                    fb_journal_sync() or group_commit_ms later */
+    FB_JOURNAL_FSYNC_NEVER = 2, /* appends are written (a killed process loses
+                                   none); fb_journal_sync() does not fsync, so
+                                   a power loss or kernel crash may lose the
+                                   latest. Segment rolls, compaction and close
+                                   still fsync. */
     FB_JOURNAL_FSYNC_LAST       /* not a true value, never use this */
 };
 

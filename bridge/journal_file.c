@@ -827,10 +827,22 @@ static enum fb_err fj_append(void *state, const struct fb_journal_record *r, int
     return FB_OK;
 }
 
+/* The barrier. Under FSYNC_NEVER the engine's barriers cost nothing:
+ * records reach the page cache before the bridge acts (a killed process
+ * loses none), the kernel decides when they reach the disk. Rolling a
+ * segment, compaction and close still fsync. */
+static enum fb_err fj_barrier(void *state)
+{
+    struct fj *j = state;
+    if (j->fsync == FB_JOURNAL_FSYNC_NEVER)
+        return j->failed ? FB_ERR_STATE : FB_OK;
+    return fj_sync(j);
+}
+
 static int64_t fj_next_deadline(void *state)
 {
     struct fj *j = state;
-    if (!j->dirty || j->failed)
+    if (!j->dirty || j->failed || j->fsync == FB_JOURNAL_FSYNC_NEVER)
         return INT64_MAX;
     return j->dirty_since > INT64_MAX - j->group_ns ? INT64_MAX : j->dirty_since + j->group_ns;
 }
@@ -1020,7 +1032,7 @@ const struct fb_journal_ops fb_journal_file = {
     {FB_JOURNAL_API_VERSION, "file"}, /* info */
     fj_open,                          /* open */
     fj_append,                        /* append */
-    fj_sync,                          /* sync */
+    fj_barrier,                       /* sync */
     fj_next_deadline,                 /* next_deadline */
     fj_tick,                          /* tick */
     fj_replay,                        /* replay */

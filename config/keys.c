@@ -13,7 +13,7 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
-static const char *const journal_fsyncs[] = {"every", "group", NULL}; /* enum fb_journal_fsync */
+static const char *const journal_fsyncs[] = {"every", "group", "never", NULL}; /* enum fb_journal_fsync */
 static const char *const fix_versions[] = {"FIX.4.2", "FIX.4.4", NULL};
 static const char *const reset_modes[] = {"never", "on_logon", "daily", NULL};
 static const char *const store_kinds[] = {"file", "memory", NULL};
@@ -68,7 +68,8 @@ static const struct cfg_key bridge_keys[] = {
      .names = journal_fsyncs,
      .def = "group",
      .off = offsetof(ST, journal_fsync),
-     .doc = "fsync the order journal in groups (before the bridge acts), or after every record"},
+     .doc = "fsync the order journal in groups (before the bridge acts), after every record, "
+            "or never (survives a killed bridge, not a power loss)"},
     {.name = "journal_group_commit_ms",
      .type = CFG_UINT,
      .min = 1,

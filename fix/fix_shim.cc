@@ -417,8 +417,6 @@ enum fb_err fb_fix_send(fb_fix_acceptor *a, size_t i, const char *msg_type,
     for (size_t k = 0; k < nfields; k++) {
         if (!fields[k].value || !*fields[k].value)
             continue; // FIX has no empty fields; an empty value means absent
-        // overwrite=false keeps the caller's order and lets tags repeat
-        // only where the caller means it.
         // A header tag the caller sets (PossResend 97 on a report sent
         // again after a restart) belongs in the header, or the OMS's
         // engine rejects the message for a tag out of order.
@@ -426,6 +424,8 @@ enum fb_err fb_fix_send(fb_fix_acceptor *a, size_t i, const char *msg_type,
             m.getHeader().setField(FIX::FieldBase(fields[k].tag, fields[k].value));
             continue;
         }
+        // overwrite=false keeps the caller's order and lets tags repeat
+        // only where the caller means it.
         m.setField(FIX::FieldBase(fields[k].tag, fields[k].value), false);
     }
     FIX::Session *s = a->rep->session(i);

@@ -2,8 +2,11 @@
  * bench_bridge.c -- the config `fixbridge run` gets in a benchmark: sessions
  * OMS1..OMSn on one free port, the embedded paper venue with a still price
  * (volatility_bps 0) and instant acks (ack_latency_ms 0). bridge/mem has the
- * memory store and no message log (the engine alone); bridge/file has the
- * file store and the message log, as users run it. The pre-trade policy is
+ * memory store, no message log and journal_fsync: never (the engine alone:
+ * its journal is written, but no step waits for the disk, as the floor's
+ * memory store does not); bridge/file has the file store, the message log
+ * and the default journal_fsync: group, as users run it (one fsync per
+ * engine step before its reports leave). The pre-trade policy is
  * the default one but for max_open_orders and max_position, which a long
  * run of buys would reach.
  */
@@ -27,8 +30,9 @@ int fb_bench_bridge_config(enum fb_bench_kind kind, const struct fb_bench_server
             "bridge:\n"
             "  data_dir: %s/data\n"
             "  log_level: info\n"
+            "  journal_fsync: %s\n"
             "sessions:\n",
-            dir);
+            dir, file ? "group" : "never");
     for (size_t i = 0; i < o->nsessions; i++)
         fprintf(f,
                 "  - name: oms%zu\n"

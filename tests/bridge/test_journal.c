@@ -945,6 +945,27 @@ START_TEST(fsync_every_leaves_hints_to_the_next_barrier)
 }
 END_TEST
 
+START_TEST(fsync_never_leaves_the_disk_to_the_kernel)
+{
+    struct fb_journal_cfg c = cfg_of(FB_JOURNAL_FSYNC_NEVER, 0, 1);
+    fake_reset();
+    struct fb_journal *j = open_ok(&c, NULL);
+    int base = F.calls[K_FDATASYNC];
+    for (uint32_t i = 1; i <= 5; i++)
+        append_ok(j, i, 30, i);
+    ck_assert_int_eq(fb_journal_sync(j), FB_OK);
+    ck_assert_int_eq(F.calls[K_FDATASYNC], base);
+    ck_assert_int_eq(fb_journal_next_deadline(j), INT64_MAX);
+    /* written all the same: a reader sees every record */
+    struct seen s;
+    replay_ok(j, &s);
+    ck_assert_uint_eq(s.n, 5);
+    /* a clean stop still makes them durable */
+    ck_assert_int_eq(fb_journal_close(j), FB_OK);
+    ck_assert_int_eq(F.calls[K_FDATASYNC], base + 1);
+}
+END_TEST
+
 START_TEST(fsync_every_syncs_each_append)
 {
     struct fb_journal_cfg c = cfg_of(FB_JOURNAL_FSYNC_EVERY, 0, 1);
@@ -1112,6 +1133,7 @@ static Suite *journal_suite(void)
     tcase_add_test(core, compaction_keeps_exactly_the_chosen_records);
     tcase_add_test(core, fsync_every_syncs_each_append);
     tcase_add_test(core, fsync_every_leaves_hints_to_the_next_barrier);
+    tcase_add_test(core, fsync_never_leaves_the_disk_to_the_kernel);
     tcase_add_test(core, group_commit_barrier_and_timer);
     suite_add_tcase(s, core);
 

@@ -77,7 +77,7 @@ static const struct bad_case bad_cases[] = {
     {"bad log level", "bridge: {log_level: loud}\n" S1 V1 R1,
      "t.yaml:1:21: bridge.log_level: must be one of: debug, info, warn, error\n"},
     {"bad journal fsync", "bridge: {journal_fsync: always}\n" S1 V1 R1,
-     "t.yaml:1:25: bridge.journal_fsync: must be one of: every, group\n"},
+     "t.yaml:1:25: bridge.journal_fsync: must be one of: every, group, never\n"},
     {"journal group commit zero", "bridge: {journal_group_commit_ms: 0}\n" S1 V1 R1,
      "t.yaml:1:35: bridge.journal_group_commit_ms: must be between 1 and 1000\n"},
     {"journal group commit too long", "bridge: {journal_group_commit_ms: 1001}\n" S1 V1 R1,
