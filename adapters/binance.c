@@ -1752,6 +1752,14 @@ static enum fb_err bn_reference_price(const void *state, const char *symbol, str
     return FB_ERR_NOT_FOUND;
 }
 
+/* The engine's venue throttle holds new orders while the venue asked
+ * for a pause. */
+static int64_t bn_paused_until(const void *state)
+{
+    const struct fb_bn *x = state;
+    return x->blocked_until;
+}
+
 const struct fb_venue_ops fb_venue_binance = {
     {
         FB_VENUE_API_VERSION, /* api_version */
@@ -1771,4 +1779,5 @@ const struct fb_venue_ops fb_venue_binance = {
     bn_next_deadline,   /* next_deadline */
     bn_market,          /* market */
     bn_reference_price, /* reference_price: bookTicker, polled */
+    bn_paused_until,    /* paused_until: Retry-After, a ban */
 };

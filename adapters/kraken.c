@@ -1706,6 +1706,14 @@ static enum fb_err kr_reference_price(const void *state, const char *symbol, str
     return FB_ERR_NOT_FOUND;
 }
 
+/* The engine's venue throttle holds new orders while the venue asked
+ * for a pause. */
+static int64_t kr_paused_until(const void *state)
+{
+    const struct fb_kr *x = state;
+    return x->blocked_until;
+}
+
 const struct fb_venue_ops fb_venue_kraken = {
     {
         FB_VENUE_API_VERSION, /* api_version */
@@ -1726,4 +1734,5 @@ const struct fb_venue_ops fb_venue_kraken = {
     kr_next_deadline, /* next_deadline */
     kr_market,        /* market */
     kr_reference_price, /* reference_price: Ticker, polled */
+    kr_paused_until,    /* paused_until: Retry-After, a ban */
 };

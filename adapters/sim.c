@@ -533,4 +533,5 @@ const struct fb_venue_ops fb_venue_sim = {
     sim_next_deadline,   /* next_deadline */
     sim_market,          /* market */
     sim_reference_price, /* reference_price */
+    NULL,                /* paused_until: the paper venue never asks for a pause */
 };

@@ -367,3 +367,7 @@ const char *fb_venue_event_kind_name(enum fb_venue_event_kind kind);
 }
 #endif
 #endif
+    /* (optional) Until when (ns since epoch) the venue asked for no more
+     * requests (Retry-After, an IP ban); 0 or the past when it did not. The
+     * engine's venue throttle holds new orders until then. */
+    int64_t (*paused_until)(const void *state);

@@ -109,6 +109,7 @@ struct eorder {
     enum fb_order_event_type close_event;
     struct fb_dec close_at_cum;
     int64_t sent_ns;                              /* a venue request is out since */
+    struct vheld *vheld;                          /* held by the venue throttle */
     struct eorder *prev, *next;                   /* the live (non-terminal) list */
     struct eorder *all_prev, *all_next;           /* every order not collapsed */
     uint8_t live;
@@ -245,6 +246,19 @@ struct fb_engine {
         struct fb_tqueue held;
         int64_t budget_ns;
     } *sthr;
+
+    /* per venue: the throttles on what the engine sends it. A new order or
+     * a replace passes the orders bucket, then the requests bucket, each
+     * with a FIFO of those held within the latency budget; a cancel takes
+     * a request token when there is one but is never held or refused
+     * (pulling orders must always work). The venue's own Retry-After
+     * pauses both buckets. */
+    struct venue_throttle {
+        struct fb_throttle orders;   /* new orders and replaces */
+        struct fb_throttle requests; /* every request the engine makes */
+        struct fb_tqueue held[2];    /* per stage: VT_ORDERS, VT_REQUESTS */
+        int64_t budget_ns;
+    } *vthr;
 
     /* per session: logged on, and when cancel-on-disconnect fires (0 none) */
     uint8_t *logged_on;
@@ -1638,6 +1652,188 @@ static void venue_barrier(struct fb_engine *e, const struct fb_venue_inst *v)
         e->pending_io = 1;
 }
 
+/* ---- the venue throttle ------------------------------------------------ */
+
+enum { VT_ORDERS = 0, VT_REQUESTS = 1 };
+
+/* A new order or a replace the venue throttle holds: what to send when it
+ * is let through. */
+struct vheld {
+    struct eorder *eo;
+    int replace;
+    int stage;        /* the queue it waits in */
+    int64_t first_ns; /* held since: the latency budget runs from here */
+    union {
+        struct fb_venue_order vo;
+        struct fb_venue_replace vr;
+    } u;
+};
+
+static void apply_venue_send_error(struct fb_engine *e, struct eorder *eo, int replace,
+                                   enum fb_err rc);
+
+/* Sends what the throttle let through. */
+static void venue_send(struct fb_engine *e, struct vheld *h)
+{
+    struct eorder *eo = h->eo;
+    const struct fb_venue_inst *v = &e->venues[eo->venue];
+    venue_barrier(e, v);
+    request_sent(eo);
+    enum fb_err rc = h->replace ? v->ops->replace(v->state, &h->u.vr, realtime_ns())
+                                : v->ops->submit(v->state, &h->u.vo, realtime_ns());
+    if (rc)
+        apply_venue_send_error(e, eo, h->replace, rc);
+}
+
+/* The throttle refused it: the OMS gets the Text, the venue nothing. */
+static void venue_refuse(struct fb_engine *e, struct vheld *h, const char *text)
+{
+    struct fb_order_event ev;
+    fb_warn("engine", "order %s: %s", h->eo->o.order_id, text);
+    event_init(&ev, h->replace ? FB_OEV_REPLACE_REJECT : FB_OEV_REJECT);
+    ev.reason = h->replace ? FB_CXLREJ_OTHER : FB_ORDREJ_OTHER;
+    copy_str(ev.text, sizeof ev.text, text);
+    (void)apply(e, h->eo, &ev);
+}
+
+/* The venue asked for a pause (Retry-After, a ban): the buckets wait too. */
+static void venue_pause(struct fb_engine *e, size_t venue, int64_t now)
+{
+    const struct fb_venue_inst *v = &e->venues[venue];
+    if (!v->ops->paused_until)
+        return;
+    int64_t until = v->ops->paused_until(v->state);
+    if (until > now) {
+        fb_throttle_pause_until(&e->vthr[venue].orders, until);
+        fb_throttle_pause_until(&e->vthr[venue].requests, until);
+    }
+}
+
+/*
+ * Passes h through the venue's buckets from stage on: sent when both admit,
+ * held in the stage's FIFO within what is left of the latency budget, or
+ * refused with a Text. h is the caller's (on the stack) when held is 0,
+ * else the FIFO's (freed here once sent or refused).
+ */
+static void venue_gate(struct fb_engine *e, struct vheld *h, int held, int64_t now)
+{
+    struct venue_throttle *vt = &e->vthr[h->eo->venue];
+    char text[FB_TEXT_LEN + 1];
+    for (; h->stage <= VT_REQUESTS; h->stage++) {
+        struct fb_throttle *t = h->stage == VT_ORDERS ? &vt->orders : &vt->requests;
+        int64_t left = vt->budget_ns - (now - h->first_ns), wait = 0;
+        enum fb_throttle_verdict verdict =
+            fb_throttle_admit(t, now, 1, left, &wait, text, sizeof text);
+        if (verdict == FB_THR_ADMIT)
+            continue;
+        if (verdict == FB_THR_REJECT)
+            goto refuse;
+        struct vheld *keep = held ? h : malloc(sizeof *keep);
+        struct fb_tq_item it = {.deadline_ns = now + wait, .held_ns = now, .budget_ns = left,
+                                .cost = 1, .ptr = keep};
+        if (keep && keep != h)
+            *keep = *h;
+        if (!keep || fb_tqueue_push(&vt->held[h->stage], &it) != FB_OK) {
+            fb_throttle_withdraw(t, 1);
+            if (keep != h)
+                free(keep);
+            snprintf(text, sizeof text, "Too many requests held by the %s throttle",
+                     e->venues[h->eo->venue].name);
+            goto refuse;
+        }
+        keep->eo->vheld = keep;
+        return;
+    }
+    h->eo->vheld = NULL;
+    venue_send(e, h);
+    if (held)
+        free(h);
+    return;
+refuse:
+    h->eo->vheld = NULL;
+    venue_refuse(e, h, text);
+    if (held)
+        free(h);
+}
+
+/* A new order or replace for eo is ready for the venue. */
+static void venue_request(struct fb_engine *e, struct eorder *eo, struct vheld *h)
+{
+    int64_t now = realtime_ns();
+    h->eo = eo;
+    h->stage = VT_ORDERS;
+    h->first_ns = now;
+    venue_pause(e, eo->venue, now);
+    venue_gate(e, h, 0, now);
+}
+
+/* A cancel is never held: it takes a request token if there is one. */
+static void venue_cancel_token(struct fb_engine *e, size_t venue)
+{
+    int64_t now = realtime_ns();
+    venue_pause(e, venue, now);
+    (void)fb_throttle_admit(&e->vthr[venue].requests, now, 1, 0, NULL, NULL, 0);
+}
+
+/* Held ones whose time has come, oldest first. */
+static void venue_release_due(struct fb_engine *e, int64_t now)
+{
+    for (size_t v = 0; v < e->nvenues; v++) {
+        struct venue_throttle *vt = &e->vthr[v];
+        venue_pause(e, v, now);
+        for (int stage = VT_ORDERS; stage <= VT_REQUESTS; stage++) {
+            struct fb_throttle *t = stage == VT_ORDERS ? &vt->orders : &vt->requests;
+            struct fb_tq_item *head;
+            while ((head = fb_tqueue_peek(&vt->held[stage])) && head->deadline_ns <= now) {
+                struct vheld *h = head->ptr;
+                char text[FB_TEXT_LEN + 1];
+                int64_t wait = 0;
+                enum fb_throttle_verdict verdict = fb_throttle_release(
+                    t, now, head->cost, head->held_ns, head->budget_ns, &wait, text, sizeof text);
+                if (verdict == FB_THR_WAIT) {
+                    head->deadline_ns = now + wait;
+                    break;
+                }
+                (void)fb_tqueue_pop(&vt->held[stage], NULL);
+                if (verdict == FB_THR_ADMIT) {
+                    h->stage++;
+                    venue_gate(e, h, 1, now);
+                } else {
+                    h->eo->vheld = NULL;
+                    venue_refuse(e, h, text);
+                    free(h);
+                }
+            }
+        }
+    }
+}
+
+/* eo never reached the venue: the throttle held it. Its hold ends here and
+ * it ends as the OMS (or the bridge) asked, with text. */
+static void cancel_held(struct fb_engine *e, struct eorder *eo, const char *text)
+{
+    struct vheld *h = eo->vheld;
+    struct venue_throttle *vt = &e->vthr[eo->venue];
+    uint32_t cost = 0;
+    fb_tqueue_remove(&vt->held[h->stage], h, &cost);
+    fb_throttle_withdraw(h->stage == VT_ORDERS ? &vt->orders : &vt->requests, cost);
+    eo->vheld = NULL;
+    struct fb_order_event ev;
+    if (h->replace) {
+        /* the order is at the venue; only its replace was waiting */
+        event_init(&ev, FB_OEV_REPLACE_REJECT);
+        ev.reason = FB_CXLREJ_OTHER;
+        copy_str(ev.text, sizeof ev.text, "Replace withdrawn: the order is being canceled");
+        (void)apply(e, eo, &ev);
+    } else {
+        event_init(&ev, FB_OEV_CANCELED);
+        ev.u.cause = FB_CXL_REQUESTED;
+        copy_str(ev.text, sizeof ev.text, text);
+        (void)apply(e, eo, &ev);
+    }
+    free(h);
+}
+
 static void venue_coid(const struct eorder *eo, unsigned version, char *out, size_t size)
 {
     /* OrderIDs are at most 24 chars (prefix + counter, see fb_engine_new).
@@ -1803,28 +1999,32 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
     if (apply(e, eo, &ev) != FB_OK)
         return;
 
-    struct fb_venue_order vo;
-    to_venue_order(eo, &vo);
+    struct vheld h;
+    memset(&h, 0, sizeof h);
+    to_venue_order(eo, &h.u.vo);
     if (verdict.action == FB_POLICY_MODIFY) {
         /* e.g. a market order capped as an IOC limit: the venue gets the
          * policy's terms, the OMS keeps seeing its own (and the Text). */
         struct eorder tmp = *eo;
         tmp.o.terms = verdict.terms;
-        to_venue_order(&tmp, &vo);
+        to_venue_order(&tmp, &h.u.vo);
     }
+    venue_request(e, eo, &h);
+}
+
+/* The adapter refused a request before sending it. */
+static void apply_venue_send_error(struct fb_engine *e, struct eorder *eo, int replace,
+                                   enum fb_err rc)
+{
     const struct fb_venue_inst *v = &e->venues[eo->venue];
-    venue_barrier(e, v);
-    request_sent(eo);
-    enum fb_err rc = v->ops->submit(v->state, &vo, realtime_ns());
-    if (rc)
+    struct fb_order_event ev;
+    if (!replace)
         fb_breaker_record(&e->breakers[eo->venue], realtime_ns(), FB_BRK_TRANSPORT, 0);
-    if (rc) {
-        event_init(&ev, FB_OEV_REJECT);
-        ev.reason = FB_ORDREJ_BROKER;
-        snprintf(ev.text, sizeof ev.text, "venue %s refused the request: %s", v->name,
-                 fb_strerror(rc));
-        (void)apply(e, eo, &ev);
-    }
+    event_init(&ev, replace ? FB_OEV_REPLACE_REJECT : FB_OEV_REJECT);
+    ev.reason = replace ? FB_CXLREJ_BROKER : FB_ORDREJ_BROKER;
+    snprintf(ev.text, sizeof ev.text, "venue %s refused the %s: %s", v->name,
+             replace ? "replace" : "request", fb_strerror(rc));
+    (void)apply(e, eo, &ev);
 }
 
 /* Asks eo's venue to cancel it, once the journal holds what led to it.
@@ -1837,6 +2037,7 @@ static enum fb_err venue_cancel(struct fb_engine *e, struct eorder *eo, char kin
     copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
     snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-%c%u", eo->o.order_id, kind,
              eo->version);
+    venue_cancel_token(e, eo->venue);
     venue_barrier(e, v);
     request_sent(eo);
     return v->ops->cancel(v->state, &vc, realtime_ns());
@@ -1865,6 +2066,13 @@ static void handle_cancel(struct fb_engine *e, const struct fb_cancel_order *c)
         return; /* refused with an OrderCancelReject */
     if (remember_clordid(e, c->session, c->cl_ord_id, eo) != FB_OK)
         fb_error("engine", "out of memory indexing %s", c->cl_ord_id);
+    if (eo->vheld && !eo->vheld->replace) {
+        cancel_held(e, eo, "Canceled before it reached the venue (it was held by the venue "
+                           "throttle)");
+        return;
+    }
+    if (eo->vheld)
+        cancel_held(e, eo, NULL);
     const struct fb_venue_inst *v = &e->venues[eo->venue];
     enum fb_err rc = venue_cancel(e, eo, 'c');
     if (rc) {
@@ -1901,6 +2109,14 @@ static void handle_replace(struct fb_engine *e, const struct fb_replace_order *r
         snprintf(text, sizeof text, "Venue %s does not support replace", v->name);
         send_cancel_reject(e, r->session, r->cl_ord_id, r->orig_cl_ord_id, eo, 2,
                            FB_CXLREJ_BROKER, text);
+        return;
+    }
+    if (eo->vheld) {
+        /* its new order (or a replace) waits for the venue throttle */
+        snprintf(text, sizeof text, "The order waits for the %s throttle; replace it once the "
+                                    "venue has it", v->name);
+        send_cancel_reject(e, r->session, r->cl_ord_id, r->orig_cl_ord_id, eo, 2,
+                           FB_CXLREJ_PENDING, text);
         return;
     }
     struct fb_policy_state st;
@@ -1940,23 +2156,16 @@ static void handle_replace(struct fb_engine *e, const struct fb_replace_order *r
         return;
     if (remember_clordid(e, r->session, r->cl_ord_id, eo) != FB_OK)
         fb_error("engine", "out of memory indexing %s", r->cl_ord_id);
-    struct fb_venue_replace vr;
-    memset(&vr, 0, sizeof vr);
-    copy_str(vr.client_order_id, sizeof vr.client_order_id, eo->coid);
-    venue_coid(eo, eo->version + 1, vr.new_client_order_id, sizeof vr.new_client_order_id);
-    vr.qty = r->terms.qty;
-    vr.price = r->terms.price;
-    vr.stop_price = r->terms.stop_px;
-    venue_barrier(e, v);
-    request_sent(eo);
-    enum fb_err rc = v->ops->replace(v->state, &vr, realtime_ns());
-    if (rc) {
-        event_init(&ev, FB_OEV_REPLACE_REJECT);
-        ev.reason = FB_CXLREJ_BROKER;
-        snprintf(ev.text, sizeof ev.text, "venue %s refused the replace: %s", v->name,
-                 fb_strerror(rc));
-        (void)apply(e, eo, &ev);
-    }
+    struct vheld h;
+    memset(&h, 0, sizeof h);
+    h.replace = 1;
+    struct fb_venue_replace *vr = &h.u.vr;
+    copy_str(vr->client_order_id, sizeof vr->client_order_id, eo->coid);
+    venue_coid(eo, eo->version + 1, vr->new_client_order_id, sizeof vr->new_client_order_id);
+    vr->qty = r->terms.qty;
+    vr->price = r->terms.price;
+    vr->stop_price = r->terms.stop_px;
+    venue_request(e, eo, &h);
 }
 
 static void handle_status(struct fb_engine *e, const struct fb_status_request *s)
@@ -1996,6 +2205,12 @@ static int in_scope(struct fb_engine *e, size_t session, const struct eorder *eo
  * cancel, kill switch): the OMS sees one Canceled report when it is done. */
 static void bridge_cancel(struct fb_engine *e, struct eorder *eo, const char *why)
 {
+    if (eo->vheld && !eo->vheld->replace) {
+        cancel_held(e, eo, why);
+        return;
+    }
+    if (eo->vheld)
+        cancel_held(e, eo, NULL);
     if (eo->bridge_cancel || eo->o.pending.kind == FB_PENDING_CANCEL)
         return;
     if (venue_cancel(e, eo, 'k') == FB_OK) {
@@ -2740,6 +2955,36 @@ static void call_metrics(struct fb_engine *e, struct fb_engine_call *c)
     for (size_t i = 0; i < e->cfg->nsessions; i++)
         EMIT("fixbridge_throttle_held{session=\"%s\"} %u\n", e->cfg->sessions[i].name,
              e->sthr[i].held.n);
+    EMIT("# HELP fixbridge_venue_throttle_total Venue throttle verdicts, by bucket.\n"
+         "# TYPE fixbridge_venue_throttle_total counter\n");
+    for (size_t i = 0; i < e->nvenues; i++) {
+        const struct fb_throttle *b[2] = {&e->vthr[i].orders, &e->vthr[i].requests};
+        const char *vn = e->venues[i].name;
+        for (int k = 0; k < 2; k++)
+            EMIT("fixbridge_venue_throttle_total{venue=\"%s\",bucket=\"%s\",verdict=\"admitted\"} "
+                 "%llu\n"
+                 "fixbridge_venue_throttle_total{venue=\"%s\",bucket=\"%s\",verdict=\"held\"} "
+                 "%llu\n"
+                 "fixbridge_venue_throttle_total{venue=\"%s\",bucket=\"%s\",verdict=\"rejected\"} "
+                 "%llu\n",
+                 vn, b[k]->unit, (unsigned long long)b[k]->admitted, vn, b[k]->unit,
+                 (unsigned long long)b[k]->held, vn, b[k]->unit,
+                 (unsigned long long)b[k]->rejected);
+    }
+    EMIT("# HELP fixbridge_venue_throttle_held Requests a venue's throttle holds now.\n"
+         "# TYPE fixbridge_venue_throttle_held gauge\n");
+    for (size_t i = 0; i < e->nvenues; i++)
+        EMIT("fixbridge_venue_throttle_held{venue=\"%s\"} %u\n", e->venues[i].name,
+             e->vthr[i].held[0].n + e->vthr[i].held[1].n);
+    EMIT("# HELP fixbridge_venue_throttle_tokens Whole tokens in a venue's bucket now.\n"
+         "# TYPE fixbridge_venue_throttle_tokens gauge\n");
+    for (size_t i = 0; i < e->nvenues; i++) {
+        const char *vn = e->venues[i].name;
+        EMIT("fixbridge_venue_throttle_tokens{venue=\"%s\",bucket=\"orders\"} %llu\n"
+             "fixbridge_venue_throttle_tokens{venue=\"%s\",bucket=\"requests\"} %llu\n",
+             vn, (unsigned long long)fb_throttle_tokens(&e->vthr[i].orders, realtime_ns()), vn,
+             (unsigned long long)fb_throttle_tokens(&e->vthr[i].requests, realtime_ns()));
+    }
     EMIT("# HELP fixbridge_orphan_orders_total Open venue orders the journal did not know, "
          "found at start.\n# TYPE fixbridge_orphan_orders_total counter\n"
          "fixbridge_orphan_orders_total %llu\n",
@@ -3190,6 +3435,7 @@ static void run_timers(struct fb_engine *e, int64_t now)
         e->next_day_ns = next_utc_midnight(now);
     }
     throttle_release_due(e, now);
+    venue_release_due(e, now);
     for (size_t i = 0; i < e->nvenues; i++)
         (void)fb_breaker_tick(&e->breakers[i], now);
     for (size_t i = 0; i < e->cfg->nsessions; i++) {
@@ -3249,6 +3495,11 @@ static int next_timeout_ms(struct fb_engine *e)
         int64_t d = e->venues[i].ops->next_deadline(e->venues[i].state);
         if (d < deadline)
             deadline = d;
+        for (int k = 0; k < 2; k++) {
+            d = fb_tqueue_next_deadline(&e->vthr[i].held[k]);
+            if (d < deadline)
+                deadline = d;
+        }
     }
     if (e->journal && !e->journal_failed) {
         int64_t d = fb_journal_next_deadline(e->journal);
@@ -3776,6 +4027,24 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
         fb_breaker_init(&e->breakers[i], e->venues[i].name, &cfg->venues[i].breaker,
                         realtime_ns());
     }
+    e->vthr = calloc(e->nvenues, sizeof *e->vthr);
+    if (!e->vthr)
+        goto nomem;
+    for (size_t i = 0; i < e->nvenues; i++) {
+        const struct fb_venue_throttle_cfg *tc = &cfg->venues[i].throttle;
+        struct venue_throttle *vt = &e->vthr[i];
+        char label[96];
+        int64_t now = realtime_ns();
+        snprintf(label, sizeof label, "Venue %s", e->venues[i].name);
+        fb_throttle_init(&vt->orders, label, "orders", tc->orders_per_s, tc->burst,
+                         tc->latency_budget_ms, now);
+        fb_throttle_init(&vt->requests, label, "requests", tc->requests_per_s, tc->burst,
+                         tc->latency_budget_ms, now);
+        vt->budget_ns = (int64_t)tc->latency_budget_ms * 1000000;
+        if (fb_tqueue_init(&vt->held[0], fb_throttle_max_held(&vt->orders, 1) + 16) != FB_OK ||
+            fb_tqueue_init(&vt->held[1], fb_throttle_max_held(&vt->requests, 1) + 16) != FB_OK)
+            goto nomem;
+    }
     if (build_routes(e, errbuf, errlen) != FB_OK)
         goto fail;
     if (fb_policy_new(cfg, &e->policy) != FB_OK) {
@@ -3860,6 +4129,17 @@ void fb_engine_free(struct fb_engine *e)
     free(e->logged_on);
     free(e->cod_deadline);
     free(e->breakers);
+    if (e->vthr) {
+        for (size_t i = 0; i < e->nvenues; i++) {
+            for (int k = 0; k < 2; k++) {
+                struct fb_tq_item it;
+                while (fb_tqueue_pop(&e->vthr[i].held[k], &it))
+                    free(it.ptr);
+                fb_tqueue_free(&e->vthr[i].held[k]);
+            }
+        }
+    }
+    free(e->vthr);
     free(e->latency);
     if (e->sthr) {
         for (size_t i = 0; i < e->cfg->nsessions; i++) {
