@@ -247,6 +247,13 @@ static void control(struct fb_vsim *vs, const char *path, const char *method,
         vs_set_price(vs, p, a, now);
     } else if (strcmp(path, "/__sim/orders") == 0 && strcmp(method, "GET") == 0) {
         vs_report(vs, p, a);
+    } else if (strcmp(path, "/__sim/arrivals") == 0 && strcmp(method, "GET") == 0) {
+        char extra[64];
+        snprintf(extra, sizeof extra, "\"book_ticker_answers\":%llu,",
+                 (unsigned long long)vs->book_tickers);
+        free(a->body);
+        a->body = fb_vsim_arrivals_text(&vs->arrivals, extra);
+        a->http = a->body ? 200 : 500;
     } else {
         vs_error(a, 404, -1020, "This operation is not supported.");
     }
@@ -376,6 +383,9 @@ static void handler(void *user, const struct fb_vsim_request *rq, struct fb_vsim
         goto answer;
     if (rt == R_NEW || rt == R_REPLACE)
         vs_count_post(vs, p);
+    if (rt == R_NEW && fb_vsim_param(p, "newClientOrderId"))
+        fb_vsim_arrival_add(&vs->arrivals, fb_vsim_param(p, "newClientOrderId"), rq->line_ns,
+                            rq->complete_ns);
     if (op != VS_ON_ANY)
         faulted = fb_vsim_fault_take(&vs->faults, op, &f);
     if (faulted && f.kind == VS_F_429) {
@@ -422,6 +432,8 @@ static void handler(void *user, const struct fb_vsim_request *rq, struct fb_vsim
         break;
     case R_TICKER:
         vs_book_ticker(vs, p, &a);
+        if (a.http == 200)
+            vs->book_tickers++;
         break;
     case R_NONE:
         break;
@@ -533,6 +545,7 @@ void fb_vsim_stop(struct fb_vsim *vs)
     if (!vs)
         return;
     fb_vsim_http_stop(vs->srv);
+    fb_vsim_arrivals_free(&vs->arrivals);
     vs_free_book(vs);
     pthread_mutex_destroy(&vs->mu);
     memset(vs->secret, 0, sizeof vs->secret);

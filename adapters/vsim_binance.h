@@ -33,6 +33,9 @@
  *   POST /__sim/price?symbol=S&price=P   moves the reference and matches.
  *   GET  /__sim/orders[?clientOrderId=C] every order the venue created
  *     (per clientOrderId: posts = requests received, orders = orders made).
+ *   GET  /__sim/arrivals                 fbbench's arrivals: per POST order,
+ *     newClientOrderId and CLOCK_MONOTONIC ns when its request line and the
+ *     whole request were read; and book_ticker_answers (vsim_http.h).
  *
  * Threading: one thread per connection (so a delayed answer holds up only
  * its own connection); one mutex around the book.

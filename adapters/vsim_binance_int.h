@@ -65,6 +65,10 @@ struct fb_vsim {
     long orders_10s, orders_day;
     int64_t orders_10s_window;
     struct fb_vsim_http *srv;
+    /* fbbench: new-order arrivals, and bookTicker answers (the bridge has
+     * a reference price once one was answered) -- GET /__sim/arrivals */
+    struct fb_vsim_arrivals arrivals;
+    uint64_t book_tickers;
 };
 
 /* vsim_binance_orders.c */

@@ -87,6 +87,33 @@ struct vs_count *fb_vsim_count(struct fb_vsim_counts *c, const char *id);
 struct json_t *fb_vsim_counts_json(const struct fb_vsim_counts *c, const char *only);
 void fb_vsim_counts_free(struct fb_vsim_counts *c);
 
+/* ---- arrivals: when each new-order request reached the server ----
+ * For fbbench (README "Performance", part c): the benchmark pairs each
+ * newClientOrderId's arrival with the time it sent the FIX order. Append
+ * only (a retried POST is a second entry), capped so a long-lived
+ * simulator's memory stays bounded. CLOCK_MONOTONIC: system-wide, so the
+ * benchmark on the same host compares it with its own clock. */
+
+#define FB_VSIM_ARRIVALS_MAX (1u << 20)
+
+struct fb_vsim_arrival {
+    char id[FB_VENUE_CLORDID_MAX + 1];
+    int64_t line_ns, complete_ns;
+};
+
+struct fb_vsim_arrivals {
+    struct fb_vsim_arrival *a;
+    size_t n, cap;
+    uint64_t dropped; /* past FB_VSIM_ARRIVALS_MAX */
+};
+
+void fb_vsim_arrival_add(struct fb_vsim_arrivals *v, const char *id, int64_t line_ns,
+                         int64_t complete_ns);
+/* {EXTRA"clock":"CLOCK_MONOTONIC","dropped":N,"arrivals":[[id,line_ns,complete_ns],...]}
+ * (extra: "" or members ending in ','). A malloc'd string, NULL on out of memory. */
+char *fb_vsim_arrivals_text(const struct fb_vsim_arrivals *v, const char *extra);
+void fb_vsim_arrivals_free(struct fb_vsim_arrivals *v);
+
 /* ---- the book's clock ---- */
 
 /* splitmix64: the simulators' deterministic random numbers. */
@@ -152,6 +179,9 @@ struct fb_vsim_request {
     size_t body_len;
     bool too_large; /* the body went over FB_VSIM_BODY_MAX and was cut */
     void *conn;     /* for fb_vsim_header() */
+    /* Arrivals (fbbench's FIX-in -> REST measure): CLOCK_MONOTONIC ns when
+     * the server had read the request line, and when the whole request. */
+    int64_t line_ns, complete_ns;
 };
 
 /* A request header's value (case-insensitive name), or NULL. */

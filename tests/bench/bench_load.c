@@ -39,6 +39,9 @@ struct conn {
     size_t out_len, out_off, out_cap;
     int logged_on, logged_out;
     unsigned outstanding;
+    /* o->track: orders queued in out[] whose write time is not known yet */
+    uint64_t *unsent;
+    size_t n_unsent, cap_unsent;
 };
 
 struct slot {
@@ -111,8 +114,18 @@ static int queue(struct conn *c, const char *type, const char *body, size_t body
     return 0;
 }
 
+/* The run being measured, for flush()'s write times (one run at a time). */
+static struct run *cur_run;
+static void stamp_unsent(struct conn *c, int64_t t);
+
 static int flush(struct conn *c)
 {
+    /* o->track: an order's send time is the start of the first write()
+     * that tries to hand its bytes to the kernel. Under back-pressure (a
+     * partial write) that is earlier than its last byte left, so the
+     * FIX -> venue interval is over-, never under-stated. */
+    if (c->n_unsent && c->out_off < c->out_len)
+        stamp_unsent(c, fb_bench_now_ns());
     while (c->out_off < c->out_len) {
         ssize_t n = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
         if (n < 0 && errno == EINTR)
@@ -155,6 +168,18 @@ static int send_order(struct run *u, size_t ci, uint64_t n, int64_t t0)
         b += (size_t)snprintf(body + b, sizeof body - b, "40=1\001");
     else
         b += (size_t)snprintf(body + b, sizeof body - b, "40=2\00144=62000\00159=1\001");
+    if (u->r->track && u->record && n >= u->phase_first && n < u->phase_end) {
+        struct conn *c = &u->c[ci];
+        if (c->n_unsent == c->cap_unsent) {
+            size_t cap = c->cap_unsent ? c->cap_unsent * 2 : 64;
+            uint64_t *p = realloc(c->unsent, cap * sizeof *p);
+            if (!p)
+                return -1;
+            c->unsent = p;
+            c->cap_unsent = cap;
+        }
+        c->unsent[c->n_unsent++] = n - u->phase_first;
+    }
     struct slot *s = &u->ring[n & u->mask];
     s->n = n;
     s->t0 = t0;
@@ -164,6 +189,13 @@ static int send_order(struct run *u, size_t ci, uint64_t n, int64_t t0)
     if (u->record && n == u->phase_first)
         u->t_first_send = t0;
     return queue(&u->c[ci], "D", body, b);
+}
+
+static void stamp_unsent(struct conn *c, int64_t t)
+{
+    for (size_t i = 0; cur_run && i < c->n_unsent; i++)
+        cur_run->r->track[c->unsent[i]].sent_ns = t;
+    c->n_unsent = 0;
 }
 
 static uint64_t parse_n(const struct fb_wire_str *id, int *ok)
@@ -207,6 +239,13 @@ static void on_report(struct run *u, const struct fb_wire_msg *m, int64_t now)
     if (!ok || !(s->flags & F_USED) || s->n != n || (s->flags & F_DONE))
         return; /* not ours, or a late report for a finished order */
     int rec = u->record && n >= u->phase_first;
+    if (rec && u->r->track && m->order_id.n && n < u->phase_end) {
+        struct fb_load_track *t = &u->r->track[n - u->phase_first];
+        if (!t->order_id[0] && m->order_id.n < sizeof t->order_id) {
+            memcpy(t->order_id, m->order_id.p, m->order_id.n);
+            t->order_id[m->order_id.n] = '\0';
+        }
+    }
     if (!(s->flags & F_FIRST)) {
         s->flags |= F_FIRST;
         if (rec)
@@ -488,7 +527,7 @@ int fb_load_run(const struct fb_load_opts *o, struct fb_load_result *r)
     memset(r, 0, sizeof *r);
     fb_hist_reset(&r->first);
     fb_hist_reset(&r->acked);
-    r->server_cpu_us = r->client_cpu_us = -1;
+    r->server_cpu_us = r->client_cpu_us = r->helper_cpu_us = -1;
     u.o = o;
     u.r = r;
     u.c = conns;
@@ -515,6 +554,9 @@ int fb_load_run(const struct fb_load_opts *o, struct fb_load_result *r)
         goto out;
     u.mask = size - 1;
     u.next_n = 1;
+    if (o->track && !(r->track = calloc(o->count, sizeof *r->track)))
+        goto out;
+    cur_run = &u;
 
     int64_t deadline = fb_bench_now_ns() + (int64_t)(o->timeout_s * 1e9);
     if (logon_all(&u, deadline) < 0)
@@ -524,9 +566,12 @@ int fb_load_run(const struct fb_load_opts *o, struct fb_load_result *r)
         goto out;
 
     int64_t cpu0 = fb_proc_cpu_us(o->server), self0 = self_cpu_us();
+    int64_t help0 = o->helper > 0 ? fb_proc_cpu_us(o->helper) : -1;
     r->rss_start_kib = fb_proc_rss_kib(o->server);
     int prc = phase(&u, o->count, window, o->rate, 1, deadline);
     int64_t cpu1 = fb_proc_cpu_us(o->server), self1 = self_cpu_us();
+    int64_t help1 = o->helper > 0 ? fb_proc_cpu_us(o->helper) : -1;
+    r->helper_cpu_us = help0 >= 0 && help1 >= 0 ? help1 - help0 : -1;
     r->done = u.done_in_phase;
     r->elapsed_ns = u.t_last_done > u.t_first_send ? u.t_last_done - u.t_first_send : 0;
     r->server_cpu_us = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
@@ -538,11 +583,13 @@ int fb_load_run(const struct fb_load_opts *o, struct fb_load_result *r)
     rc = r->error[0] ? -1 : 0;
 out:
     logout_all(&u);
+    cur_run = NULL;
     for (size_t i = 0; i < o->nconns; i++) {
         if (conns[i].fd >= 0)
             close(conns[i].fd);
         free(conns[i].in);
         free(conns[i].out);
+        free(conns[i].unsent);
     }
     free(u.ring);
     return rc;

@@ -27,9 +27,19 @@ struct fb_load_opts {
     int market;            /* market orders that fill, not resting limit buys */
     int done_on_new;       /* an order is answered by 150=0 (else by a terminal state) */
     pid_t server;          /* whose CPU time and memory are read */
+    pid_t helper;          /* > 0: a second process whose CPU time is read (the venue-sim) */
     uint64_t sample_every; /* read the server's RSS every this many orders (0: never) */
     double timeout_s;      /* the whole run, including warm-up */
     int progress;          /* print a line at each RSS sample */
+    int track;             /* keep each measured order's write time and OrderID (r->track) */
+};
+
+/* One measured order, when o->track: when its bytes were handed to the
+ * kernel (CLOCK_MONOTONIC, the write() that completed its message) and the
+ * OrderID(37) of its first ExecutionReport that had one. */
+struct fb_load_track {
+    int64_t sent_ns;
+    char order_id[32];
 };
 
 struct fb_rss_sample {
@@ -47,11 +57,13 @@ struct fb_load_result {
     int64_t elapsed_ns;    /* first measured send to last answer */
     int64_t server_cpu_us; /* server utime+stime over the measured phase */
     int64_t client_cpu_us; /* this process, same phase */
+    int64_t helper_cpu_us; /* o->helper, same phase; -1 if none */
     int64_t rss_start_kib; /* server VmRSS before the measured phase */
     int64_t rss_end_kib;   /* and after */
     int64_t hwm_kib;       /* server VmHWM at the end */
     size_t nsamples;
     struct fb_rss_sample samples[FB_LOAD_MAX_SAMPLES];
+    struct fb_load_track *track; /* o->track: count entries, order i at [i]; free() it */
     char error[256]; /* first problem seen ("" if none) */
 };
 

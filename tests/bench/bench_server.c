@@ -58,6 +58,8 @@ const char *fb_bench_kind_name(enum fb_bench_kind k)
         return "bridge/mem";
     case FB_BENCH_BRIDGE_FILE:
         return "bridge/file";
+    case FB_BENCH_BRIDGE_BINANCE:
+        return "bridge/binance";
     }
     return "?";
 }
@@ -155,11 +157,98 @@ static int read_bridge_ports(const char *path, struct fb_bench_server *s)
     return got == s->nsessions ? 0 : -1;
 }
 
+/* "venue-sim PORT" in path; 0 if not there (yet). */
+static uint16_t read_sim_port(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    unsigned port = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "venue-sim %u", &port) != 1 || port > 65535)
+        port = 0;
+    fclose(f);
+    return (uint16_t)port;
+}
+
+/* fixbridge venue-sim --venue binance on a free port, for bridge/binance.
+ * The key and secret come from the environment fbbench set. */
+static pid_t start_venue_sim(const struct fb_bench_server_opts *o, struct fb_bench_server *s)
+{
+    char ports[300], log[300];
+    snprintf(ports, sizeof ports, "%s/sim-ports", s->dir);
+    snprintf(log, sizeof log, "%s/venue-sim.log", s->dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execl(o->fixbridge, o->fixbridge, "venue-sim", "--venue", "binance", "--port", "0",
+              "--ports-file", ports, "--market", FB_BENCH_VSIM_MARKET, "--api-key-env",
+              FB_BENCH_VSIM_KEY_ENV, "--api-secret-env", FB_BENCH_VSIM_SECRET_ENV, (char *)NULL);
+        _exit(127);
+    }
+    remember(pid);
+    for (int waited = 0; waited < 15000; waited += 10) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            forget(pid);
+            fprintf(stderr, "fbbench: venue-sim exited during start-up (status %d); see %s\n",
+                    WIFEXITED(st) ? WEXITSTATUS(st) : -1, log);
+            return -1;
+        }
+        if ((s->sim_port = read_sim_port(ports)) != 0)
+            return pid;
+        sleep_ms(10);
+    }
+    fprintf(stderr, "fbbench: venue-sim did not write %s within 15 s; see %s\n", ports, log);
+    return -1;
+}
+
+/* The value of "key": N in a JSON text, or -1. */
+static long long json_count(const char *text, const char *key)
+{
+    const char *p = text ? strstr(text, key) : NULL;
+    return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+/*
+ * bridge/binance is ready when the adapter has its clock offset, the
+ * exchangeInfo and a reference price: before that an order would be held
+ * (clock) or refused by the policy's collar (no reference). The venue-sim
+ * counts the bookTicker answers it sent; once one has gone out, a short
+ * grace lets the bridge read it. Start-up order (time, exchangeInfo,
+ * ticker) is the adapter's, all sent together at start.
+ */
+static int wait_binance_ready(const struct fb_bench_server *s)
+{
+    for (int waited = 0; waited < 15000; waited += 50) {
+        char *body = fb_bench_http_get(s->sim_port, "/__sim/arrivals", 2000);
+        long long n = json_count(body, "\"book_ticker_answers\":");
+        free(body);
+        if (n >= 1) {
+            sleep_ms(300);
+            return 0;
+        }
+        sleep_ms(50);
+    }
+    fprintf(stderr, "fbbench: the bridge asked venue-sim for no bookTicker within 15 s\n");
+    return -1;
+}
+
 static pid_t start_bridge(enum fb_bench_kind kind, const struct fb_bench_server_opts *o,
                           struct fb_bench_server *s)
 {
     char cfg[300], ports[300], log[300];
-    if (fb_bench_bridge_config(kind, o, s->dir) < 0)
+    if (kind == FB_BENCH_BRIDGE_BINANCE && (s->sim_pid = start_venue_sim(o, s)) < 0)
+        return -1;
+    if (fb_bench_bridge_config(kind, o, s->dir, s->sim_port) < 0)
         return -1;
     snprintf(cfg, sizeof cfg, "%s/fixbridge.yaml", s->dir);
     snprintf(ports, sizeof ports, "%s/ports", s->dir);
@@ -188,8 +277,11 @@ static pid_t start_bridge(enum fb_bench_kind kind, const struct fb_bench_server_
                     o->fixbridge, WIFEXITED(st) ? WEXITSTATUS(st) : -1, log);
             return -1;
         }
-        if (read_bridge_ports(ports, s) == 0)
+        if (read_bridge_ports(ports, s) == 0) {
+            if (kind == FB_BENCH_BRIDGE_BINANCE && wait_binance_ready(s) < 0)
+                return -1;
             return pid;
+        }
         sleep_ms(10);
     }
     fprintf(stderr, "fbbench: fixbridge did not write %s within 15 s; see %s\n", ports, log);
@@ -203,7 +295,9 @@ int fb_bench_server_start(enum fb_bench_kind kind, const struct fb_bench_server_
     s->kind = kind;
     s->nsessions = o->nsessions;
     snprintf(s->dir, sizeof s->dir, "%s/%s.XXXXXX", o->workdir,
-             kind == FB_BENCH_FLOOR ? "floor" : "bridge");
+             kind == FB_BENCH_FLOOR            ? "floor"
+             : kind == FB_BENCH_BRIDGE_BINANCE ? "binance"
+                                               : "bridge");
     if (!mkdtemp(s->dir)) {
         fprintf(stderr, "fbbench: mkdtemp %s: %s\n", s->dir, strerror(errno));
         return -1;
@@ -218,23 +312,30 @@ int fb_bench_server_start(enum fb_bench_kind kind, const struct fb_bench_server_
     return 0;
 }
 
+static void stop_child(pid_t *pid, int timeout_ms)
+{
+    if (*pid <= 0)
+        return;
+    kill(*pid, SIGTERM);
+    int waited = 0;
+    while (waitpid(*pid, NULL, WNOHANG) == 0) {
+        if (waited >= timeout_ms) {
+            kill(*pid, SIGKILL);
+            waitpid(*pid, NULL, 0);
+            break;
+        }
+        sleep_ms(5);
+        waited += 5;
+    }
+    forget(*pid);
+    *pid = 0;
+}
+
 void fb_bench_server_stop(struct fb_bench_server *s, int timeout_ms)
 {
-    if (s->pid > 0) {
-        kill(s->pid, SIGTERM);
-        int waited = 0;
-        while (waitpid(s->pid, NULL, WNOHANG) == 0) {
-            if (waited >= timeout_ms) {
-                kill(s->pid, SIGKILL);
-                waitpid(s->pid, NULL, 0);
-                break;
-            }
-            sleep_ms(5);
-            waited += 5;
-        }
-        forget(s->pid);
-        s->pid = 0;
-    }
+    /* the bridge first: it may still be talking to its venue */
+    stop_child(&s->pid, timeout_ms);
+    stop_child(&s->sim_pid, timeout_ms);
     if (s->dir[0] && !getenv("FBBENCH_KEEP"))
         nftw(s->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     s->dir[0] = '\0';

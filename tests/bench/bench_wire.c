@@ -171,6 +171,9 @@ long fb_wire_parse(const char *buf, size_t len, struct fb_wire_msg *m)
         case 11:
             m->cl_ord_id = s;
             break;
+        case 37:
+            m->order_id = s;
+            break;
         case 150:
             m->exec_type = s.n ? v[0] : 0;
             break;

@@ -21,6 +21,7 @@ struct fb_wire_str {
 struct fb_wire_msg {
     struct fb_wire_str msg_type;  /* 35 */
     struct fb_wire_str cl_ord_id; /* 11 */
+    struct fb_wire_str order_id;  /* 37 */
     char exec_type;               /* 150, 0 if absent */
     char ord_status;              /* 39, 0 if absent */
     struct fb_wire_str test_req;  /* 112 */

@@ -7,7 +7,10 @@
  *   (b) bridge/mem:  `fixbridge run`, embedded paper venue, memory store,
  *                    no message log (the engine alone)
  *       bridge/file: the same with the file store and the message log on
- *   (c) the Binance adapter against the venue simulator (not built yet)
+ *   (c) bridge/binance: `fixbridge run` with the Binance adapter against
+ *                    `fixbridge venue-sim --venue binance` (both child
+ *                    processes), and the FIX-in -> REST request interval
+ *                    measured at the venue-sim (bench_vsim.h)
  *
  * Each (server, mode) pair gets a fresh server process; its CPU time and
  * memory come from /proc. The load generator is this process: raw-socket
@@ -24,6 +27,7 @@
 #include "bench_load.h"
 #include "bench_proc.h"
 #include "bench_server.h"
+#include "bench_vsim.h"
 
 #ifndef FB_BENCH_FIXBRIDGE
 #define FB_BENCH_FIXBRIDGE "fixbridge"
@@ -35,7 +39,7 @@ static const char *const mode_names[] = {"serial", "pipelined", "sessions", "rat
 struct opts {
     struct fb_bench_server_opts srv;
     enum mode mode;
-    int servers[3]; /* which kinds to run */
+    int servers[FB_BENCH_NKINDS]; /* which kinds to run */
     uint64_t count, serial_count, warmup;
     unsigned window, sessions;
     double rate, timeout_s;
@@ -48,6 +52,9 @@ struct row {
     enum mode mode;
     struct fb_load_result r;
     char label[48];
+    int have_venue; /* bridge/binance: FIX-in -> REST at the venue-sim */
+    struct fb_bench_venue_lat venue;
+    char venue_error[160];
 };
 
 static void usage(FILE *out)
@@ -61,7 +68,8 @@ static void usage(FILE *out)
             "                    each server), serial, pipelined, sessions, rate,\n"
             "                    open-orders (RSS with COUNT resting orders, bridge/mem),\n"
             "                    churn (RSS over COUNT filled market orders, bridge/mem)\n"
-            "  --server S        all (default), floor, bridge, bridge-file\n"
+            "  --server S        all (default), floor, bridge, bridge-file, bridge-binance;\n"
+            "                    a comma-separated list runs several\n"
             "  --count N         measured orders per pipelined/sessions/rate run (20000)\n"
             "  --serial-count N  measured orders per serial run (5000)\n"
             "  --warmup N        orders sent first and not measured (1000)\n"
@@ -76,6 +84,8 @@ static void usage(FILE *out)
             "  --fixbridge PATH  the binary (default: the one built with fbbench)\n"
             "  --dictionary PATH FIX44.xml for the floor (default: the source tree's)\n"
             "  --workdir DIR     scratch directories go here (default $TMPDIR or /tmp)\n"
+            "bridge-binance starts `fixbridge venue-sim --venue binance` next to the bridge\n"
+            "and also reports FIX order written -> REST request at the venue-sim.\n"
             "Exit: 0 when every run completed (whether or not targets are met), 1 when a\n"
             "run failed, 2 usage.\n");
 }
@@ -137,19 +147,27 @@ static int parse_args(int argc, char **argv, struct opts *o)
                     return -1;
             }
             break;
-        case 's':
+        case 's': {
             memset(o->servers, 0, sizeof o->servers);
-            if (!strcmp(optarg, "all"))
-                o->servers[0] = o->servers[1] = o->servers[2] = 1;
-            else if (!strcmp(optarg, "floor"))
-                o->servers[FB_BENCH_FLOOR] = 1;
-            else if (!strcmp(optarg, "bridge"))
-                o->servers[FB_BENCH_BRIDGE_MEM] = 1;
-            else if (!strcmp(optarg, "bridge-file"))
-                o->servers[FB_BENCH_BRIDGE_FILE] = 1;
-            else
-                return -1;
+            char list[128], *save = NULL;
+            snprintf(list, sizeof list, "%s", optarg);
+            for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                if (!strcmp(w, "all"))
+                    for (int k = 0; k < FB_BENCH_NKINDS; k++)
+                        o->servers[k] = 1;
+                else if (!strcmp(w, "floor"))
+                    o->servers[FB_BENCH_FLOOR] = 1;
+                else if (!strcmp(w, "bridge"))
+                    o->servers[FB_BENCH_BRIDGE_MEM] = 1;
+                else if (!strcmp(w, "bridge-file"))
+                    o->servers[FB_BENCH_BRIDGE_FILE] = 1;
+                else if (!strcmp(w, "bridge-binance"))
+                    o->servers[FB_BENCH_BRIDGE_BINANCE] = 1;
+                else
+                    return -1;
+            }
             break;
+        }
         case 'n':
             if (parse_u64(optarg, &o->count))
                 return -1;
@@ -310,7 +328,23 @@ static int run_one(const struct opts *o, enum fb_bench_kind kind, enum mode m, s
     }
     lo.ports = s.ports;
     lo.server = s.pid;
+    lo.helper = s.sim_pid;
+    lo.track = kind == FB_BENCH_BRIDGE_BINANCE;
     int rc = fb_load_run(&lo, &row->r);
+    if (rc == 0 && lo.track) {
+        /* before the stop: the arrivals live in the venue-sim */
+        row->have_venue = fb_bench_venue_latency(s.sim_port, row->r.track, lo.count, &row->venue,
+                                                 row->venue_error,
+                                                 sizeof row->venue_error) == 0;
+        if (!row->have_venue) {
+            /* the (c) measure did not complete: a failed run, not a missed target */
+            fprintf(stderr, "fbbench: %s, %s: %s\n", fb_bench_kind_name(kind), row->label,
+                    row->venue_error);
+            rc = -1;
+        }
+    }
+    free(row->r.track);
+    row->r.track = NULL;
     fb_bench_server_stop(&s, 5000);
     row->ok = rc == 0;
     if (rc < 0)
@@ -377,7 +411,7 @@ static void print_ratios(const struct row *rows, size_t n)
 {
     printf("\n## ratios to the floor\n\n| server | mode | p50 ratio | New p50 ratio | "
            "throughput ratio | extra CPU µs/order |\n|---|---|--:|--:|--:|--:|\n");
-    for (int k = FB_BENCH_BRIDGE_MEM; k <= FB_BENCH_BRIDGE_FILE; k++)
+    for (int k = FB_BENCH_BRIDGE_MEM; k <= FB_BENCH_BRIDGE_BINANCE; k++)
         for (int m = 0; m < M_NMODES; m++) {
             const struct row *a = find(rows, n, FB_BENCH_FLOOR, (enum mode)m);
             const struct row *b = find(rows, n, (enum fb_bench_kind)k, (enum mode)m);
@@ -394,10 +428,59 @@ static void print_ratios(const struct row *rows, size_t n)
         }
 }
 
+/* Part (c): FIX order written -> the Binance request at the venue-sim. */
+static void print_venue(const struct row *rows, size_t n)
+{
+    int any = 0;
+    for (size_t i = 0; i < n; i++)
+        any |= rows[i].ran && rows[i].kind == FB_BENCH_BRIDGE_BINANCE;
+    if (!any)
+        return;
+    printf("\n## (c) FIX-in -> REST request at the venue-sim (bridge/binance)\n\n"
+           "| mode | orders matched | missing | p50 | p90 | p99 | p99.9 | max | whole request "
+           "p50 | whole request p99 | venue-sim CPU µs/order |\n"
+           "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct row *w = &rows[i];
+        if (!w->ran || w->kind != FB_BENCH_BRIDGE_BINANCE)
+            continue;
+        if (!w->have_venue) {
+            printf("| %s | not measured: %s ||||||||||\n", w->label,
+                   w->ok ? w->venue_error : "the run failed");
+            continue;
+        }
+        const struct fb_bench_venue_lat *v = &w->venue;
+        printf("| %s | %llu | %llu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n",
+               w->label, (unsigned long long)v->matched,
+               (unsigned long long)(v->missing + v->negative), us(fb_hist_quantile(&v->line, 0.5)),
+               us(fb_hist_quantile(&v->line, 0.9)), us(fb_hist_quantile(&v->line, 0.99)),
+               us(fb_hist_quantile(&v->line, 0.999)), us(v->line.max),
+               us(fb_hist_quantile(&v->complete, 0.5)), us(fb_hist_quantile(&v->complete, 0.99)),
+               w->r.done && w->r.helper_cpu_us >= 0
+                   ? (double)w->r.helper_cpu_us / (double)w->r.done
+                   : -1.0);
+    }
+    printf("\nµs from fbbench handing a NewOrderSingle to write() (CLOCK_MONOTONIC, just before "
+           "the call)\nto the venue-sim having read the request line of the bridge's POST "
+           "/api/v3/order\nfor it (libmicrohttpd's URI callback, same clock, same host; "
+           "matched by\nnewClientOrderId = \"fb\" + the OrderID(37) of its reports + \"-0\"). "
+           "Nothing is subtracted:\nthe interval holds the FIX bytes' loopback TCP hop into "
+           "the bridge, the bridge\n(FIX parse, engine, policy, journal, PendingNew out, the "
+           "adapter's request build,\nHMAC signature and libcurl write), the HTTP request's "
+           "loopback TCP hop, and the\nvenue-sim's connection thread waking and parsing the "
+           "request line -- an upper\nbound on \"FIX-in -> REST request written\". Each POST goes "
+           "on a fresh TCP\nconnection (adapters/http.c, CURLOPT_FRESH_CONNECT: no silent "
+           "resend), so it also\nholds the connect and the venue-sim's accept and thread "
+           "start. 'whole "
+           "request' is to the venue-sim\nhaving the body as well. In rate mode the interval "
+           "is from the actual write,\nnot the scheduled send time. The venue-sim (its CPU "
+           "column) shares the 2 CPUs.\n");
+}
+
 static void print_targets(const struct row *rows, size_t n)
 {
-    printf("\n## targets (bridge/mem against the floor; informational, exit code 0 either "
-           "way)\n\n");
+    printf("\n## targets (bridge/mem against the floor, and (c); informational, exit code 0 "
+           "either way)\n\n");
     const struct row *fs = find(rows, n, FB_BENCH_FLOOR, M_SERIAL);
     const struct row *bs = find(rows, n, FB_BENCH_BRIDGE_MEM, M_SERIAL);
     const struct row *fp = find(rows, n, FB_BENCH_FLOOR, M_PIPELINED);
@@ -420,6 +503,15 @@ static void print_targets(const struct row *rows, size_t n)
                cpu_per_order(&fp->r), cpu_per_order(&bp->r), extra, extra <= 10 ? "PASS" : "MISS");
     } else {
         printf("- throughput and CPU: not measured (needs pipelined on floor and bridge)\n");
+    }
+    const struct row *cs = find(rows, n, FB_BENCH_BRIDGE_BINANCE, M_SERIAL);
+    if (cs && cs->have_venue && cs->venue.matched) {
+        double p50 = us(fb_hist_quantile(&cs->venue.line, 0.5));
+        printf("- FIX-in -> REST request written <= 40 µs p50 (c, serial, measured at the "
+               "venue-sim, an upper bound): %.1f µs  %s\n",
+               p50, p50 <= 40 ? "PASS" : "MISS");
+    } else {
+        printf("- FIX-in -> REST request: not measured (needs serial on bridge-binance)\n");
     }
 }
 
@@ -469,7 +561,7 @@ int main(int argc, char **argv)
                 .workdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
                 .floor_reports = 1},
         .mode = M_TABLE,
-        .servers = {1, 1, 1},
+        .servers = {1, 1, 1, 1},
         .count = 20000,
         .serial_count = 5000,
         .warmup = 1000,
@@ -484,6 +576,10 @@ int main(int argc, char **argv)
     }
     o.srv.nsessions = o.sessions;
     atexit(fb_bench_server_kill_all);
+    /* bridge/binance: the venue-sim and the bridge's venue read the same
+     * key and secret from these (dummy values: loopback only) */
+    setenv(FB_BENCH_VSIM_KEY_ENV, "fbbenchKey0123456789", 1);
+    setenv(FB_BENCH_VSIM_SECRET_ENV, "fbbenchSecret0123456789abcdef", 1);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
@@ -501,7 +597,7 @@ int main(int argc, char **argv)
            (unsigned long long)o.warmup);
     fflush(stdout);
 
-    struct row *rows = calloc(3 * M_NMODES, sizeof *rows);
+    struct row *rows = calloc(FB_BENCH_NKINDS * M_NMODES, sizeof *rows);
     if (!rows)
         return 1;
     size_t nrows = 0;
@@ -516,7 +612,7 @@ int main(int argc, char **argv)
         print_table(rows, 1);
         print_memory(&rows[0], o.mode);
     } else {
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < FB_BENCH_NKINDS; k++) {
             if (!o.servers[k])
                 continue;
             for (int m = 0; m < M_NMODES; m++) {
@@ -527,7 +623,7 @@ int main(int argc, char **argv)
         }
         print_table(rows, nrows);
         print_ratios(rows, nrows);
-        printf("\n(c) skipped: the benchmark does not drive the Binance adapter and venue-sim yet\n");
+        print_venue(rows, nrows);
         print_targets(rows, nrows);
     }
     printf("\n");
