@@ -1293,6 +1293,7 @@ static void outbox_flush(struct fb_engine *e)
     if (!ob->count)
         return;
     journal_commit(e);
+    fb_fix_cork(e->acceptor); /* one write per session for the whole step */
     for (size_t off = 0; off < ob->len;) {
         struct ob_head h;
         const unsigned char *p = ob->buf + off;
@@ -1312,6 +1313,7 @@ static void outbox_flush(struct fb_engine *e)
         fix_send(e, h.session, h.msg_type, fields, n);
         off += h.size;
     }
+    fb_fix_uncork(e->acceptor);
     ob->len = 0;
     ob->count = 0;
     if (e->unmarked && e->journal && !e->journal_failed) {

@@ -404,6 +404,21 @@ enum fb_err fb_fix_session_seqnums(fb_fix_acceptor *a, size_t i, uint64_t *next_
     SHIM_END(nullptr, FB_ERR_FIX)
 }
 
+void fb_fix_cork(fb_fix_acceptor *a)
+{
+    (void)a;
+    fbfix::fb_transport_cork();
+}
+
+void fb_fix_uncork(fb_fix_acceptor *a)
+{
+    try {
+        fbfix::fb_transport_uncork(a->rep);
+    } catch (...) {
+        // a failed write is the I/O thread's to notice; nothing to report
+    }
+}
+
 enum fb_err fb_fix_send(fb_fix_acceptor *a, size_t i, const char *msg_type,
                         const struct fb_fix_field *fields, size_t nfields, char **errptr)
 {

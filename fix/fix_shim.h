@@ -160,6 +160,16 @@ struct fb_fix_field {
 enum fb_err fb_fix_send(fb_fix_acceptor *a, size_t session_index, const char *msg_type,
                         const struct fb_fix_field *fields, size_t nfields, char **errptr);
 
+/*
+ * Corks the calling thread: until fb_fix_uncork(), what it sends with
+ * fb_fix_send() is stored and sequenced as usual but written to each
+ * session's socket once, at uncork (one write for a batch of reports).
+ * Other threads' messages keep their order with the queued ones. Nests;
+ * the outermost uncork writes. Never fails.
+ */
+void fb_fix_cork(fb_fix_acceptor *a);
+void fb_fix_uncork(fb_fix_acceptor *a);
+
 /* --- Reading an inbound message (valid only inside on_app) --------------- */
 
 /* MsgType (35). */

@@ -169,6 +169,11 @@ class App : public FIX::Application
     Acceptor *acceptor_;
 };
 
+class Acceptor;
+// The calling thread's cork (see fb_fix_cork in fix_shim.h).
+void fb_transport_cork();
+void fb_transport_uncork(Acceptor *a);
+
 class Acceptor
 {
   public:
@@ -192,6 +197,9 @@ class Acceptor
     }
     uint16_t bound_port(size_t slot) const;
     void wake();
+    // Writes what a corked thread queued for the session in slot (any
+    // thread; see fb_fix_cork).
+    void flush_slot(size_t slot);
 
     fb_fix_callbacks cb;
     RedactingLogFactory logs;
@@ -215,6 +223,10 @@ class Acceptor
     std::vector<Listener> listeners_;
     std::vector<Connection *> conns_;
     std::vector<Connection *> bound_; // per slot, the connection it runs on
+    // Guards bound_'s writes and a connection's deletion against
+    // flush_slot() from another thread (the I/O thread alone writes both,
+    // so its own reads need no lock).
+    std::mutex bound_mu_;
     App app_;
     StoreFactory stores_;
     std::unique_ptr<FIX::SessionFactory> factory_;

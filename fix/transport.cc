@@ -157,11 +157,70 @@ bool Connection::write_locked()
     return true;
 }
 
+// A thread between fb_fix_cork() and fb_fix_uncork(): what it sends is
+// queued per connection and written once at uncork (one send(2) for a
+// batch of reports instead of one each). Queued bytes go out in order with
+// anything another thread sends meanwhile, since all share out_.
+namespace {
+thread_local int t_cork = 0;
+constexpr int kCorkSlots = 64;
+thread_local long t_slots[kCorkSlots];
+thread_local int t_nslots = 0;
+
+bool cork_slot(long slot)
+{
+    if (!t_cork || slot < 0)
+        return false;
+    for (int i = 0; i < t_nslots; i++)
+        if (t_slots[i] == slot)
+            return true;
+    if (t_nslots == kCorkSlots)
+        return false; // too many at once: write this one now
+    t_slots[t_nslots++] = slot;
+    return true;
+}
+} // namespace
+
+void fb_transport_cork()
+{
+    t_cork++;
+}
+
+void fb_transport_uncork(Acceptor *a)
+{
+    if (t_cork == 0 || --t_cork > 0)
+        return;
+    for (int i = 0; i < t_nslots; i++)
+        a->flush_slot((size_t)t_slots[i]);
+    t_nslots = 0;
+}
+
+void Acceptor::flush_slot(size_t slot)
+{
+    bool wake_io = false;
+    {
+        std::lock_guard<std::mutex> lock(bound_mu_);
+        Connection *c = slot < bound_.size() ? bound_[slot] : nullptr;
+        if (c) {
+            bool ok = c->flush();
+            if (!ok)
+                c->closing = true;
+            wake_io = !ok || c->wants_write();
+        }
+    }
+    if (wake_io)
+        wake(); // leftovers (or a close) are the I/O thread's to finish
+}
+
 bool Connection::send(const std::string &msg)
 {
     bool ok, pending;
     {
         std::lock_guard<std::mutex> lock(mu_);
+        if (!closing.load() && out_.size() + msg.size() <= kMaxOutbound && cork_slot(slot)) {
+            out_ += msg; // written at uncork
+            return true;
+        }
         if (closing.load() && !close_after_flush)
             return false;
         if (out_.size() + msg.size() > kMaxOutbound) {
@@ -516,7 +575,10 @@ bool Acceptor::bind_conn(Connection *c, size_t slot)
         return false;
     c->session = s;
     c->slot = (long)slot;
-    bound_[slot] = c;
+    {
+        std::lock_guard<std::mutex> lock(bound_mu_);
+        bound_[slot] = c;
+    }
     s->setResponder(c);
     return true;
 }
@@ -646,10 +708,12 @@ void Acceptor::close_conn(Connection *c)
         } catch (...) {
         }
         FIX::Session::unregisterSession(ids_[(size_t)c->slot]);
+        std::lock_guard<std::mutex> lock(bound_mu_);
         bound_[(size_t)c->slot] = nullptr;
         c->session = nullptr;
     }
     fb_debug("fix", "closed connection from %s", c->peer_name.c_str());
+    std::lock_guard<std::mutex> lock(bound_mu_); // no flush_slot() is in it
     delete c;
 }
 
