@@ -34,6 +34,8 @@ struct xfer {
     char *head;
     size_t head_len;
     int too_large;
+    char *upload; /* the request body (non-GET), read once by on_upload */
+    size_t upload_len, upload_off;
     fb_http_done_fn done;
     void *user;
 };
@@ -86,6 +88,7 @@ static void xfer_free(struct xfer *x)
         curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->hdrs);
     free(x->body);
+    free(x->upload);
     free(x->head);
     free(x);
 }
@@ -165,6 +168,25 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
             goto fail;                                                                             \
     } while (0)
 
+/* The request body, handed to libcurl once. There is deliberately no seek
+ * callback: when libcurl wants to send the body again -- its silent retry
+ * after a reused keep-alive connection died under a request that was
+ * already written (REFERENCE.md Part H.1) -- it cannot rewind and fails
+ * with CURLE_SEND_FAIL_REWIND, which the caller sees as outcome unknown.
+ * A request that never left (a dead connection found before writing) is
+ * retried on a fresh one, which is safe. So order calls keep the warm
+ * connection without ever being sent twice behind the adapter's back. */
+static size_t on_upload(char *buf, size_t size, size_t nmemb, void *user)
+{
+    struct xfer *x = user;
+    size_t room = size * nmemb, n = x->upload_len - x->upload_off;
+    if (n > room)
+        n = room;
+    memcpy(buf, x->upload + x->upload_off, n);
+    x->upload_off += n;
+    return n;
+}
+
 enum fb_err fb_http_submit(struct fb_http *h, const struct fb_http_request *req)
 {
     struct xfer *x;
@@ -216,10 +238,18 @@ enum fb_err fb_http_submit(struct fb_http *h, const struct fb_http_request *req)
     SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_response);
     SETOPT(CURLOPT_TCP_NODELAY, 1L);
     if (req->method != FB_HTTP_GET) {
-        /* Part H.1: a fresh connection, so libcurl never resends it. */
-        SETOPT(CURLOPT_FRESH_CONNECT, 1L);
+        /* Part H.1: the body is read once (see on_upload), never resent. */
+        x->upload = malloc(req->body_len ? req->body_len : 1);
+        if (!x->upload)
+            goto fail;
+        if (req->body_len)
+            memcpy(x->upload, req->body, req->body_len);
+        x->upload_len = req->body_len;
+        SETOPT(CURLOPT_POST, 1L);
+        SETOPT(CURLOPT_READFUNCTION, on_upload);
+        SETOPT(CURLOPT_READDATA, x);
+        SETOPT(CURLOPT_SEEKFUNCTION, (curl_seek_callback)NULL);
         SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-        SETOPT(CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
         if (req->method == FB_HTTP_PUT)
             SETOPT(CURLOPT_CUSTOMREQUEST, "PUT");
         else if (req->method == FB_HTTP_DELETE)
