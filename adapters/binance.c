@@ -1764,8 +1764,8 @@ const struct fb_venue_ops fb_venue_binance = {
     {
         FB_VENUE_API_VERSION, /* api_version */
         "binance",            /* name */
-        FB_VSUP_MARKET | FB_VSUP_LIMIT | FB_VSUP_STOP | FB_VSUP_STOP_LIMIT | FB_VSUP_TIF_GTC |
-            FB_VSUP_TIF_IOC | FB_VSUP_TIF_FOK | FB_VSUP_POST_ONLY | FB_VSUP_ICEBERG |
+        FB_VSUP_MARKET | FB_VSUP_LIMIT | FB_VSUP_STOP | FB_VSUP_STOP_LIMIT | FB_VSUP_TAKE_PROFIT |
+            FB_VSUP_TAKE_PROFIT_LIMIT | FB_VSUP_TIF_GTC | FB_VSUP_TIF_IOC | FB_VSUP_TIF_FOK | FB_VSUP_POST_ONLY | FB_VSUP_ICEBERG |
             FB_VSUP_QUOTE_QTY | FB_VSUP_REPLACE | FB_VSUP_OPEN_ORDERS, /* supports */
     },
     bn_create,          /* create */

@@ -148,6 +148,20 @@ enum fb_err fb_bn_build_order(const struct fb_venue_order *o, struct fb_bn_query
         type = "STOP_LOSS_LIMIT";
         send_tif = send_price = send_stop = 1;
         break;
+    /* TAKE_PROFIT(_LIMIT) take the same parameters as STOP_LOSS(_LIMIT)
+     * (A.8.6); only the side of the market the trigger must be on differs,
+     * and that is the venue's check (-2010 "Order would trigger
+     * immediately."), made against its own last price. */
+    case FB_VENUE_TAKE_PROFIT:
+        if (o->tif != FB_VENUE_GTC)
+            return refuse(why, whylen, "Binance take-profit market orders are good-till-cancel only");
+        type = "TAKE_PROFIT";
+        send_stop = 1;
+        break;
+    case FB_VENUE_TAKE_PROFIT_LIMIT:
+        type = "TAKE_PROFIT_LIMIT";
+        send_tif = send_price = send_stop = 1;
+        break;
     default:
         return FB_ERR_INVALID;
     }

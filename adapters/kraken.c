@@ -734,7 +734,8 @@ static void emit_status(struct fb_kr *kr, const struct fb_kr_order *k, const str
     ev.u.status.qty = k->vol;
     /* The limit: price2 on the *-limit trigger types, else price. */
     ev.u.status.price = strstr(k->ordertype, "-limit") ? k->descr_price2 : k->descr_price;
-    if (strcmp(k->ordertype, "market") == 0 || strcmp(k->ordertype, "stop-loss") == 0)
+    if (strcmp(k->ordertype, "market") == 0 || strcmp(k->ordertype, "stop-loss") == 0 ||
+        strcmp(k->ordertype, "take-profit") == 0)
         ev.u.status.price = fb_dec_zero();
     ev.u.status.cum_qty = k->vol_exec;
     if (fb_dec_sign(k->vol_exec) > 0)
@@ -928,7 +929,7 @@ static void on_amend(struct fb_kr *kr, struct call *c, const struct fb_kr_answer
             o->req.stop_price = c->rep.stop_price;
         o->req.qty = c->rep.qty;
         ev.u.replaced.qty = c->rep.qty;
-        ev.u.replaced.price = o->req.type == FB_VENUE_STOP ? fb_dec_zero() : o->req.price;
+        ev.u.replaced.price = fb_venue_type_limited(o->req.type) ? o->req.price : fb_dec_zero();
         ev.u.replaced.stop_price = o->req.stop_price;
         ev.u.replaced.cum_qty = o->cum;
         if (fb_dec_sub(c->rep.qty, o->cum, &ev.u.replaced.leaves_qty) != FB_OK ||
@@ -1466,9 +1467,8 @@ static enum fb_err kr_replace(void *state, const struct fb_venue_replace *req, i
                     !o ? "unknown order" : "order is not open for replace");
         return FB_OK;
     }
-    if ((fb_dec_sign(req->price) > 0 && o->req.type == FB_VENUE_STOP) ||
-        (fb_dec_sign(req->stop_price) > 0 &&
-         (o->req.type == FB_VENUE_LIMIT || o->req.type == FB_VENUE_MARKET))) {
+    if ((fb_dec_sign(req->price) > 0 && !fb_venue_type_limited(o->req.type)) ||
+        (fb_dec_sign(req->stop_price) > 0 && !fb_venue_type_triggered(o->req.type))) {
         emit_reject(kr, FB_VEV_REPLACE_REJECT, o, NULL, req->new_client_order_id, FB_VREJ_FINAL,
                     FB_VRR_UNSUPPORTED, "the order type has no such price to amend");
         return FB_OK;
@@ -1718,7 +1718,8 @@ const struct fb_venue_ops fb_venue_kraken = {
     {
         FB_VENUE_API_VERSION, /* api_version */
         "kraken",             /* name */
-        FB_VSUP_MARKET | FB_VSUP_LIMIT | FB_VSUP_STOP | FB_VSUP_STOP_LIMIT | FB_VSUP_TIF_DAY |
+        FB_VSUP_MARKET | FB_VSUP_LIMIT | FB_VSUP_STOP | FB_VSUP_STOP_LIMIT | FB_VSUP_TAKE_PROFIT |
+            FB_VSUP_TAKE_PROFIT_LIMIT | FB_VSUP_TIF_DAY |
             FB_VSUP_TIF_GTC | FB_VSUP_TIF_IOC | FB_VSUP_TIF_GTD | FB_VSUP_POST_ONLY |
             FB_VSUP_ICEBERG | FB_VSUP_QUOTE_QTY | FB_VSUP_REPLACE |
             FB_VSUP_OPEN_ORDERS, /* supports */

@@ -191,6 +191,19 @@ enum fb_err fb_kr_build_order(const struct fb_venue_order *o, int64_t now_s,
         price = o->stop_price;
         price2 = o->price;
         break;
+    /* B.5.1: the trigger in price, the limit in price2, as for stop-loss;
+     * Kraken triggers them on a favourable move instead. */
+    case FB_VENUE_TAKE_PROFIT:
+        ordertype = "take-profit";
+        send_price = 1;
+        price = o->stop_price;
+        break;
+    case FB_VENUE_TAKE_PROFIT_LIMIT:
+        ordertype = "take-profit-limit";
+        send_price = send_price2 = 1;
+        price = o->stop_price;
+        price2 = o->price;
+        break;
     default:
         return FB_ERR_INVALID;
     }
@@ -234,13 +247,14 @@ enum fb_err fb_kr_build_amend(const char *kid, const struct fb_venue_replace *r,
     if (!kid || strlen(kid) != FB_KR_KID_LEN || fb_dec_sign(r->qty) <= 0)
         return FB_ERR_INVALID;
     fb_kr_f_add(f, "cl_ord_id", kid);
-    /* For a stop-limit, the limit is Kraken's price2 = AmendOrder's limit_price. */
-    if (fb_dec_sign(r->price) > 0 && (type == FB_VENUE_LIMIT || type == FB_VENUE_STOP_LIMIT))
+    /* For a stop-limit or take-profit-limit, the limit is Kraken's price2 =
+     * AmendOrder's limit_price. */
+    if (fb_dec_sign(r->price) > 0 && fb_venue_type_limited(type))
         fb_kr_f_add_dec(f, "limit_price", r->price);
     else if (fb_dec_sign(r->price) > 0)
         return FB_ERR_INVALID;
     fb_kr_f_add_dec(f, "order_qty", r->qty);
-    if (fb_dec_sign(r->stop_price) > 0 && (type == FB_VENUE_STOP || type == FB_VENUE_STOP_LIMIT))
+    if (fb_dec_sign(r->stop_price) > 0 && fb_venue_type_triggered(type))
         fb_kr_f_add_dec(f, "trigger_price", r->stop_price);
     else if (fb_dec_sign(r->stop_price) > 0)
         return FB_ERR_INVALID;

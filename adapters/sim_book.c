@@ -52,10 +52,12 @@ static bool is_buy(const struct fb_sim_order *o)
     return o->req.side == FB_VENUE_BUY;
 }
 
-/* Behaves as a market order now: MARKET, or a STOP that has triggered. */
+/* Behaves as a market order now: MARKET, or a STOP / TAKE_PROFIT that has
+ * triggered. */
 static bool acts_as_market(const struct fb_sim_order *o)
 {
-    return o->req.type == FB_VENUE_MARKET || o->req.type == FB_VENUE_STOP;
+    return o->req.type == FB_VENUE_MARKET || o->req.type == FB_VENUE_STOP ||
+           o->req.type == FB_VENUE_TAKE_PROFIT;
 }
 
 static int64_t day_end(int64_t t)
@@ -347,7 +349,11 @@ static bool idx_before(const struct fb_sim_book *b, unsigned kind, uint32_t x, u
         c = fb_dec_cmp(ox->req.stop_price, oy->req.stop_price);
         break;
     case FB_SIM_IDX_SELL_STOP:
+    case FB_SIM_IDX_BUY_TP:
         c = fb_dec_cmp(oy->req.stop_price, ox->req.stop_price);
+        break;
+    case FB_SIM_IDX_SELL_TP:
+        c = fb_dec_cmp(ox->req.stop_price, oy->req.stop_price);
         break;
     default:
         return false; /* TAKING is unordered */
@@ -426,6 +432,8 @@ static unsigned want_index(const struct fb_sim_order *o)
 {
     if (!is_open(o))
         return FB_SIM_IDX_NONE;
+    if (!o->triggered && fb_venue_type_take_profit(o->req.type))
+        return is_buy(o) ? FB_SIM_IDX_BUY_TP : FB_SIM_IDX_SELL_TP;
     if (!o->triggered)
         return is_buy(o) ? FB_SIM_IDX_BUY_STOP : FB_SIM_IDX_SELL_STOP;
     if (acts_as_market(o) || !o->resting)
@@ -612,10 +620,15 @@ static bool crosses(const struct fb_sim_book_market *mk, enum fb_venue_side side
     return fb_dec_cmp(mk->bid, price) >= 0;
 }
 
-static bool stop_reached(const struct fb_sim_book_market *mk, enum fb_venue_side side,
+/* Whether the reference price has reached an order's trigger: a stop's on
+ * an adverse move (a buy when the price rises to it, a sell when it falls
+ * to it), a take-profit's on a favourable one (a buy when it falls to it,
+ * a sell when it rises to it), as Binance and Kraken trigger them. */
+static bool stop_reached(const struct fb_sim_book_market *mk, const struct fb_venue_order *req,
                          struct fb_dec stop)
 {
-    if (side == FB_VENUE_BUY)
+    const bool up = (req->side == FB_VENUE_BUY) != fb_venue_type_take_profit(req->type);
+    if (up)
         return fb_dec_cmp(mk->ref, stop) >= 0;
     return fb_dec_cmp(mk->ref, stop) <= 0;
 }
@@ -801,7 +814,7 @@ enum fb_err fb_sim_order_check(const struct fb_venue_order *o)
         return FB_ERR_INVALID;
     if (!memchr(o->symbol, '\0', sizeof o->symbol) || o->symbol[0] == '\0')
         return FB_ERR_INVALID;
-    if ((unsigned)o->side > FB_VENUE_SELL || (unsigned)o->type > FB_VENUE_STOP_LIMIT ||
+    if ((unsigned)o->side > FB_VENUE_SELL || (unsigned)o->type > FB_VENUE_TAKE_PROFIT_LIMIT ||
         (unsigned)o->tif > FB_VENUE_GTD)
         return FB_ERR_INVALID;
     if (fb_dec_sign(o->qty) < 0 || fb_dec_sign(o->quote_qty) < 0 || fb_dec_sign(o->price) < 0 ||
@@ -821,10 +834,12 @@ enum fb_err fb_sim_order_check(const struct fb_venue_order *o)
             return FB_ERR_INVALID;
         break;
     case FB_VENUE_STOP:
+    case FB_VENUE_TAKE_PROFIT:
         if (has_price || !has_stop)
             return FB_ERR_INVALID;
         break;
     case FB_VENUE_STOP_LIMIT:
+    case FB_VENUE_TAKE_PROFIT_LIMIT:
         if (!has_price || !has_stop)
             return FB_ERR_INVALID;
         break;
@@ -832,7 +847,7 @@ enum fb_err fb_sim_order_check(const struct fb_venue_order *o)
     if (o->post_only && o->type != FB_VENUE_LIMIT)
         return FB_ERR_INVALID;
     if (fb_dec_sign(o->display_qty) > 0 &&
-        ((o->type != FB_VENUE_LIMIT && o->type != FB_VENUE_STOP_LIMIT) ||
+        (!fb_venue_type_limited(o->type) ||
          fb_dec_cmp(o->display_qty, o->qty) >= 0))
         return FB_ERR_INVALID;
     if (o->tif == FB_VENUE_GTD && o->expire_ns <= 0)
@@ -902,7 +917,9 @@ static bool reached(const struct fb_sim_book *b, unsigned kind, uint32_t x)
         return crosses(mk, o->req.side, o->req.price);
     case FB_SIM_IDX_BUY_STOP:
     case FB_SIM_IDX_SELL_STOP:
-        return stop_reached(mk, o->req.side, o->req.stop_price);
+    case FB_SIM_IDX_BUY_TP:
+    case FB_SIM_IDX_SELL_TP:
+        return stop_reached(mk, &o->req, o->req.stop_price);
     default:
         return true;
     }
@@ -958,7 +975,7 @@ enum fb_err fb_sim_book_match(struct fb_sim_book *b, size_t m, int64_t t, bool f
         if (!is_open(o) || (!force && acted == t))
             continue;
         if (!o->triggered) {
-            if (!stop_reached(mk, o->req.side, o->req.stop_price))
+            if (!stop_reached(mk, &o->req, o->req.stop_price))
                 continue;
             o->triggered = true;
             err = step(b, o, t, true);
@@ -1022,10 +1039,12 @@ enum fb_err fb_sim_book_submit(struct fb_sim_book *b, const struct fb_venue_orde
         notional_px = touch;
         break;
     case FB_VENUE_STOP:
+    case FB_VENUE_TAKE_PROFIT:
         notional_px = in->stop_price;
         break;
     case FB_VENUE_LIMIT:
     case FB_VENUE_STOP_LIMIT:
+    case FB_VENUE_TAKE_PROFIT_LIMIT:
     default:
         notional_px = in->price;
         break;
@@ -1047,8 +1066,7 @@ enum fb_err fb_sim_book_submit(struct fb_sim_book *b, const struct fb_venue_orde
         err = emit_reject(b, &ev, FB_VRR_POST_ONLY, "-2010", TXT_POST_ONLY);
         goto out;
     }
-    if ((in->type == FB_VENUE_STOP || in->type == FB_VENUE_STOP_LIMIT) &&
-        stop_reached(mk, in->side, in->stop_price)) {
+    if (fb_venue_type_triggered(in->type) && stop_reached(mk, in, in->stop_price)) {
         err = emit_reject(b, &ev, FB_VRR_WOULD_TRIGGER, "-2010", TXT_WOULD_TRIGGER);
         goto out;
     }
@@ -1176,11 +1194,11 @@ enum fb_err fb_sim_book_replace(struct fb_sim_book *b, const struct fb_venue_rep
         err = emit_reject(b, &ev, FB_VRR_DUPLICATE_ID, "-2010", TXT_DUPLICATE);
         goto out;
     }
-    if (o->req.type == FB_VENUE_MARKET || (o->req.type == FB_VENUE_STOP && o->triggered)) {
+    if (o->req.type == FB_VENUE_MARKET || (acts_as_market(o) && o->triggered)) {
         err = emit_reject(b, &ev, FB_VRR_UNSUPPORTED, "-2010", TXT_AMEND_MARKET);
         goto out;
     }
-    if (fb_dec_sign(r->price) > 0 && o->req.type == FB_VENUE_STOP) {
+    if (fb_dec_sign(r->price) > 0 && !fb_venue_type_limited(o->req.type)) {
         err = emit_reject(b, &ev, FB_VRR_OTHER, "-1106", TXT_PRICE_NOT_REQUIRED);
         goto out;
     }
@@ -1195,7 +1213,7 @@ enum fb_err fb_sim_book_replace(struct fb_sim_book *b, const struct fb_venue_rep
     mk = &b->markets[o->market];
     price = fb_dec_sign(r->price) > 0 ? r->price : o->req.price;
     stop = fb_dec_sign(r->stop_price) > 0 ? r->stop_price : o->req.stop_price;
-    notional_px = o->req.type == FB_VENUE_STOP ? stop : price;
+    notional_px = fb_venue_type_limited(o->req.type) ? price : stop;
     size_matters = fb_dec_cmp(r->qty, o->cum_qty) > 0;
     TRY(check_filters(&mk->rules, r->qty, price, stop, o->req.display_qty, notional_px,
                       size_matters, &fail));
@@ -1210,7 +1228,7 @@ enum fb_err fb_sim_book_replace(struct fb_sim_book *b, const struct fb_venue_rep
         err = emit_reject(b, &ev, FB_VRR_POST_ONLY, "-2010", TXT_POST_ONLY);
         goto out;
     }
-    if (!o->triggered && stop_reached(mk, o->req.side, stop)) {
+    if (!o->triggered && stop_reached(mk, &o->req, stop)) {
         err = emit_reject(b, &ev, FB_VRR_WOULD_TRIGGER, "-2010", TXT_WOULD_TRIGGER);
         goto out;
     }

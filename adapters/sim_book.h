@@ -109,6 +109,8 @@ enum fb_sim_idx {
     FB_SIM_IDX_SELL_REST, /* min-heap by price */
     FB_SIM_IDX_BUY_STOP,  /* min-heap by stop price */
     FB_SIM_IDX_SELL_STOP, /* max-heap by stop price */
+    FB_SIM_IDX_BUY_TP,    /* untriggered take-profits: max-heap by stop price */
+    FB_SIM_IDX_SELL_TP,   /* min-heap by stop price */
     FB_SIM_IDX_N
 };
 #define FB_SIM_IDX_NONE 0xFFu

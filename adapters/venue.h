@@ -41,7 +41,7 @@ extern "C" {
 /* Bumped when a slot is added or a contract changes; backends put the
  * version they were written against in info.api_version and the registry
  * refuses a mismatch. */
-#define FB_VENUE_API_VERSION 1
+#define FB_VENUE_API_VERSION 3 /* 3: take-profit order types */
 
 /* Maximum lengths, in chars, NUL not included. Arrays below are MAX + 1. */
 #define FB_VENUE_CLORDID_MAX 36 /* client order id: [A-Za-z0-9._-], 1..36 */
@@ -73,6 +73,8 @@ extern "C" {
  * Every other venue acts outside, and is only called on once what led to
  * the request is durable. */
 #define FB_VSUP_IN_PROCESS (1u << 14)
+#define FB_VSUP_TAKE_PROFIT (1u << 15)       /* take-profit (market if touched) */
+#define FB_VSUP_TAKE_PROFIT_LIMIT (1u << 16) /* take-profit-limit (limit if touched) */
 
 /* ---- order requests ---- */
 
@@ -82,8 +84,32 @@ enum fb_venue_ord_type {
     FB_VENUE_MARKET = 0,
     FB_VENUE_LIMIT = 1,
     FB_VENUE_STOP = 2,      /* stop-market: becomes a market order when triggered */
-    FB_VENUE_STOP_LIMIT = 3 /* becomes a limit order at price when triggered */
+    FB_VENUE_STOP_LIMIT = 3, /* becomes a limit order at price when triggered */
+    /* Take-profit: triggers on a favourable move, the opposite side from a
+     * stop -- a buy when the price falls to stop_price, a sell when it
+     * rises to it (Binance TAKE_PROFIT, Kraken take-profit). */
+    FB_VENUE_TAKE_PROFIT = 4,      /* becomes a market order when triggered */
+    FB_VENUE_TAKE_PROFIT_LIMIT = 5 /* becomes a limit order at price when triggered */
 };
+
+/* Waits for stop_price before it acts (stop and take-profit types). */
+static inline bool fb_venue_type_triggered(enum fb_venue_ord_type t)
+{
+    return t == FB_VENUE_STOP || t == FB_VENUE_STOP_LIMIT || t == FB_VENUE_TAKE_PROFIT ||
+           t == FB_VENUE_TAKE_PROFIT_LIMIT;
+}
+
+/* Carries a limit price (once triggered, for the trigger types). */
+static inline bool fb_venue_type_limited(enum fb_venue_ord_type t)
+{
+    return t == FB_VENUE_LIMIT || t == FB_VENUE_STOP_LIMIT || t == FB_VENUE_TAKE_PROFIT_LIMIT;
+}
+
+/* Triggers on a favourable move (buy at or below, sell at or above). */
+static inline bool fb_venue_type_take_profit(enum fb_venue_ord_type t)
+{
+    return t == FB_VENUE_TAKE_PROFIT || t == FB_VENUE_TAKE_PROFIT_LIMIT;
+}
 
 enum fb_venue_tif {
     FB_VENUE_DAY = 0, /* until the end of the UTC day the venue received it */
@@ -102,8 +128,8 @@ struct fb_venue_order {
     enum fb_venue_tif tif;
     int64_t expire_ns;         /* GTD only: ns since epoch, UTC */
     struct fb_dec qty;         /* base quantity; zero iff quote_qty is set */
-    struct fb_dec price;       /* limit price: LIMIT, STOP_LIMIT */
-    struct fb_dec stop_price;  /* trigger: STOP, STOP_LIMIT */
+    struct fb_dec price;       /* limit price: LIMIT, STOP_LIMIT, TAKE_PROFIT_LIMIT */
+    struct fb_dec stop_price;  /* trigger: STOP*, TAKE_PROFIT* */
     struct fb_dec display_qty; /* iceberg visible qty (< qty); zero = not iceberg */
     struct fb_dec quote_qty;   /* MARKET only: spend/receive this much quote */
     bool post_only;            /* LIMIT only: reject rather than take */
@@ -235,7 +261,7 @@ struct fb_venue_canceled {
  */
 struct fb_venue_replaced {
     struct fb_dec qty;        /* new total qty as requested */
-    struct fb_dec price;      /* limit price in force (zero for stop-market) */
+    struct fb_dec price;      /* limit price in force (zero for stop/take-profit market) */
     struct fb_dec stop_price; /* stop price in force, zero if none */
     struct fb_dec cum_qty;
     struct fb_dec leaves_qty;
@@ -343,6 +369,10 @@ struct fb_venue_ops {
      * unknown symbol, FB_ERR_STATE if no price yet. */
     enum fb_err (*reference_price)(const void *state, const char *symbol, struct fb_dec *bid,
                                    struct fb_dec *ask, int64_t *as_of_ns);
+    /* (optional) Until when (ns since epoch) the venue asked for no more
+     * requests (Retry-After, an IP ban); 0 or the past when it did not. The
+     * engine's venue throttle holds new orders until then. */
+    int64_t (*paused_until)(const void *state);
 };
 
 /* Backends (each defined at the end of its adapters/<name>.c). */
@@ -367,7 +397,3 @@ const char *fb_venue_event_kind_name(enum fb_venue_event_kind kind);
 }
 #endif
 #endif
-    /* (optional) Until when (ns since epoch) the venue asked for no more
-     * requests (Retry-After, an IP ban); 0 or the past when it did not. The
-     * engine's venue throttle holds new orders until then. */
-    int64_t (*paused_until)(const void *state);

@@ -390,9 +390,15 @@ static int parse_new(struct fb_vsim *vs, struct vs_params *p, struct newreq *n,
         want_price = true;
         n->o.type = FB_VENUE_LIMIT;
         n->o.post_only = true;
-    } else if (strcmp(type, "TAKE_PROFIT") == 0 || strcmp(type, "TAKE_PROFIT_LIMIT") == 0) {
-        vs_error(a, 400, -1014, "Unsupported order combination.");
-        return -1;
+    } else if (strcmp(type, "TAKE_PROFIT") == 0) {
+        /* Same parameters as STOP_LOSS; the book triggers it on the other
+         * side and refuses one already reached (-2010 "Order would trigger
+         * immediately.", A.8.6). */
+        want_stop = true;
+        n->o.type = FB_VENUE_TAKE_PROFIT;
+    } else if (strcmp(type, "TAKE_PROFIT_LIMIT") == 0) {
+        want_tif = want_price = want_stop = true;
+        n->o.type = FB_VENUE_TAKE_PROFIT_LIMIT;
     } else {
         vs_error(a, 400, -1116, "Invalid orderType.");
         return -1;
@@ -817,8 +823,9 @@ static json_t *symbol_json(const struct fb_sim_market_params *m)
                   "baseAsset", m->base, "baseAssetPrecision", 8, "quoteAsset", m->quote,
                   "quotePrecision", 8, "quoteAssetPrecision", 8);
     json_object_set_new(s, "orderTypes",
-                        json_pack("[s,s,s,s,s]", "LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS",
-                                  "STOP_LOSS_LIMIT"));
+                        json_pack("[s,s,s,s,s,s,s]", "LIMIT", "LIMIT_MAKER", "MARKET",
+                                  "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT",
+                                  "TAKE_PROFIT_LIMIT"));
     json_object_set_new(s, "icebergAllowed", json_true());
     json_object_set_new(s, "quoteOrderQtyMarketAllowed", json_true());
     json_object_set_new(s, "cancelReplaceAllowed", json_true());

@@ -147,6 +147,7 @@ static const struct {
     {40, "2", "Limit", VALL},
     {40, "3", "Stop", VALL},
     {40, "4", "StopLimit", VALL},
+    {40, "J", "MarketIfTouched", VALL}, /* take-profit(-limit) */
     {40, "5", "MarketOnClose", V42},
     {40, "J", "MarketIfTouched", V44},
     {40, "K", "MarketWithLeftOverAsLimit", V44},

@@ -208,7 +208,9 @@ static enum fb_err order_option(char *const *words, int n, int *i, struct fb_cli
             seterr(err, errlen, "limit needs a price");
             return FB_ERR_PARSE;
         }
-        c->ord_type = '2';
+        /* type=take-profit(-limit) given first stays J: its limit. */
+        if (c->ord_type != 'J')
+            c->ord_type = '2';
         return decimal(c->price, words[++*i], "limit price", 1, err, errlen);
     }
     if (strcmp(w, "market") == 0) {
@@ -252,13 +254,22 @@ static enum fb_err order_option(char *const *words, int n, int *i, struct fb_cli
         return FB_OK;
     }
     if (KEY("type")) {
-        static const char *const types[] = {"market", "limit", "stop", "stop-limit"};
-        for (size_t k = 0; k < 4; k++)
-            if (strcmp(v, types[k]) == 0) {
-                c->ord_type = (char)('1' + k);
+        /* take-profit and take-profit-limit are both OrdType J (market if
+         * touched); the limit one also carries price=. */
+        static const struct {
+            const char *name;
+            char fix;
+        } types[] = {{"market", '1'},      {"limit", '2'},       {"stop", '3'},
+                     {"stop-limit", '4'},  {"take-profit", 'J'}, {"take-profit-limit", 'J'}};
+        for (size_t k = 0; k < sizeof types / sizeof types[0]; k++)
+            if (strcmp(v, types[k].name) == 0) {
+                c->ord_type = types[k].fix;
                 return FB_OK;
             }
-        seterr(err, errlen, "type '%s': want market, limit, stop or stop-limit", v);
+        seterr(err, errlen,
+               "type '%s': want market, limit, stop, stop-limit, take-profit or "
+               "take-profit-limit",
+               v);
         return FB_ERR_PARSE;
     }
 #undef KEY

@@ -102,6 +102,7 @@ static void usage(FILE *out)
         "\n"
         "commands:\n"
         "  buy|sell SYMBOL QTY|cash=AMOUNT market|limit PRICE [stop=PX]\n"
+        "       [type=market|limit|stop|stop-limit|take-profit|take-profit-limit]\n"
         "       [tif ioc|fok|gtc|day|gtd=YYYYMMDD[-HH:MM:SS]] [id=NAME] [account=A]\n"
         "       [post-only] [display=QTY] [exdest=X] [TAG=VALUE ...]\n"
         "  cancel REF [id=NAME] [symbol=S side=buy|sell qty=Q]\n"

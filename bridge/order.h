@@ -48,7 +48,14 @@ enum fb_ord_type {
     FB_ORD_LIMIT = 1,      /* 40=2 */
     FB_ORD_STOP = 2,       /* 40=3 (stop market) */
     FB_ORD_STOP_LIMIT = 3, /* 40=4 */
-    FB_ORD_TYPE_LAST       /* not a true value, never use this */
+    /* 40=J (market if touched) without Price(44): a take-profit, which
+     * triggers at StopPx(99) on a favourable move and then trades at
+     * market. With Price(44) it is a take-profit-limit ("limit if
+     * touched", which FIX has no OrdType of its own for). Same numbers as
+     * enum fb_venue_ord_type. */
+    FB_ORD_TAKE_PROFIT = 4,       /* 40=J */
+    FB_ORD_TAKE_PROFIT_LIMIT = 5, /* 40=J + Price(44) */
+    FB_ORD_TYPE_LAST              /* not a true value, never use this */
 };
 
 /* TimeInForce(59). */

@@ -293,8 +293,8 @@ static enum fb_policy_action refuse(struct fb_policy_verdict *v, int reason)
     return FB_POLICY_REFUSE;
 }
 
-static const char *const ord_type_names[FB_ORD_TYPE_LAST] = {"market", "limit", "stop",
-                                                             "stop_limit"};
+static const char *const ord_type_names[FB_ORD_TYPE_LAST] = {
+    "market", "limit", "stop", "stop_limit", "take_profit", "take_profit_limit"};
 static const char *const tif_names[FB_TIF_LAST] = {"day", "gtc", "ioc", "fok", "gtd"};
 
 static void list_names(char *buf, size_t size, unsigned bits, const char *const *names, size_t n)
@@ -580,9 +580,11 @@ static enum fb_policy_action rule_notional(struct ctx *c, struct fb_policy_verdi
     switch (c->t.ord_type) {
     case FB_ORD_LIMIT:
     case FB_ORD_STOP_LIMIT:
+    case FB_ORD_TAKE_PROFIT_LIMIT:
         px = c->t.price;
         break;
     case FB_ORD_STOP:
+    case FB_ORD_TAKE_PROFIT:
         px = c->t.stop_px;
         px_what = "StopPx ";
         break;

@@ -19,6 +19,8 @@ static const char *const ord_type_wire[FB_ORD_TYPE_LAST] = {
     [FB_ORD_LIMIT] = "2",
     [FB_ORD_STOP] = "3",
     [FB_ORD_STOP_LIMIT] = "4",
+    [FB_ORD_TAKE_PROFIT] = "J",       /* market if touched */
+    [FB_ORD_TAKE_PROFIT_LIMIT] = "J", /* the same, with Price(44) */
 };
 
 static const char *const tif_wire[FB_TIF_LAST] = {
@@ -245,9 +247,10 @@ static enum fb_err render_exec(const struct fb_exec_report *er, enum fb_fix_vers
     put_dec_opt(r, 38, t->qty);
     put_dec_opt(r, 152, t->cash_qty);
     put(r, 40, ord_type);
-    if (t->ord_type == FB_ORD_LIMIT || t->ord_type == FB_ORD_STOP_LIMIT)
+    if (t->ord_type == FB_ORD_LIMIT || t->ord_type == FB_ORD_STOP_LIMIT ||
+        t->ord_type == FB_ORD_TAKE_PROFIT_LIMIT)
         put_dec_opt(r, 44, t->price);
-    if (t->ord_type == FB_ORD_STOP || t->ord_type == FB_ORD_STOP_LIMIT)
+    if (t->ord_type != FB_ORD_MARKET && t->ord_type != FB_ORD_LIMIT)
         put_dec_opt(r, 99, t->stop_px);
     put(r, 59, tif);
     if (t->tif == FB_TIF_GTD && t->expire_time_ns > 0)

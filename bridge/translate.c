@@ -256,6 +256,29 @@ struct tr_ord_type {
     uint8_t priced; /* min notional is checkable from Price */
 };
 
+/* 40=J with Price(44): a take-profit-limit. "Limit if touched" has no
+ * OrdType of its own in FIX 4.2/4.4; an MIT with a limit price is how
+ * gateways commonly spell it (spec/RULES_OF_ENGAGEMENT.md 5.1). */
+static const struct tr_ord_type ord_type_take_profit_limit = {
+    {"J", "limit if touched", 1, FB_ORD_TAKE_PROFIT_LIMIT},
+    FB_VSUP_TAKE_PROFIT_LIMIT,
+    TR_REQD,
+    TR_REQD,
+    0,
+    1,
+    0,
+    1};
+
+/* The type an OrdType row becomes when Price(44) is present (the row
+ * itself says TR_NO for price): FIX has one OrdType, J, for both
+ * take-profit flavours. */
+static const struct {
+    const char *fix;
+    const struct tr_ord_type *with_price;
+} ord_type_priced[] = {
+    {"J", &ord_type_take_profit_limit},
+};
+
 static const struct tr_ord_type ord_types[] = {
     {{"1", "market", 1, FB_ORD_MARKET}, FB_VSUP_MARKET, TR_NO, TR_NO, 0, 0, 1, 0},
     {{"2", "limit", 1, FB_ORD_LIMIT}, FB_VSUP_LIMIT, TR_REQD, TR_NO, 1, 1, 0, 1},
@@ -275,7 +298,10 @@ static const struct tr_ord_type ord_types[] = {
     {{"G", "forex swap", 0, 0}, 0, TR_NO, TR_NO, 0, 0, 0, 0},
     {{"H", "forex previously quoted", 0, 0}, 0, TR_NO, TR_NO, 0, 0, 0, 0},
     {{"I", "funari", 0, 0}, 0, TR_NO, TR_NO, 0, 0, 0, 0},
-    {{"J", "market if touched", 0, 0}, 0, TR_NO, TR_NO, 0, 0, 0, 0},
+    /* Market if touched: buy below / sell above the market, then trade at
+     * market -- a take-profit, with StopPx(99) as its trigger. */
+    {{"J", "market if touched", 1, FB_ORD_TAKE_PROFIT}, FB_VSUP_TAKE_PROFIT, TR_NO, TR_REQD, 0, 0, 0,
+     0},
     {{"K", "market with leftover as limit", 0, 0}, 0, TR_NO, TR_NO, 0, 0, 0, 0},
     {{"L", "previous fund valuation point", 0, 0}, 0, TR_NO, TR_NO, 0, 0, 0, 0},
     {{"M", "next fund valuation point", 0, 0}, 0, TR_NO, TR_NO, 0, 0, 0, 0},
@@ -768,6 +794,9 @@ static int tr_terms(struct tr *t, const struct tr_route *r, struct fb_order_term
     if (TR_ENUM(t, TAG_ORD_TYPE, ord_types, &i) != 0)
         return -1;
     ot = &ord_types[i]; /* OrdType is required: tr_fetch saw it */
+    for (i = 0; has_price && i < TR_COUNT(ord_type_priced); i++)
+        if (strcmp(ot->v.fix, ord_type_priced[i].fix) == 0)
+            ot = ord_type_priced[i].with_price;
     terms->ord_type = (enum fb_ord_type)ot->v.value;
 
     /* Absent TimeInForce is Day (FIX's default), never the venue's. */

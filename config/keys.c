@@ -23,7 +23,10 @@ static const char *const fill_modes[] = {"full", "partial", NULL};
 static const char *const orphan_policies[] = {"report", "cancel", NULL};
 static const char *const weekdays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL};
 /* In enum fb_ord_type / enum fb_tif order: bit i is names[i]. */
-static const char *const ord_type_names[] = {"market", "limit", "stop", "stop_limit", NULL};
+static const char *const ord_type_names[] = {"market",      "limit",
+                                             "stop",        "stop_limit",
+                                             "take_profit", "take_profit_limit",
+                                             NULL};
 static const char *const tif_names[] = {"day", "gtc", "ioc", "fok", "gtd", NULL};
 static const char *const market_orders_modes[] = {"convert_to_ioc_limit", "refuse", "allow",
                                                   NULL};
@@ -888,9 +891,9 @@ const char *const cfg_policy_key_names[FB_PK_LAST + 1] = {
     {.name = "allowed_ord_types",                                                                  \
      .type = CFG_FLAGS,                                                                            \
      .min = 1,                                                                                     \
-     .max = 4,                                                                                     \
+     .max = 6,                                                                                     \
      .names = ord_type_names,                                                                      \
-     .def = D("market limit stop stop_limit"),                                                     \
+     .def = D("market limit stop stop_limit take_profit take_profit_limit"),                       \
      .off = offsetof(ST, PFX allowed_ord_types),                                                   \
      .doc = "OrdType(40) values accepted"},                                                        \
     {.name = "allowed_tifs",                                                                       \

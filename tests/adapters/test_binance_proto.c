@@ -66,6 +66,17 @@ static const struct build_case builds[] = {
      "symbol=BTCUSDT&side=BUY&type=STOP_LOSS_LIMIT&timeInForce=IOC&quantity=1&price=111&"
      "stopPrice=110&newClientOrderId=c6&newOrderRespType=FULL",
      "d6f47b1912147b0dddebf7dbfc34bb4d9cad5a9d4f3c35e4518b6f98e60fb8bc"},
+    /* TAKE_PROFIT(_LIMIT): the parameters of STOP_LOSS(_LIMIT) (A.8.6). */
+    {"tp1", "BTCUSDT", FB_VENUE_SELL, FB_VENUE_TAKE_PROFIT, FB_VENUE_GTC, "3", NULL, "110", NULL,
+     NULL, 0, FB_OK,
+     "symbol=BTCUSDT&side=SELL&type=TAKE_PROFIT&quantity=3&stopPrice=110&newClientOrderId=tp1&"
+     "newOrderRespType=FULL",
+     "ec459c41f35f5f2982521b0880e1e46a88aef0e9f402d7bd8e05e3c5c0551af5"},
+    {"tp2", "BTCUSDT", FB_VENUE_BUY, FB_VENUE_TAKE_PROFIT_LIMIT, FB_VENUE_GTC, "1", "89.5", "90",
+     "0.5", NULL, 0, FB_OK,
+     "symbol=BTCUSDT&side=BUY&type=TAKE_PROFIT_LIMIT&timeInForce=GTC&quantity=1&price=89.5&"
+     "stopPrice=90&icebergQty=0.5&newClientOrderId=tp2&newOrderRespType=FULL",
+     "5044e4403e46239e18b690ecacd39f2f36209dcbc0037641011b8f38c8f31e8d"},
     {"c7", "BTCUSDT", FB_VENUE_BUY, FB_VENUE_LIMIT, FB_VENUE_GTC, "10", "1", NULL, "2", NULL, 0,
      FB_OK,
      "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=10&price=1&icebergQty=2&"
@@ -109,6 +120,15 @@ static const struct build_case builds[] = {
      FB_ERR_UNSUPPORTED, NULL, NULL},
     {"u7", "BTCUSDT", FB_VENUE_BUY, FB_VENUE_LIMIT, FB_VENUE_GTC, NULL, "1", NULL, NULL, "5", 0,
      FB_ERR_UNSUPPORTED, NULL, NULL},
+    /* A take-profit market order is GTC only, as a stop-market is. */
+    {"u8", "BTCUSDT", FB_VENUE_SELL, FB_VENUE_TAKE_PROFIT, FB_VENUE_IOC, "1", NULL, "1", NULL, NULL,
+     0, FB_ERR_UNSUPPORTED, NULL, NULL},
+    /* Post-only is for plain limits. */
+    {"u9", "BTCUSDT", FB_VENUE_BUY, FB_VENUE_TAKE_PROFIT_LIMIT, FB_VENUE_GTC, "1", "1", "1", NULL,
+     NULL, 1, FB_ERR_UNSUPPORTED, NULL, NULL},
+    /* Malformed: a take-profit-limit without its limit price. */
+    {"m9", "BTCUSDT", FB_VENUE_BUY, FB_VENUE_TAKE_PROFIT_LIMIT, FB_VENUE_GTC, "1", NULL, "1", NULL,
+     NULL, 0, FB_ERR_INVALID, NULL, NULL},
     /* Malformed. */
     {"has.dot", "BTCUSDT", FB_VENUE_BUY, FB_VENUE_LIMIT, FB_VENUE_GTC, "1", "1", NULL, NULL, NULL,
      0, FB_ERR_INVALID, NULL, NULL},

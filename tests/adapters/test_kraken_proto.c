@@ -114,6 +114,15 @@ static const struct build_case builds[] = {
      0, FB_OK,
      "cl_ord_id=" KID1 "&ordertype=stop-loss-limit&pair=XBTUSD&price=90&price2=89.5&"
      "timeinforce=IOC&type=sell&volume=3"},
+    /* take-profit(-limit): the trigger in price, the limit in price2 (B.5.1). */
+    {"fb12-1", FB_VENUE_SELL, FB_VENUE_TAKE_PROFIT, FB_VENUE_GTC, 0, "3", NULL, "110", NULL, NULL, 0,
+     FB_OK,
+     "cl_ord_id=" KID1 "&ordertype=take-profit&pair=XBTUSD&price=110&timeinforce=GTC&type=sell&"
+     "volume=3"},
+    {"fb12-1", FB_VENUE_BUY, FB_VENUE_TAKE_PROFIT_LIMIT, FB_VENUE_GTC, 0, "3", "89.5", "90", NULL,
+     NULL, 0, FB_OK,
+     "cl_ord_id=" KID1 "&ordertype=take-profit-limit&pair=XBTUSD&price=90&price2=89.5&"
+     "timeinforce=GTC&type=buy&volume=3"},
     {"fb12-1", FB_VENUE_BUY, FB_VENUE_LIMIT, FB_VENUE_GTC, 0, "15", "100", NULL, "1", NULL, 0,
      FB_OK,
      "cl_ord_id=" KID1 "&displayvol=1&ordertype=iceberg&pair=XBTUSD&price=100&timeinforce=GTC&"
@@ -213,6 +222,14 @@ START_TEST(signed_order_and_amend)
     ck_assert_str_eq(f.buf, "cl_ord_id=" KID1 "&limit_price=37600&order_qty=2&trigger_price=37000");
     /* A limit order has no trigger to amend. */
     ck_assert_int_eq(fb_kr_build_amend(KID1, &r, FB_VENUE_LIMIT, &f), FB_ERR_INVALID);
+    /* Take-profit-limit: as stop-limit. */
+    ck_assert_int_eq(fb_kr_build_amend(KID1, &r, FB_VENUE_TAKE_PROFIT_LIMIT, &f), FB_OK);
+    ck_assert_str_eq(f.buf, "cl_ord_id=" KID1 "&limit_price=37600&order_qty=2&trigger_price=37000");
+    /* A take-profit (market) has a trigger but no limit to amend. */
+    ck_assert_int_eq(fb_kr_build_amend(KID1, &r, FB_VENUE_TAKE_PROFIT, &f), FB_ERR_INVALID);
+    r.price = fb_dec_zero();
+    ck_assert_int_eq(fb_kr_build_amend(KID1, &r, FB_VENUE_TAKE_PROFIT, &f), FB_OK);
+    ck_assert_str_eq(f.buf, "cl_ord_id=" KID1 "&order_qty=2&trigger_price=37000");
 }
 END_TEST
 

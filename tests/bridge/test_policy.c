@@ -566,7 +566,7 @@ START_TEST(no_overrides_means_defaults)
     ck_assert(fb_dec_cmp(l.max_order_notional, fb_dec_from_int(1000000)) == 0);
     ck_assert(fb_dec_cmp(l.max_position, fb_dec_from_int(50)) == 0);
     ck_assert_uint_eq(l.max_open_orders, 500);
-    ck_assert_uint_eq(l.allowed_ord_types, 0xfu);
+    ck_assert_uint_eq(l.allowed_ord_types, 0x3fu);
     ck_assert_uint_eq(l.allowed_tifs, 0x1fu);
     ck_assert(l.allow_post_only);
     ck_assert_uint_eq(l.collar_bps, 500);

@@ -65,9 +65,9 @@ static void fake_parse(struct fake_msg *m, const char *s)
 
 /* ---- the environment: three venues, five routes ---- */
 
-#define ALL_CAPS 0x3fffu
-/* Kraken-like: no Day, no FOK, no stop-market, no post-only, no iceberg,
- * no quote quantity, no replace. */
+#define ALL_CAPS (0x3fffu | FB_VSUP_TAKE_PROFIT | FB_VSUP_TAKE_PROFIT_LIMIT)
+/* Kraken-like: no Day, no FOK, no stop-market, no take-profit, no
+ * post-only, no iceberg, no quote quantity, no replace. */
 #define KRAKEN_CAPS                                                                                \
     (FB_VSUP_MARKET | FB_VSUP_LIMIT | FB_VSUP_STOP_LIMIT | FB_VSUP_TIF_GTC | FB_VSUP_TIF_IOC |     \
      FB_VSUP_TIF_GTD)
@@ -75,7 +75,7 @@ static void fake_parse(struct fake_msg *m, const char *s)
 #define BINANCE_CAPS                                                                               \
     (FB_VSUP_MARKET | FB_VSUP_LIMIT | FB_VSUP_STOP | FB_VSUP_STOP_LIMIT | FB_VSUP_TIF_GTC |        \
      FB_VSUP_TIF_IOC | FB_VSUP_TIF_FOK | FB_VSUP_POST_ONLY | FB_VSUP_ICEBERG | FB_VSUP_QUOTE_QTY | \
-     FB_VSUP_REPLACE)
+     FB_VSUP_REPLACE | FB_VSUP_TAKE_PROFIT | FB_VSUP_TAKE_PROFIT_LIMIT)
 
 static const struct fb_tr_venue venues[] = {
     {"sim", ALL_CAPS},
@@ -228,6 +228,25 @@ static const struct tr_case cases[] = {
      ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "BTC/USDT", .side = FB_SIDE_BUY,
             .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_STOP_LIMIT, .tif = FB_TIF_FOK,
             .qty = "0.5", .price = "59990", .stop_px = "60000")},
+    /* OrdType J (market if touched) is a take-profit: StopPx is its
+     * trigger; with Price it is a take-profit-limit. */
+    {"D take-profit (J)", V44, "D", "40=J|44=~|99=70000|" D_LIM,
+     ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "BTC/USDT", .side = FB_SIDE_BUY,
+            .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_TAKE_PROFIT,
+            .tif = FB_TIF_GTC, .qty = "0.5", .stop_px = "70000")},
+    {"D take-profit-limit (J + Price)", V44, "D", "40=J|44=70010|99=70000|" D_LIM,
+     ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "BTC/USDT", .side = FB_SIDE_BUY,
+            .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_TAKE_PROFIT_LIMIT,
+            .tif = FB_TIF_GTC, .qty = "0.5", .price = "70010", .stop_px = "70000")},
+    {"D 4.2 take-profit (J)", V42, "D", "40=J|44=~|99=70000|54=2|" D_LIM42,
+     ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "BTC/USDT", .side = FB_SIDE_SELL,
+            .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_TAKE_PROFIT,
+            .tif = FB_TIF_GTC, .qty = "0.5", .stop_px = "70000")},
+    {"D take-profit-limit iceberg", V44, "D", "40=J|44=70010|99=70000|111=0.1|" D_LIM,
+     ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "BTC/USDT", .side = FB_SIDE_BUY,
+            .venue = 2, .venue_symbol = "BTCUSDT", .ord_type = FB_ORD_TAKE_PROFIT_LIMIT,
+            .tif = FB_TIF_GTC, .qty = "0.5", .price = "70010", .stop_px = "70000",
+            .max_floor = "0.1")},
     {"D GTD with ExpireTime (ms) on sim", V44, "D",
      "55=ETH/USDT|59=6|126=20240102-00:00:00.500|" D_LIM,
      ACCEPT(FB_TR_NEW_ORDER, .cl_ord_id = "C1", .symbol = "ETH/USDT", .side = FB_SIDE_BUY,
@@ -316,6 +335,18 @@ static const struct tr_case cases[] = {
      NEW_REJ(99, 44, "Price (44) is not allowed on OrdType 1 (market)")},
     {"D stop without StopPx", V44, "D", "40=3|44=~|" D_LIM,
      NEW_REJ(99, 99, "StopPx (99) is required for OrdType 3 (stop)")},
+    {"D take-profit without StopPx", V44, "D", "40=J|44=~|" D_LIM,
+     NEW_REJ(99, 99, "StopPx (99) is required for OrdType J (market if touched)")},
+    {"D take-profit-limit without StopPx", V44, "D", "40=J|" D_LIM,
+     NEW_REJ(99, 99, "StopPx (99) is required for OrdType J (limit if touched)")},
+    {"D take-profit with CashOrderQty", V44, "D", "40=J|44=~|38=~|152=100|99=70000|" D_LIM,
+     NEW_REJ(11, 152,
+             "CashOrderQty (152) is only supported on OrdType 1 (market), not J (market if "
+             "touched)")},
+    {"D post-only take-profit-limit", V44, "D", "18=6|40=J|99=70000|" D_LIM,
+     NEW_REJ(11, 18, "ExecInst 6 (post-only) is not allowed on OrdType J (limit if touched)")},
+    {"D MaxFloor on take-profit", V44, "D", "40=J|44=~|99=70000|111=0.1|" D_LIM,
+     NEW_REJ(11, 111, "MaxFloor (111) is not allowed on OrdType J (market if touched)")},
     {"D limit with StopPx", V44, "D", "99=60000|" D_LIM,
      NEW_REJ(99, 99, "StopPx (99) is not allowed on OrdType 2 (limit)")},
     {"D Price not a decimal", V44, "D", "44=abc|" D_LIM,
@@ -460,6 +491,12 @@ static const struct tr_case cases[] = {
      NEW_REJ(0, 59, "TimeInForce 4 (FOK) not supported by venue kraken")},
     {"D stop on kraken", V44, "D", "100=KRAKEN|40=3|44=~|99=60000|" D_LIM,
      NEW_REJ(11, 40, "OrdType 3 (stop) not supported by venue kraken")},
+    {"D take-profit on kraken", V44, "D", "100=KRAKEN|40=J|44=~|99=70000|" D_LIM,
+     NEW_REJ(11, 40, "OrdType J (market if touched) not supported by venue kraken")},
+    {"D take-profit-limit on kraken", V44, "D", "100=KRAKEN|40=J|99=70000|" D_LIM,
+     NEW_REJ(11, 40, "OrdType J (limit if touched) not supported by venue kraken")},
+    {"D take-profit Day on binance", V44, "D", "40=J|44=~|99=70000|59=0|" D_LIM,
+     NEW_REJ(11, 59, "TimeInForce 0 (Day) not supported by venue binance")},
     {"D post-only on kraken", V44, "D", "100=KRAKEN|18=6|" D_LIM,
      NEW_REJ(11, 18, "ExecInst 6 (post-only) not supported by venue kraken")},
     {"D iceberg on kraken", V44, "D", "100=KRAKEN|44=65000.1|111=0.1|" D_LIM,

@@ -273,7 +273,7 @@ static const struct bad_case bad_cases[] = {
      "(digits, optional point; no exponent)\n"},
     {"policy unknown order type",
      S1 V1 R1 "policy:\n  default: {allowed_ord_types: [market, iceberg]}\n", "t.yaml:15:41: policy.default.allowed_ord_types[1]: must be one of: market, limit, stop, "
-     "stop_limit\n"},
+     "stop_limit, take_profit, take_profit_limit\n"},
     {"policy tif listed twice", S1 V1 R1 "policy:\n  default: {allowed_tifs: [day, day]}\n",
      "t.yaml:15:33: policy.default.allowed_tifs[1]: listed twice\n"},
     {"policy empty tif list", S1 V1 R1 "policy:\n  default: {allowed_tifs: []}\n", "t.yaml:15:27: policy.default.allowed_tifs: must have 1 to 5 entries\n"},
@@ -647,7 +647,7 @@ START_TEST(policy_loads_and_dumps)
     assert_dec(p->def.max_order_qty, "10");
     assert_dec(p->def.max_order_notional, "1000000");
     ck_assert_uint_eq(p->def.max_open_orders, 500);
-    ck_assert_uint_eq(p->def.allowed_ord_types, 0xfu);
+    ck_assert_uint_eq(p->def.allowed_ord_types, 0x3fu);
     ck_assert_uint_eq(p->def.allowed_tifs, 0x1fu);
     ck_assert_int_eq(p->def.market_orders, FB_MKT_CONVERT_TO_IOC_LIMIT);
     ck_assert_uint_eq(p->def.set, (1u << FB_PK_LAST) - 1);
@@ -669,7 +669,8 @@ START_TEST(policy_loads_and_dumps)
     ck_assert_int_eq(fb_config_dump(cfg, out), FB_OK);
     fclose(out);
     ck_assert_ptr_nonnull(
-        strstr(buf, "policy.default.allowed_ord_types = market, limit, stop, stop_limit\n"));
+        strstr(buf, "policy.default.allowed_ord_types = market, limit, stop, stop_limit, "
+                    "take_profit, take_profit_limit\n"));
     ck_assert_ptr_nonnull(strstr(buf, "policy.overrides[2].allowed_tifs = day, gtc, ioc\n"));
     ck_assert_ptr_nonnull(strstr(buf, "policy.overrides[2].max_position = 20\n"));
     ck_assert_ptr_nonnull(strstr(buf, "policy.overrides[2].venue = (none)\n"));

@@ -206,6 +206,27 @@ sell BTC/USDT 0.01 limit 58000 stop=59000 tif gtc id=o1
 admin POST /__sim/price symbol=BTCUSDT price=58900
 %s LastPx=58900
 """ % (NEW % "o1", FILLED % ("o1", "0.01")), 1),
+    # Take-profit is OrdType J (market if touched), StopPx the trigger;
+    # with Price a take-profit-limit. It triggers on the opposite side from
+    # a stop: a sell when the price rises to it, a buy when it falls to it.
+    ("take_profit_would_trigger_rejected_with_venue_text", [], [], """
+sell BTC/USDT 0.01 stop=59000 type=take-profit tif gtc id=o1
+wait-for ExecutionReport ExecType=Rejected OrdStatus=Rejected ClOrdID=o1 Text="bn: Order would trigger immediately. (code -2010)"
+""", 0),
+    ("take_profit_market_rests_then_triggers", [], [], """
+sell BTC/USDT 0.01 stop=61000 type=take-profit tif gtc id=o1
+%s
+admin POST /__sim/price symbol=BTCUSDT price=59000
+expect-none 0.5
+admin POST /__sim/price symbol=BTCUSDT price=61100
+%s LastPx=61100
+""" % (NEW % "o1 OrdType=J StopPx=61000", FILLED % ("o1", "0.01")), 1),
+    ("take_profit_limit_rests_then_triggers", [], [], """
+buy BTC/USDT 0.01 limit 59000 stop=59100 type=take-profit-limit tif gtc id=o1
+%s
+admin POST /__sim/price symbol=BTCUSDT price=59000
+%s LastPx=59000
+""" % (NEW % "o1 OrdType=J Price=59000 StopPx=59100", FILLED % ("o1", "0.01")), 1),
     ("iceberg_rests_and_fills", [], [], """
 buy BTC/USDT 0.02 limit 59000 tif gtc display=0.005 id=o1
 %s

@@ -171,6 +171,24 @@ sell BTC/USD 0.01 limit 58000 stop=59000 tif gtc id=o1
 admin POST /__sim/price symbol=XBTUSD price=58900
 %s LastPx=58900
 """ % (NEW % "o1", FILLED % ("o1", "0.01")), 1, {"venue_types": ["stop-loss-limit"]}),
+    # Take-profit (OrdType J, StopPx the trigger; with Price the -limit
+    # kind): Kraken's take-profit triggers on a favourable move.
+    ("take_profit_rests_then_triggers", [], [], """
+sell BTC/USD 0.01 stop=61000 type=take-profit tif gtc id=o1
+%s
+admin POST /__sim/price symbol=XBTUSD price=59000
+expect-none 0.5
+admin POST /__sim/price symbol=XBTUSD price=61100
+%s LastPx=61100
+""" % (NEW % "o1 OrdType=J StopPx=61000", FILLED % ("o1", "0.01")), 1,
+     {"venue_types": ["take-profit"]}),
+    ("take_profit_limit_rests_then_triggers", [], [], """
+buy BTC/USD 0.01 limit 59000 stop=59100 type=take-profit-limit tif gtc id=o1
+%s
+admin POST /__sim/price symbol=XBTUSD price=59000
+%s LastPx=59000
+""" % (NEW % "o1 OrdType=J Price=59000 StopPx=59100", FILLED % ("o1", "0.01")), 1,
+     {"venue_types": ["take-profit-limit"]}),
     ("iceberg_rests_and_fills", [], [], """
 buy BTC/USD 0.02 limit 59000 tif gtc display=0.005 id=o1
 %s
