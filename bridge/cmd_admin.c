@@ -1,7 +1,8 @@
 /*
  * cmd_admin.c -- `fixbridge admin`: asks a running bridge's admin endpoint
- * (bridge/admin.h) for its health, metrics, sessions or orders, or moves a
- * paper venue (sim controls), and prints the answer. The endpoint's address
+ * (bridge/admin.h) for its health, metrics, sessions or orders, engages or
+ * releases a kill switch, starts a new trading day, or moves a paper venue
+ * (sim controls), and prints the answer. The endpoint's address
  * and bearer token come from the same YAML config the bridge runs on.
  */
 #include <getopt.h>
@@ -25,6 +26,16 @@ static void usage(FILE *out)
           "  metrics                           GET /metrics (Prometheus text)\n"
           "  sessions                          GET /sessions\n"
           "  orders [--all]                    GET /orders?state=open (all: also done ones)\n"
+          "  kill SCOPE [NAME]                 POST /kill: cancel the open orders in scope at\n"
+          "                                    their venues and refuse new ones until\n"
+          "                                    released; SCOPE session|account|venue NAME,\n"
+          "                                    or all (no NAME)\n"
+          "  release SCOPE [NAME]              POST /release: lift that kill switch\n"
+          "  kills                             GET /kill: the kill switches engaged\n"
+          "  orphans                           GET /orphans: venue orders found at start that\n"
+          "                                    the journal did not know\n"
+          "  new-day                           POST /new-day: start the next trading day now\n"
+          "                                    (finished orders forgotten, journal compacted)\n"
           "  sim-price VENUE SYMBOL PRICE      POST /sim/price: move a sim venue's reference\n"
           "  sim-cancel VENUE ORDER_ID         POST /sim/cancel: the sim venue cancels the\n"
           "                                    order (OrderID(37)) on its own\n"
@@ -43,20 +54,51 @@ static void usage(FILE *out)
 }
 
 /* What a request word means: method, path, and its positional arguments
- * (as query keys). */
+ * (as query keys); the last `optional` of them may be left out. */
 static const struct {
     const char *word;
     const char *method;
     const char *path;
     const char *keys[3];
+    size_t optional;
 } requests[] = {
-    {"health", "GET", "/health", {NULL, NULL, NULL}},
-    {"metrics", "GET", "/metrics", {NULL, NULL, NULL}},
-    {"sessions", "GET", "/sessions", {NULL, NULL, NULL}},
-    {"orders", "GET", "/orders", {NULL, NULL, NULL}},
-    {"sim-price", "POST", "/sim/price", {"venue", "symbol", "price"}},
-    {"sim-cancel", "POST", "/sim/cancel", {"venue", "order_id", NULL}},
+    {"health", "GET", "/health", {NULL, NULL, NULL}, 0},
+    {"metrics", "GET", "/metrics", {NULL, NULL, NULL}, 0},
+    {"sessions", "GET", "/sessions", {NULL, NULL, NULL}, 0},
+    {"orders", "GET", "/orders", {NULL, NULL, NULL}, 0},
+    {"kill", "POST", "/kill", {"scope", "name", NULL}, 1},
+    {"release", "POST", "/release", {"scope", "name", NULL}, 1},
+    {"kills", "GET", "/kill", {NULL, NULL, NULL}, 0},
+    {"orphans", "GET", "/orphans", {NULL, NULL, NULL}, 0},
+    {"new-day", "POST", "/new-day", {NULL, NULL, NULL}, 0},
+    {"sim-price", "POST", "/sim/price", {"venue", "symbol", "price"}, 0},
+    {"sim-cancel", "POST", "/sim/cancel", {"venue", "order_id", NULL}, 0},
 };
+
+/* kill/release: the engine refuses a bad scope too, but a typo is a usage
+ * error here, before any connection. Scope all covers everything and
+ * takes no NAME; the others need one. */
+static int check_kill_args(const char *word, int nargs, char *const *args)
+{
+    static const char *const scopes[] = {"session", "account", "venue", "all"};
+    size_t i = 0;
+    while (i < sizeof scopes / sizeof scopes[0] && strcmp(scopes[i], args[0]) != 0)
+        i++;
+    if (i == sizeof scopes / sizeof scopes[0]) {
+        fprintf(stderr, "fixbridge admin: %s: scope '%s': want session, account, venue or all\n",
+                word, args[0]);
+        return -1;
+    }
+    if (strcmp(args[0], "all") == 0 && nargs != 1) {
+        fprintf(stderr, "fixbridge admin: %s all takes no NAME\n", word);
+        return -1;
+    }
+    if (strcmp(args[0], "all") != 0 && nargs != 2) {
+        fprintf(stderr, "fixbridge admin: %s %s needs a NAME\n", word, args[0]);
+        return -1;
+    }
+    return 0;
+}
 
 int fb_cmd_admin(int argc, char **argv)
 {
@@ -121,15 +163,25 @@ int fb_cmd_admin(int argc, char **argv)
     while (nkeys < 3 && requests[r].keys[nkeys])
         nkeys++;
     int nargs = argc - optind - 1;
-    if (nargs != (int)nkeys || (all && strcmp(requests[r].word, "orders") != 0)) {
-        fprintf(stderr, "fixbridge admin: %s takes %zu argument%s%s (see --help)\n",
-                requests[r].word, nkeys, nkeys == 1 ? "" : "s",
-                strcmp(requests[r].word, "orders") == 0 ? " and --all" : "");
+    size_t nmin = nkeys - requests[r].optional;
+    if (nargs < (int)nmin || nargs > (int)nkeys ||
+        (all && strcmp(requests[r].word, "orders") != 0)) {
+        if (nmin == nkeys)
+            fprintf(stderr, "fixbridge admin: %s takes %zu argument%s%s (see --help)\n",
+                    requests[r].word, nkeys, nkeys == 1 ? "" : "s",
+                    strcmp(requests[r].word, "orders") == 0 ? " and --all" : "");
+        else
+            fprintf(stderr, "fixbridge admin: %s takes %zu to %zu arguments (see --help)\n",
+                    requests[r].word, nmin, nkeys);
         return FB_EXIT_USAGE;
+    }
+    if (!strcmp(requests[r].path, "/kill") || !strcmp(requests[r].path, "/release")) {
+        if (nkeys > 0 && check_kill_args(requests[r].word, nargs, argv + optind + 1) != 0)
+            return FB_EXIT_USAGE;
     }
     const char *keys[3], *vals[3];
     size_t n = 0;
-    for (; n < nkeys; n++) {
+    for (; n < (size_t)nargs; n++) {
         keys[n] = requests[r].keys[n];
         vals[n] = argv[optind + 1 + (int)n];
     }

@@ -486,6 +486,23 @@ def bridge_http(run, method, path, params=None):
         return body
 
 
+def bridge_cli(run, *words):
+    """`fixbridge admin -c CONFIG --port P WORDS...`, as an operator types
+    it; the answer's JSON, or None (and the output in run.out) if the
+    command failed."""
+    cmd = [run.binary, "admin", "-c", run.bridge.config, "--port",
+           str(run.bridge.ports["admin"])] + list(words)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+    run.out += "\n$ fixbridge admin %s -> %d %s%s" % (" ".join(words), p.returncode,
+                                                     p.stdout, p.stderr)
+    if p.returncode != 0:
+        return None
+    try:
+        return json.loads(p.stdout)
+    except ValueError:
+        return p.stdout
+
+
 def venue_status(run):
     """FIX ClOrdID -> the status of its order on the venue-sim (None: the
     venue never saw it). The bridge's /orders maps ClOrdID to the venue's
@@ -515,12 +532,14 @@ wait-for ExecutionReport ExecType=New OrdStatus=New ClOrdID=%s
 """
 
 
-def kill_switch(scope, name, oms44_in, oms2_in):
+def kill_switch(scope, name, oms44_in, oms2_in, cli=False):
     """A phased case: p1 rests from oms2, o1 from oms44; the kill switch
     for (scope, name) is engaged from oms44's script (its `admin` line to
     the bridge). In scope: canceled on the venue-sim, the OMS told with the
     switch's Text, new orders refused with a Text naming it (and the venue
-    never sees them). Out of scope: untouched. After release, oms44 trades."""
+    never sees them). Out of scope: untouched. After release, oms44 trades.
+    cli: the listing and the release go through `fixbridge admin kills` /
+    `fixbridge admin release SCOPE NAME` instead of plain HTTP."""
     label = "%s %s" % (scope, name)
 
     def case(run):
@@ -556,11 +575,17 @@ def kill_switch(scope, name, oms44_in, oms2_in):
             text += NEW_O % ("59000", "p2", "p2")
         if not run.script(text, session="oms2"):
             return False
-        kills = bridge_http(run, "GET", "/kill")
+        kills = bridge_cli(run, "kills") if cli else bridge_http(run, "GET", "/kill")
         if kills != [{"scope": scope, "name": name}]:
             run.out += "\nGET /kill: %s" % kills
             return False
-        bridge_http(run, "POST", "/release", {"scope": scope, "name": name})
+        if cli:
+            if bridge_cli(run, "release", scope, name) is None:
+                return False
+            if bridge_cli(run, "kills") != []:
+                return False
+        else:
+            bridge_http(run, "POST", "/release", {"scope": scope, "name": name})
         if not run.script(NEW_O % ("59200", "o3", "o3")):
             return False
         # A second look: nothing in scope came back, nothing else moved.
@@ -636,7 +661,7 @@ CASES += [
     ("kill_switch_account_on_venue", [], [], None, 4,
      {"sessions": TWO_SESSIONS, "run": kill_switch("account", "acc2", False, True)}),
     ("kill_switch_venue_on_venue", [], [], None, 3,
-     {"sessions": TWO_SESSIONS, "run": kill_switch("venue", "bn", True, True)}),
+     {"sessions": TWO_SESSIONS, "run": kill_switch("venue", "bn", True, True, cli=True)}),
     ("mass_cancel_on_venue", [], [], None, 4,
      {"sessions": TWO_SESSIONS, "run": mass_cancel_on_venue}),
     ("cancel_on_disconnect_on_venue", [], [], None, 2,
