@@ -1852,8 +1852,11 @@ static void to_venue_order(const struct eorder *eo, struct fb_venue_order *vo)
     copy_str(vo->client_order_id, sizeof vo->client_order_id, eo->coid);
     copy_str(vo->symbol, sizeof vo->symbol, eo->o.req.venue_symbol);
     vo->side = eo->o.req.side == FB_SIDE_SELL ? FB_VENUE_SELL : FB_VENUE_BUY;
-    static const enum fb_venue_ord_type types[] = {FB_VENUE_MARKET, FB_VENUE_LIMIT, FB_VENUE_STOP,
-                                                   FB_VENUE_STOP_LIMIT};
+    /* sized by the FIX side: a type without an entry would be market, never
+     * a read past the end */
+    static const enum fb_venue_ord_type types[FB_ORD_TYPE_LAST] = {
+        FB_VENUE_MARKET, FB_VENUE_LIMIT, FB_VENUE_STOP, FB_VENUE_STOP_LIMIT, FB_VENUE_TAKE_PROFIT,
+        FB_VENUE_TAKE_PROFIT_LIMIT};
     static const enum fb_venue_tif tifs[] = {FB_VENUE_DAY, FB_VENUE_GTC, FB_VENUE_IOC,
                                              FB_VENUE_FOK, FB_VENUE_GTD};
     vo->type = types[t->ord_type];
