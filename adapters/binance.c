@@ -21,6 +21,7 @@
 #include "adapters/http.h"
 #include "adapters/venue.h"
 #include "bridge/log.h"
+#include "bridge/strmap.h"
 
 #define NS_PER_MS 1000000LL
 #define CLOCK_RESYNC_NS (300LL * 1000 * NS_PER_MS)
@@ -105,6 +106,7 @@ struct fb_bn {
     struct {
         char name[32]; /* lower-case header suffix: "used-weight-1m" */
         long value;
+        int64_t minute; /* the venue's minute (server clock) it was read in */
     } rates[BN_RATES_MAX];
     size_t n_rates;
 
@@ -120,6 +122,12 @@ struct fb_bn {
     int64_t next_ticker;
     struct bn_order **orders;
     size_t n_orders, cap_orders;
+    struct fb_strmap by_coid; /* client order id -> order (no scan per answer) */
+    /* No open order's poll is due before this (a lower bound): schedule()
+     * scans the orders only from then on, so a quiet book of thousands of
+     * resting orders costs nothing per run. */
+    int64_t poll_due;
+    int64_t next_collect;
     struct delayed *later;
     size_t n_later, cap_later;
     struct call *inflight;
@@ -211,10 +219,22 @@ static void flush(struct fb_bn *bn)
 
 static struct bn_order *find_order(const struct fb_bn *bn, const char *coid)
 {
-    for (size_t i = bn->n_orders; i-- > 0;)
-        if (strcmp(bn->orders[i]->coid, coid) == 0)
-            return bn->orders[i];
-    return NULL;
+    return fb_strmap_get(&bn->by_coid, coid);
+}
+
+/* Every change to an order's next poll goes through here. */
+static void poll_at(struct fb_bn *bn, struct bn_order *o, int64_t t)
+{
+    o->next_poll = t;
+    if (t < bn->poll_due)
+        bn->poll_due = t;
+}
+
+/* o may be polled again (its poll, replace or send is over). */
+static void poll_wake(struct fb_bn *bn, const struct bn_order *o)
+{
+    if (o->next_poll < bn->poll_due)
+        bn->poll_due = o->next_poll;
 }
 
 static struct bn_order *add_order(struct fb_bn *bn, const struct fb_venue_order *req)
@@ -233,6 +253,10 @@ static struct bn_order *add_order(struct fb_bn *bn, const struct fb_venue_order 
         return NULL;
     o->req = *req;
     copy_str(o->coid, sizeof o->coid, req->client_order_id);
+    if (fb_strmap_put(&bn->by_coid, o->coid, o) != FB_OK) {
+        free(o);
+        return NULL;
+    }
     bn->orders[bn->n_orders++] = o;
     return o;
 }
@@ -608,12 +632,19 @@ static void start_call(struct fb_bn *bn, struct call *c)
                     fb_strerror(e));
     } else if (op == OP_REPLACE && o) {
         o->replace_pending = 0;
+        poll_wake(bn, o);
         emit_reject(bn, FB_VEV_REPLACE_REJECT, o, NULL, id, FB_VREJ_FINAL, FB_VRR_OTHER, "",
                     fb_strerror(e));
     }
 }
 
 /* ---- handling answers ---- */
+
+/* The venue's current minute by its clock: the weight's window (A.7). */
+static int64_t server_minute(const struct fb_bn *bn)
+{
+    return (bn->now / NS_PER_MS + bn->offset_ms) / 60000;
+}
 
 /* Keeps the last X-MBX-USED-WEIGHT-* and X-MBX-ORDER-COUNT-* values
  * (names compared case-insensitively: Binance sends them lower case, H.3). */
@@ -645,6 +676,7 @@ static void track_headers(struct fb_bn *bn, const struct fb_http_response *r)
             bn->n_rates++;
         }
         bn->rates[k].value = val;
+        bn->rates[k].minute = server_minute(bn);
     }
 }
 
@@ -657,11 +689,17 @@ long fb_binance_rate_usage(const void *state, const char *which)
     return -1;
 }
 
-/* Polling yields to orders when the minute's weight is nearly spent. */
+/* Polling yields to orders when the minute's weight is nearly spent. A
+ * reading from an earlier minute says nothing: the weight restarts at 0
+ * each minute, and with polls and the ticker yielding no answer would come
+ * to refresh it, so fills would wait for an order or the clock resync. */
 static int weight_tight(const struct fb_bn *bn)
 {
-    long used = fb_binance_rate_usage(bn, "used-weight-1m");
-    return used >= 0 && used * 10 >= bn->weight_limit_1m * 9;
+    for (size_t k = 0; k < bn->n_rates; k++)
+        if (strcmp(bn->rates[k].name, "used-weight-1m") == 0)
+            return bn->rates[k].minute == server_minute(bn) &&
+                   bn->rates[k].value * 10 >= bn->weight_limit_1m * 9;
+    return 0;
 }
 
 /* Applies an order object (new-order answer, poll, query after unknown). */
@@ -680,6 +718,7 @@ static void apply_order(struct fb_bn *bn, struct bn_order *o, const struct fb_bn
         }
         o->order_id = b->order_id;
         o->phase = PH_OPEN;
+        poll_wake(bn, o);
         ev_init(&ev, FB_VEV_ACK, o, ts);
         emit(bn, &ev);
     } else if (o->order_id == 0 && b->order_id > 0) {
@@ -712,7 +751,7 @@ static void apply_order(struct fb_bn *bn, struct bn_order *o, const struct fb_bn
     if (is_terminal(b->status))
         close_order(bn, o, b->status, ts);
     else
-        o->next_poll = bn->now + (int64_t)bn->p.poll_interval_ms * NS_PER_MS;
+        poll_at(bn, o, bn->now + (int64_t)bn->p.poll_interval_ms * NS_PER_MS);
 }
 
 static void emit_status(struct fb_bn *bn, const struct fb_bn_order *b, struct bn_order *o,
@@ -845,7 +884,8 @@ static void on_new_query(struct fb_bn *bn, struct call *c, const struct fb_bn_an
         } else {
             /* Still not sure: keep tracking it until the venue says. */
             o->phase = PH_OPEN;
-            o->next_poll = bn->now;
+            poll_wake(bn, o);
+            poll_at(bn, o, bn->now);
         }
         call_free(c);
         return;
@@ -872,7 +912,7 @@ static void on_cancel(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
     if (a->cls == FB_BN_REJECT) {
         if (c->attempt > 1 && a->reason == FB_VRR_UNKNOWN_ORDER) {
             /* An earlier copy may have canceled it: let a poll decide. */
-            o->next_poll = bn->now;
+            poll_at(bn, o, bn->now);
             call_free(c);
             return;
         }
@@ -881,7 +921,7 @@ static void on_cancel(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
                     a->reason == FB_VRR_UNKNOWN_ORDER && o->phase != PH_SENDING ? FB_VRR_TOO_LATE
                                                                                 : a->reason,
                     a->code_text, a->msg);
-        o->next_poll = bn->now; /* learn how it ended */
+        poll_at(bn, o, bn->now); /* learn how it ended */
         call_free(c);
         return;
     }
@@ -890,7 +930,7 @@ static void on_cancel(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
         emit_reject(bn, FB_VEV_CANCEL_REJECT, o, NULL, c->id,
                     a->cls == FB_BN_UNKNOWN ? FB_VREJ_UNKNOWN_OUTCOME : FB_VREJ_RETRYABLE,
                     a->reason, a->code_text, a->msg);
-        o->next_poll = bn->now;
+        poll_at(bn, o, bn->now);
         call_free(c);
         return;
     }
@@ -910,6 +950,8 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
     struct fb_bn_order oldb, newb;
 
     o->replace_pending = 0;
+
+    poll_wake(bn, o);
     if (a->cls == FB_BN_OK && cres && nres && strcmp(cres, "SUCCESS") == 0 &&
         fb_bn_parse_order(cr, &oldb) == FB_OK) {
         struct fb_dec old_cum;
@@ -931,7 +973,11 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
                 ev.u.replaced.leaves_qty = fb_dec_zero();
             emit(bn, &ev);
             /* The FIX order continues as the replacement Binance order. */
+            if (fb_strmap_del(&bn->by_coid, o->coid) != o)
+                fb_warn("binance", "order %s: not indexed", o->coid);
             copy_str(o->coid, sizeof o->coid, c->rep.new_client_order_id);
+            if (fb_strmap_put(&bn->by_coid, o->coid, o) != FB_OK)
+                fb_error("binance", "order %s: out of memory indexing it", o->coid);
             copy_str(o->req.client_order_id, sizeof o->req.client_order_id, o->coid);
             o->req.qty = c->rep.qty;
             if (fb_dec_sign(c->rep.price) > 0)
@@ -973,7 +1019,7 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
             json_is_integer(cc) && json_integer_value(cc) == -2011 ? FB_VRR_TOO_LATE : a->reason;
         emit_reject(bn, FB_VEV_REPLACE_REJECT, o, NULL, c->rep.new_client_order_id, FB_VREJ_FINAL,
                     why, a->code_text, m ? m : a->msg);
-        o->next_poll = bn->now;
+        poll_at(bn, o, bn->now);
         call_free(c);
         return;
     }
@@ -987,7 +1033,7 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
     emit_reject(bn, FB_VEV_REPLACE_REJECT, o, NULL, c->rep.new_client_order_id,
                 a->cls == FB_BN_UNKNOWN ? FB_VREJ_UNKNOWN_OUTCOME : FB_VREJ_RETRYABLE, a->reason,
                 a->code_text, a->msg);
-    o->next_poll = bn->now;
+    poll_at(bn, o, bn->now);
     call_free(c);
 }
 
@@ -995,6 +1041,7 @@ static void on_trades(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
 {
     struct bn_order *o = c->o;
     o->poll_busy = 0;
+    poll_wake(bn, o);
     if (a->cls == FB_BN_OK && json_is_array(j)) {
         size_t i;
         json_t *t;
@@ -1012,12 +1059,12 @@ static void on_trades(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
     }
     if (o->pending_terminal && o->phase != PH_DONE) {
         /* Close only when the trades add up; else the next poll retries. */
-        o->next_poll = bn->now + (int64_t)bn->p.poll_interval_ms * NS_PER_MS;
+        poll_at(bn, o, bn->now + (int64_t)bn->p.poll_interval_ms * NS_PER_MS);
         if (o->terminal != FB_BN_ST_FILLED || fb_dec_cmp(o->cum, o->req.qty) >= 0) {
             close_order(bn, o, o->terminal, bn->now);
         }
     } else {
-        o->next_poll = bn->now + (int64_t)bn->p.poll_interval_ms * NS_PER_MS;
+        poll_at(bn, o, bn->now + (int64_t)bn->p.poll_interval_ms * NS_PER_MS);
     }
     call_free(c);
 }
@@ -1027,6 +1074,7 @@ static void on_poll(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
     struct bn_order *o = c->o;
     struct fb_bn_order b;
     o->poll_busy = 0;
+    poll_wake(bn, o);
     if (o->phase == PH_DONE) {
         /* Closed or given up while this poll was out: its answer is not
          * news, and must not schedule another poll. */
@@ -1034,7 +1082,7 @@ static void on_poll(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
         /* A replace went out (or came back) while this poll was out: the
          * answer is about the old id, whose cancel is the replace's own
          * doing. The next poll asks about the id the order has now. */
-        o->next_poll = bn->now;
+        poll_at(bn, o, bn->now);
     } else if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK) {
         apply_order(bn, o, &b, 0);
     } else if (no_such_order(a)) {
@@ -1042,7 +1090,7 @@ static void on_poll(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
     } else {
         if (a->cls == FB_BN_UNKNOWN || (a->cls == FB_BN_OK))
             fb_warn("binance", "order %s: unreadable status answer", o->coid);
-        o->next_poll = bn->now + backoff_ns(bn, 2, a->retry_after_ms);
+        poll_at(bn, o, bn->now + backoff_ns(bn, 2, a->retry_after_ms));
     }
     call_free(c);
 }
@@ -1072,7 +1120,8 @@ static void adopt(struct fb_bn *bn, const struct fb_bn_order *b, const char *coi
     }
     o->order_id = b->order_id;
     o->phase = PH_OPEN;
-    o->next_poll = bn->now;
+    poll_wake(bn, o);
+    poll_at(bn, o, bn->now);
 }
 
 static void on_query(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
@@ -1090,7 +1139,8 @@ static void on_query(struct fb_bn *bn, struct call *c, const struct fb_bn_answer
             fb_warn("binance", "order %s: found after it was given up; tracking it", o->coid);
             o->order_id = b.order_id;
             o->phase = PH_OPEN;
-            o->next_poll = bn->now;
+            poll_wake(bn, o);
+            poll_at(bn, o, bn->now);
         }
     } else if (no_such_order(a)) {
         if (c->o)
@@ -1338,6 +1388,10 @@ static enum fb_err bn_create(const void *params, const struct fb_venue_sink *sin
         }
     }
     bn = calloc(1, sizeof *bn);
+    if (bn) {
+        fb_strmap_init(&bn->by_coid);
+        bn->poll_due = INT64_MAX;
+    }
     if (!bn)
         goto nomem;
     bn->p = *p;
@@ -1410,6 +1464,7 @@ static void bn_destroy(void *state)
         free(bn->orders[i]->seen);
         free(bn->orders[i]);
     }
+    fb_strmap_free(&bn->by_coid);
     if (bn->symbols)
         for (size_t i = 0; i < bn->p.n_symbols; i++)
             free(bn->symbols[i]);
@@ -1634,23 +1689,31 @@ static void schedule(struct fb_bn *bn)
         bn->later[i] = bn->later[--bn->n_later];
         start_call(bn, c);
     }
+    if (bn->now < bn->poll_due || bn->now < bn->blocked_until)
+        return;
+    /* the scan finds the next due poll anew (orders that cannot be polled
+     * now come back through poll_wake) */
+    bn->poll_due = INT64_MAX;
     for (size_t i = 0; i < bn->n_orders; i++) {
         struct bn_order *o = bn->orders[i];
-        if (o->phase != PH_OPEN || o->poll_busy || o->next_poll > bn->now ||
-            bn->now < bn->blocked_until)
-            continue;
-        if (weight_tight(bn)) {
-            o->next_poll = bn->now + 1000 * NS_PER_MS;
+        if (o->phase != PH_OPEN || o->poll_busy || o->replace_pending)
+            continue; /* the replace's answer says more; polls resume after it */
+        if (o->next_poll > bn->now) {
+            poll_wake(bn, o);
             continue;
         }
-        if (o->replace_pending)
-            continue; /* the replace's answer says more; polls resume after it */
+        if (weight_tight(bn)) {
+            poll_at(bn, o, bn->now + 1000 * NS_PER_MS);
+            continue;
+        }
         if ((c = new_call(bn, OP_POLL, o))) {
             /* the id asked about, fixed now: a replace may move the order */
             copy_str(c->id, sizeof c->id, o->coid);
             o->poll_busy = 1;
-            o->next_poll = INT64_MAX;
+            o->next_poll = INT64_MAX; /* until its answer */
             start_call(bn, c);
+        } else {
+            poll_at(bn, o, bn->now + 1000 * NS_PER_MS);
         }
     }
 }
@@ -1659,10 +1722,15 @@ static void schedule(struct fb_bn *bn)
 static void collect(struct fb_bn *bn)
 {
     size_t k = 0;
+    if (bn->now < bn->next_collect)
+        return; /* a scan of every order: once a second is plenty */
+    bn->next_collect = bn->now + 1000 * NS_PER_MS;
     for (size_t i = 0; i < bn->n_orders; i++) {
         struct bn_order *o = bn->orders[i];
         if (o->phase == PH_DONE && o->refs == 0 && !o->cancel_pending && !o->replace_pending &&
             bn->now - o->done_at >= RETAIN_NS) {
+            if (fb_strmap_get(&bn->by_coid, o->coid) == o)
+                (void)fb_strmap_del(&bn->by_coid, o->coid);
             free(o->seen);
             free(o);
             continue;
@@ -1706,11 +1774,8 @@ static int64_t bn_next_deadline(const void *state)
     for (size_t i = 0; i < bn->n_later; i++)
         if (bn->later[i].at < t)
             t = bn->later[i].at;
-    for (size_t i = 0; i < bn->n_orders; i++) {
-        const struct bn_order *o = bn->orders[i];
-        if (o->phase == PH_OPEN && !o->poll_busy && o->next_poll < t)
-            t = o->next_poll;
-    }
+    if (bn->poll_due < t)
+        t = bn->poll_due; /* a lower bound: at worst one early run */
     if (t < bn->blocked_until && fb_http_active(bn->http) == 0)
         t = bn->blocked_until;
     return t;
