@@ -252,6 +252,7 @@ static struct bn_order *add_order(struct fb_bn *bn, const struct fb_venue_order 
     if (!o)
         return NULL;
     o->req = *req;
+    o->next_poll = INT64_MAX; /* set when the venue has it (apply_order, adopt) */
     copy_str(o->coid, sizeof o->coid, req->client_order_id);
     if (fb_strmap_put(&bn->by_coid, o->coid, o) != FB_OK) {
         free(o);

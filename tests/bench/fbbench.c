@@ -468,10 +468,9 @@ static void print_venue(const struct row *rows, size_t n)
            "the bridge, the bridge\n(FIX parse, engine, policy, journal, PendingNew out, the "
            "adapter's request build,\nHMAC signature and libcurl write), the HTTP request's "
            "loopback TCP hop, and the\nvenue-sim's connection thread waking and parsing the "
-           "request line -- an upper\nbound on \"FIX-in -> REST request written\". Each POST goes "
-           "on a fresh TCP\nconnection (adapters/http.c, CURLOPT_FRESH_CONNECT: no silent "
-           "resend), so it also\nholds the connect and the venue-sim's accept and thread "
-           "start. 'whole "
+           "request line -- an upper\nbound on \"FIX-in -> REST request written\". POSTs reuse the adapter's "
+           "warm\nconnection (adapters/http.c: the body cannot be rewound, so libcurl never "
+           "resends\nan order). 'whole "
            "request' is to the venue-sim\nhaving the body as well. In rate mode the interval "
            "is from the actual write,\nnot the scheduled send time. The venue-sim (its CPU "
            "column) shares the 2 CPUs.\n");
