@@ -1473,7 +1473,8 @@ static void outbox_drop_upto(struct fb_engine *e, uint64_t upto)
         off += h.size;
         dropped++;
     }
-    memmove(ob->buf, ob->buf + off, ob->len - off);
+    if (off) /* an empty outbox has no buffer: memmove(NULL, ...) is undefined */
+        memmove(ob->buf, ob->buf + off, ob->len - off);
     ob->len -= off;
     ob->count -= dropped;
 }
