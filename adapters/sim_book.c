@@ -17,6 +17,9 @@
 
 #define NS_PER_DAY (86400LL * 1000000000LL)
 
+/* Order slot x of b. */
+#define ORD(b, x) fb_sim_book_order((b), (x))
+
 /* Venue texts, Binance-like so that operators recognise them. */
 #define TXT_DUPLICATE "Duplicate order sent."
 #define TXT_UNKNOWN_SYMBOL "Invalid symbol."
@@ -110,7 +113,7 @@ static long id_slot(const struct fb_sim_book *b, const char *id)
     size_t mask = b->cap_ids - 1;
     uint64_t h = id_slot_hash(id);
     for (size_t i = h & mask; b->ids[i].hash; i = (i + 1) & mask) {
-        if (b->ids[i].hash == h && order_has_id(&b->orders[b->ids[i].order], id))
+        if (b->ids[i].hash == h && order_has_id(ORD(b, b->ids[i].order), id))
             return (long)i;
     }
     return -1;
@@ -134,8 +137,9 @@ static void id_put(struct fb_sim_id_slot *tab, size_t cap, uint64_t h, uint32_t 
 
 static enum fb_err id_insert(struct fb_sim_book *b, const char *id, uint32_t order)
 {
-    /* Half full at most, so probes stay short and always end. */
-    if ((b->n_ids + 1) * 2 > b->cap_ids) {
+    /* Three quarters full at most, so probes stay short and always end
+     * (deletion shifts back, no tombstones: the load is the live ids). */
+    if ((b->n_ids + 1) * 4 > b->cap_ids * 3) {
         size_t cap = b->cap_ids ? b->cap_ids * 2 : 64;
         struct fb_sim_id_slot *tab = calloc(cap, sizeof *tab);
         if (!tab)
@@ -292,18 +296,32 @@ static enum fb_err grow(void **arr, size_t *cap, size_t n, size_t elem)
     return FB_OK;
 }
 
+/* Room for slot n_orders: its chunk exists. */
+static enum fb_err chunk_room(struct fb_sim_book *b)
+{
+    if (b->n_orders < b->n_chunks * FB_SIM_CHUNK)
+        return FB_OK;
+    if (grow((void **)&b->chunks, &b->cap_chunks, b->n_chunks, sizeof *b->chunks) != FB_OK)
+        return FB_ERR_NOMEM;
+    b->chunks[b->n_chunks] = malloc(FB_SIM_CHUNK * sizeof **b->chunks);
+    if (!b->chunks[b->n_chunks])
+        return FB_ERR_NOMEM;
+    b->n_chunks++;
+    return FB_OK;
+}
+
 /* ---- lists of order slots ---- */
 
 enum { LIST_NONE, LIST_OPEN, LIST_CLOSED, LIST_FREE };
 
 static void list_append(struct fb_sim_book *b, struct fb_sim_list *l, uint32_t x, uint8_t which)
 {
-    struct fb_sim_order *o = &b->orders[x];
+    struct fb_sim_order *o = ORD(b, x);
     o->list = which;
     o->prev = l->tail;
     o->next = NO_POS;
     if (l->tail != NO_POS)
-        b->orders[l->tail].next = x;
+        ORD(b, l->tail)->next = x;
     else
         l->head = x;
     l->tail = x;
@@ -312,13 +330,13 @@ static void list_append(struct fb_sim_book *b, struct fb_sim_list *l, uint32_t x
 
 static void list_unlink(struct fb_sim_book *b, struct fb_sim_list *l, uint32_t x)
 {
-    struct fb_sim_order *o = &b->orders[x];
+    struct fb_sim_order *o = ORD(b, x);
     if (o->prev != NO_POS)
-        b->orders[o->prev].next = o->next;
+        ORD(b, o->prev)->next = o->next;
     else
         l->head = o->next;
     if (o->next != NO_POS)
-        b->orders[o->next].prev = o->prev;
+        ORD(b, o->next)->prev = o->prev;
     else
         l->tail = o->prev;
     o->prev = o->next = NO_POS;
@@ -333,7 +351,7 @@ static void list_unlink(struct fb_sim_book *b, struct fb_sim_list *l, uint32_t x
 /* x comes before y in an index of this kind (ties: arrival order). */
 static bool idx_before(const struct fb_sim_book *b, unsigned kind, uint32_t x, uint32_t y)
 {
-    const struct fb_sim_order *ox = &b->orders[x], *oy = &b->orders[y];
+    const struct fb_sim_order *ox = ORD(b, x), *oy = ORD(b, y);
     int c;
     switch (kind) {
     case IDX_EXPIRY:
@@ -363,7 +381,7 @@ static bool idx_before(const struct fb_sim_book *b, unsigned kind, uint32_t x, u
 
 static uint32_t *pos_of(struct fb_sim_book *b, unsigned kind, uint32_t x)
 {
-    return kind == IDX_EXPIRY ? &b->orders[x].exp_pos : &b->orders[x].idx_pos;
+    return kind == IDX_EXPIRY ? &ORD(b, x)->exp_pos : &ORD(b, x)->idx_pos;
 }
 
 static void heap_set(struct fb_sim_book *b, struct fb_sim_index *h, unsigned kind, size_t i,
@@ -443,7 +461,7 @@ static unsigned want_index(const struct fb_sim_order *o)
 
 static void index_remove(struct fb_sim_book *b, uint32_t x)
 {
-    struct fb_sim_order *o = &b->orders[x];
+    struct fb_sim_order *o = ORD(b, x);
     if (o->idx_kind == FB_SIM_IDX_NONE)
         return;
     heap_remove(b, &b->markets[o->market].idx[o->idx_kind], o->idx_kind, o->idx_pos);
@@ -454,7 +472,7 @@ static void index_remove(struct fb_sim_book *b, uint32_t x)
 static enum fb_err drop(struct fb_sim_book *b, uint32_t x)
 {
     enum fb_err err = FB_OK;
-    struct fb_sim_order *o = &b->orders[x];
+    struct fb_sim_order *o = ORD(b, x);
     list_unlink(b, &b->closed, x);
     id_remove(b, o->req.client_order_id);
     err = gone_add(b, o->req.client_order_id);
@@ -482,7 +500,7 @@ static enum fb_err drop(struct fb_sim_book *b, uint32_t x)
 static enum fb_err sync_order(struct fb_sim_book *b, uint32_t x)
 {
     enum fb_err err = FB_OK;
-    struct fb_sim_order *o = &b->orders[x];
+    struct fb_sim_order *o = ORD(b, x);
     const unsigned want = want_index(o);
     if (o->idx_kind != want) {
         index_remove(b, x);
@@ -514,7 +532,7 @@ static enum fb_err scratch_push(struct fb_sim_book *b, uint32_t x)
 {
     enum fb_err err = grow((void **)&b->scratch, &b->cap_scratch, b->n_scratch, sizeof *b->scratch);
     if (err == FB_OK) {
-        b->scratch[b->n_scratch].seq = b->orders[x].seq;
+        b->scratch[b->n_scratch].seq = ORD(b, x)->seq;
         b->scratch[b->n_scratch++].order = x;
     }
     return err;
@@ -758,31 +776,34 @@ out:
 void fb_sim_book_free(struct fb_sim_book *b)
 {
     for (size_t i = 0; i < b->n_orders; i++) {
-        while (b->orders[i].old_ids) {
-            struct fb_sim_old_id *n = b->orders[i].old_ids;
-            b->orders[i].old_ids = n->next;
+        while (ORD(b, i)->old_ids) {
+            struct fb_sim_old_id *n = ORD(b, i)->old_ids;
+            ORD(b, i)->old_ids = n->next;
             free(n);
         }
     }
+    for (size_t c = 0; c < b->n_chunks; c++)
+        free(b->chunks[c]);
     for (size_t m = 0; m < b->n_markets; m++) {
         for (size_t k = 0; k < FB_SIM_IDX_N; k++) {
             free(b->markets[m].idx[k].a);
             b->markets[m].idx[k] = (struct fb_sim_index){NULL, 0, 0};
         }
     }
-    free(b->orders);
+    free(b->chunks);
     free(b->expiry.a);
     free(b->ids);
     free(b->gone_ring);
     free(b->gone_set);
     free(b->scratch);
-    b->orders = NULL;
+    b->chunks = NULL;
+    b->n_chunks = b->cap_chunks = 0;
     b->expiry = (struct fb_sim_index){NULL, 0, 0};
     b->ids = NULL;
     b->gone_ring = b->gone_set = NULL;
     b->scratch = NULL;
     b->n_orders = b->n_ids = b->gone_n = b->gone_head = b->n_scratch = 0;
-    b->cap_orders = b->cap_ids = b->gone_cap = b->gone_set_cap = b->cap_scratch = 0;
+    b->cap_ids = b->gone_cap = b->gone_set_cap = b->cap_scratch = 0;
     b->free_head = NO_POS;
     b->open = b->closed = (struct fb_sim_list){NO_POS, NO_POS, 0};
 }
@@ -909,7 +930,7 @@ enum fb_err fb_sim_book_set_touch(struct fb_sim_book *b, size_t m, struct fb_dec
  * touch; false for x means false for everything below it in the heap. */
 static bool reached(const struct fb_sim_book *b, unsigned kind, uint32_t x)
 {
-    const struct fb_sim_order *o = &b->orders[x];
+    const struct fb_sim_order *o = ORD(b, x);
     const struct fb_sim_book_market *mk = &b->markets[o->market];
     switch (kind) {
     case FB_SIM_IDX_BUY_REST:
@@ -970,7 +991,7 @@ enum fb_err fb_sim_book_match(struct fb_sim_book *b, size_t m, int64_t t, bool f
     mk->passes++;
     for (size_t i = 0; i < b->n_scratch; i++) {
         const uint32_t x = b->scratch[i].order;
-        struct fb_sim_order *o = &b->orders[x];
+        struct fb_sim_order *o = ORD(b, x);
         const int64_t acted = o->triggered && o->step_pass < prev_passes ? prev_ns : o->acted_ns;
         if (!is_open(o) || (!force && acted == t))
             continue;
@@ -1089,24 +1110,25 @@ enum fb_err fb_sim_book_submit(struct fb_sim_book *b, const struct fb_venue_orde
     if (b->free_head != NO_POS) {
         x = b->free_head;
     } else {
-        TRY(grow((void **)&b->orders, &b->cap_orders, b->n_orders, sizeof *b->orders));
+        TRY(chunk_room(b));
         x = (uint32_t)b->n_orders;
     }
     if (o.expire_ns != 0)
         TRY(grow((void **)&b->expiry.a, &b->expiry.cap, b->expiry.n, sizeof *b->expiry.a));
     TRY(id_insert(b, in->client_order_id, x));
     /* Nothing below fails before the order is in place. */
+    o.slot = x;
     snprintf(o.venue_order_id, sizeof o.venue_order_id, "%" PRIu64, ++b->next_order_id);
     if (x == b->free_head)
-        b->free_head = b->orders[x].next;
+        b->free_head = ORD(b, x)->next;
     else
         b->n_orders++;
-    b->orders[x] = o;
+    *ORD(b, x) = o;
     list_append(b, &b->open, x, LIST_OPEN);
     if (o.expire_ns != 0)
         TRY(heap_push(b, &b->expiry, IDX_EXPIRY, x));
     placed = true;
-    po = &b->orders[x];
+    po = ORD(b, x);
 
     ev_init(&ev, FB_VEV_ACK, po, t);
     TRY(b->emit(b->emit_user, &ev));
@@ -1125,9 +1147,9 @@ out:
 static struct fb_sim_order *find_current(struct fb_sim_book *b, const char *id)
 {
     long i = id_find(b, id);
-    if (i < 0 || strcmp(b->orders[i].req.client_order_id, id) != 0)
+    if (i < 0 || strcmp(ORD(b, i)->req.client_order_id, id) != 0)
         return NULL;
-    return &b->orders[i];
+    return ORD(b, i);
 }
 
 enum fb_err fb_sim_book_cancel(struct fb_sim_book *b, const struct fb_venue_cancel *c, int64_t t)
@@ -1149,7 +1171,7 @@ enum fb_err fb_sim_book_cancel(struct fb_sim_book *b, const struct fb_venue_canc
     }
     err = close_with(b, o, FB_VEV_CANCELED, FB_VCXL_REQUESTED, t, c->request_id);
     if (err == FB_OK)
-        err = sync_order(b, (uint32_t)(o - b->orders));
+        err = sync_order(b, o->slot);
 out:
     return err;
 }
@@ -1163,7 +1185,7 @@ enum fb_err fb_sim_book_cancel_unsolicited(struct fb_sim_book *b, const char *cl
         return FB_ERR_NOT_FOUND;
     err = close_with(b, o, FB_VEV_CANCELED, FB_VCXL_UNSOLICITED, t, NULL);
     if (err == FB_OK)
-        err = sync_order(b, (uint32_t)(o - b->orders));
+        err = sync_order(b, o->slot);
     return err;
 }
 
@@ -1234,7 +1256,7 @@ enum fb_err fb_sim_book_replace(struct fb_sim_book *b, const struct fb_venue_rep
     }
 
     /* Accepted: the REPLACED event still names the old id; later ones the new. */
-    idx = (uint32_t)(o - b->orders);
+    idx = o->slot;
     repriced = fb_dec_cmp(price, o->req.price) != 0;
     old_id = malloc(sizeof *old_id);
     if (!old_id) {
@@ -1309,7 +1331,7 @@ out:
 enum fb_err fb_sim_book_query(struct fb_sim_book *b, const char *client_order_id, int64_t t)
 {
     long i = id_find(b, client_order_id);
-    return emit_status(b, i >= 0 ? &b->orders[i] : NULL, client_order_id, client_order_id, t);
+    return emit_status(b, i >= 0 ? ORD(b, i) : NULL, client_order_id, client_order_id, t);
 }
 
 enum fb_err fb_sim_book_open_orders(struct fb_sim_book *b, const char *symbol,
@@ -1317,8 +1339,8 @@ enum fb_err fb_sim_book_open_orders(struct fb_sim_book *b, const char *symbol,
 {
     enum fb_err err = FB_OK;
     struct fb_venue_event ev;
-    for (uint32_t x = b->open.head; x != NO_POS; x = b->orders[x].next) {
-        const struct fb_sim_order *o = &b->orders[x];
+    for (uint32_t x = b->open.head; x != NO_POS; x = ORD(b, x)->next) {
+        const struct fb_sim_order *o = ORD(b, x);
         if (symbol && strcmp(o->req.symbol, symbol) != 0)
             continue;
         TRY(emit_status(b, o, NULL, request_id, t));
@@ -1337,7 +1359,7 @@ enum fb_err fb_sim_book_expire(struct fb_sim_book *b, int64_t t)
     enum fb_err err = FB_OK;
     struct fb_sim_index *h = &b->expiry;
     b->n_scratch = 0;
-    while (h->n > 0 && b->orders[h->a[0]].expire_ns <= t) {
+    while (h->n > 0 && ORD(b, h->a[0])->expire_ns <= t) {
         TRY(scratch_push(b, h->a[0]));
         heap_remove(b, h, IDX_EXPIRY, 0);
     }
@@ -1346,7 +1368,7 @@ enum fb_err fb_sim_book_expire(struct fb_sim_book *b, int64_t t)
         qsort(b->scratch, b->n_scratch, sizeof *b->scratch, by_arrival);
     for (size_t i = 0; i < b->n_scratch; i++) {
         const uint32_t x = b->scratch[i].order;
-        struct fb_sim_order *o = &b->orders[x];
+        struct fb_sim_order *o = ORD(b, x);
         TRY(close_with(b, o, FB_VEV_EXPIRED, o->req.tif == FB_VENUE_DAY ? FB_VEXP_DAY : FB_VEXP_GTD,
                        t, NULL));
         TRY(sync_order(b, x));
@@ -1357,5 +1379,5 @@ out:
 
 int64_t fb_sim_book_next_expiry(const struct fb_sim_book *b)
 {
-    return b->expiry.n > 0 ? b->orders[b->expiry.a[0]].expire_ns : INT64_MAX;
+    return b->expiry.n > 0 ? ORD(b, b->expiry.a[0])->expire_ns : INT64_MAX;
 }

@@ -100,6 +100,7 @@ struct fb_sim_order {
     uint32_t idx_pos;    /* in its market's index idx_kind */
     uint8_t idx_kind;    /* enum fb_sim_idx or FB_SIM_IDX_NONE */
     uint8_t list;        /* which list prev/next belong to */
+    uint32_t slot;       /* its own index (fb_sim_book_order(b, slot) is it) */
 };
 
 /* A market's indexes of its open orders; each open order is in one. */
@@ -153,12 +154,16 @@ struct fb_sim_book {
     enum fb_sim_fill_mode fill_mode;
     uint32_t parts;
 
-    /* Order slots. Without retention every accepted order gets the next
-     * slot for good (orders[i] is the i-th accepted order, n_orders the
-     * count; vsim_binance relies on this); with it, dropped slots are
-     * reused and n_orders is the slots' high-water mark. */
-    struct fb_sim_order *orders;
-    size_t n_orders, cap_orders;
+    /* Order slots (fb_sim_book_order). Without retention every accepted
+     * order gets the next slot for good (slot i is the i-th accepted order,
+     * n_orders the count; vsim_binance relies on this); with it, dropped
+     * slots are reused and n_orders is the slots' high-water mark. In
+     * chunks of FB_SIM_CHUNK orders, allocated as needed and never moved:
+     * one array doubling would cost up to twice the orders' size, and
+     * copy it all, at a million orders (issue #7). */
+    struct fb_sim_order **chunks;
+    size_t n_chunks, cap_chunks;
+    size_t n_orders;
     uint32_t free_head;
     struct fb_sim_list open;    /* open orders, in arrival order */
     struct fb_sim_list closed;  /* kept closed orders, oldest closed first */
@@ -179,6 +184,15 @@ struct fb_sim_book {
     enum fb_err (*emit)(void *user, const struct fb_venue_event *ev);
     void *emit_user;
 };
+
+#define FB_SIM_CHUNK_BITS 8
+#define FB_SIM_CHUNK (1u << FB_SIM_CHUNK_BITS)
+
+/* Order slot x (< n_orders); the pointer stays valid while b lives. */
+static inline struct fb_sim_order *fb_sim_book_order(const struct fb_sim_book *b, size_t x)
+{
+    return &b->chunks[x >> FB_SIM_CHUNK_BITS][x & (FB_SIM_CHUNK - 1)];
+}
 
 /* Sets up b from p (validated by the caller); prices start at each market's
  * reference_price. b owns its arrays: fb_sim_book_free(). */

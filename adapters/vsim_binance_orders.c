@@ -214,7 +214,7 @@ static int market_of(struct fb_vsim *vs, struct vs_params *p, bool required,
 
 static const struct fb_sim_order *book_of(const struct fb_vsim *vs, size_t i)
 {
-    return &vs->book.orders[vs->orders[i].book];
+    return fb_sim_book_order(&vs->book, vs->orders[i].book);
 }
 
 static bool is_open(const struct fb_vsim *vs, size_t i)

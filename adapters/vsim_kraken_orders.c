@@ -115,7 +115,7 @@ static void book_id(const struct vk_order *o, size_t i, char *out, size_t cap)
 
 static const struct fb_sim_order *book_of(const struct fb_vsim_kraken *vk, size_t i)
 {
-    return &vk->book.orders[vk->orders[i].book];
+    return fb_sim_book_order(&vk->book, vk->orders[i].book);
 }
 
 static enum vk_status status_of(const struct fb_vsim_kraken *vk, size_t i)

@@ -5,6 +5,7 @@
 #include "bridge/engine.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,6 +21,7 @@
 #include "bridge/engine_queue.h"
 #include "bridge/log.h"
 #include "bridge/journal.h"
+#include "bridge/kindex.h"
 #include "bridge/order.h"
 #include "bridge/order_codec.h"
 #include "bridge/policy.h"
@@ -85,6 +87,13 @@ struct order_cold {
      * all for the day's duplicate check. Owned. */
     char *keys;
     size_t keys_len;
+    /* The venue's ids for this order that venue_coid() does not give (a
+     * journal or a venue that chose others), NUL-terminated one after the
+     * other: by_coid finds the order by them (coid_has). coid_now is
+     * 1 + the offset of the one it has now, 0 when that is venue_coid(eo,
+     * version), as for nearly every order. Owned, but in a view. */
+    char *coids;
+    size_t coids_len, coid_now;
 };
 
 /* An order as the engine keeps it while it is live (and until collapsed,
@@ -96,7 +105,8 @@ struct eorder {
     struct order_cold *cold;                      /* or NULL; owned */
     size_t venue;
     unsigned version;                             /* of the venue client order id */
-    char coid[FB_VENUE_CLORDID_MAX + 1];          /* the venue's id for it now */
+    /* the venue's id for it now: order_coid() (venue_coid(eo, version)
+     * unless cold->coid_now says otherwise), not stored (issue #7) */
     uint8_t bridge_cancel;                        /* the bridge itself asked to cancel */
     uint8_t reconciling;                          /* start-up queries are out */
     uint8_t awaiting_outcome;                     /* queried after an unknown outcome */
@@ -187,9 +197,11 @@ struct fb_engine {
     struct fb_tr_venue *trv;         /* per venue */
     enum fb_fix_version *versions;   /* per session */
 
-    struct fb_strmap by_clordid; /* "<session>|<ClOrdID>" -> eorder (all ids used) */
-    struct fb_strmap by_coid;    /* "<venue>|<client order id>" -> eorder */
-    struct fb_strmap by_order_id; /* OrderID -> eorder */
+    /* The orders' indexes keep no keys: each key is compared against the
+     * order's own strings (clordid_has, coid_has, order_id_has). */
+    struct fb_kidx by_clordid; /* "<session>|<ClOrdID>" -> eorder (all ids used) */
+    struct fb_kidx by_coid;    /* "<venue>|<client order id>" -> eorder */
+    struct fb_kidx by_order_id; /* OrderID -> eorder */
 
     /* The order journal: every accepted order and every state change is
      * appended, and made durable (journal_commit) before the bridge acts on
@@ -230,6 +242,7 @@ struct fb_engine {
     size_t done_cap, done_used;
     struct eorder done_view;     /* one finished order as an eorder (done_view_of) */
     struct order_cold done_view_cold;
+    char done_view_coid[FB_VENUE_CLORDID_MAX + 1];
 
     struct fb_exec_id_seq exec_ids;
     struct fb_order_env env;
@@ -573,6 +586,7 @@ static void eorder_free(struct eorder *eo)
         free(eo->cold->unknown_text);
         free(eo->cold->bridge_cancel_text);
         free(eo->cold->keys);
+        free(eo->cold->coids);
         free(eo->cold);
     }
     free(eo->rc);
@@ -614,6 +628,135 @@ static void clordid_key(char *buf, size_t size, size_t session, const char *id)
 static void coid_key(char *buf, size_t size, size_t venue, const char *coid)
 {
     snprintf(buf, size, "%zu|%s", venue, coid);
+}
+
+static void venue_coid(const struct eorder *eo, unsigned version, char *out, size_t size);
+
+/* The venue's id for eo now; buf (FB_VENUE_CLORDID_MAX + 1 bytes) holds it
+ * unless it is in eo's side struct. */
+static const char *order_coid(const struct eorder *eo, char *buf)
+{
+    if (eo->cold && eo->cold->coid_now)
+        return eo->cold->coids + eo->cold->coid_now - 1;
+    venue_coid(eo, eo->version, buf, FB_VENUE_CLORDID_MAX + 1);
+    return buf;
+}
+
+/* 1 if venue_coid() gives coid for eo at some version: such ids need no
+ * storage to be recognised. */
+static int coid_derived(const struct eorder *eo, const char *coid)
+{
+    char p[FB_VENUE_CLORDID_MAX + 1];
+    int n = snprintf(p, sizeof p, "fb%.24s-", eo->o.order_id);
+    size_t d;
+    if (n <= 0 || strncmp(coid, p, (size_t)n) != 0)
+        return 0;
+    coid += n;
+    d = strspn(coid, "0123456789");
+    /* exactly as %u writes a version: no sign, no leading zero */
+    if (d == 0 || d > 10 || coid[d] || (d > 1 && coid[0] == '0'))
+        return 0;
+    return strtoull(coid, NULL, 10) <= UINT_MAX;
+}
+
+/* 1 + the offset of coid in eo's other venue ids, 0 if it is not there. */
+static size_t coid_listed(const struct eorder *eo, const char *coid)
+{
+    const struct order_cold *c = eo->cold;
+    for (size_t i = 0; c && c->coids && i < c->coids_len; i += strlen(c->coids + i) + 1) {
+        if (!strcmp(c->coids + i, coid))
+            return i + 1;
+    }
+    return 0;
+}
+
+static enum fb_err coid_list_add(struct eorder *eo, const char *coid)
+{
+    struct order_cold *c;
+    size_t n = strlen(coid) + 1;
+    char *k;
+    if (coid_listed(eo, coid))
+        return FB_OK;
+    if (!(c = order_cold_get(eo)) || !(k = realloc(c->coids, c->coids_len + n)))
+        return FB_ERR_NOMEM;
+    memcpy(k + c->coids_len, coid, n);
+    c->coids = k;
+    c->coids_len += n;
+    return FB_OK;
+}
+
+/* eo is known at its venue as coid from now on (eo->version already counts
+ * the replace that gave it). */
+static enum fb_err order_set_coid(struct eorder *eo, const char *coid)
+{
+    char d[FB_VENUE_CLORDID_MAX + 1];
+    venue_coid(eo, eo->version, d, sizeof d);
+    if (!strcmp(d, coid)) {
+        if (eo->cold)
+            eo->cold->coid_now = 0;
+        return FB_OK;
+    }
+    if (coid_list_add(eo, coid) != FB_OK)
+        return FB_ERR_NOMEM;
+    eo->cold->coid_now = coid_listed(eo, coid);
+    return FB_OK;
+}
+
+/* The has() of the three indexes (bridge/kindex.h): the keys an order is
+ * found by, from its own strings. */
+static int clordid_has(const void *item, const char *key, void *ctx)
+{
+    const struct eorder *eo = item;
+    const struct order_cold *c = eo->cold;
+    char first[FB_ID_LEN + 32];
+    (void)ctx;
+    clordid_key(first, sizeof first, eo->o.req.session, eo->o.req.cl_ord_id);
+    if (!strcmp(first, key))
+        return 1;
+    for (size_t i = 0; c && c->keys && i < c->keys_len; i += strlen(c->keys + i) + 1) {
+        if (!strcmp(c->keys + i, key))
+            return 1;
+    }
+    return 0;
+}
+
+static int coid_has(const void *item, const char *key, void *ctx)
+{
+    const struct eorder *eo = item;
+    char *end;
+    unsigned long long venue = strtoull(key, &end, 10);
+    (void)ctx;
+    if (end == key || *end != '|' || venue != eo->venue)
+        return 0;
+    return coid_derived(eo, end + 1) || coid_listed(eo, end + 1);
+}
+
+static int order_id_has(const void *item, const char *key, void *ctx)
+{
+    (void)ctx;
+    return !strcmp(((const struct eorder *)item)->o.order_id, key);
+}
+
+static struct eorder *idx_get(const struct fb_kidx *x, const char *key, fb_kidx_has_fn has)
+{
+    return fb_kidx_get(x, fb_kidx_hash(key), key, has, NULL);
+}
+
+static enum fb_err idx_put(struct fb_kidx *x, const char *key, struct eorder *eo,
+                           fb_kidx_has_fn has)
+{
+    return fb_kidx_put(x, fb_kidx_hash(key), key, eo, has, NULL);
+}
+
+/* Indexes coid at venue for eo, noting it in eo if venue_coid() does not
+ * give it. */
+static enum fb_err coid_put(struct fb_engine *e, size_t venue, const char *coid, struct eorder *eo)
+{
+    char key[FB_VENUE_CLORDID_MAX + 32];
+    if (!coid_derived(eo, coid) && coid_list_add(eo, coid) != FB_OK)
+        return FB_ERR_NOMEM;
+    coid_key(key, sizeof key, venue, coid);
+    return idx_put(&e->by_coid, key, eo, coid_has);
 }
 
 static uint64_t hash64(const char *s)
@@ -714,11 +857,15 @@ static struct eorder *done_view_of(struct fb_engine *e, const struct done_order 
     eo->o.cum_qty = d->cum_qty;
     eo->o.avg_px = d->avg_px;
     const char *coid = d->data + d->strs_len;
-    copy_str(eo->coid, sizeof eo->coid, coid);
+    /* its venue id as it was (order_coid) */
+    copy_str(e->done_view_coid, sizeof e->done_view_coid, coid);
+    c->coids = e->done_view_coid;
+    c->coids_len = strlen(c->coids) + 1;
+    c->coid_now = 1;
+    eo->cold = c;
     if (d->has_req_terms) {
         memcpy(&c->req_terms, coid + strlen(coid) + 1 + d->keys_len, sizeof c->req_terms);
         c->has_req_terms = 1;
-        eo->cold = c;
     }
     return eo;
 }
@@ -748,7 +895,7 @@ static enum fb_err remember_clordid(struct fb_engine *e, size_t session, const c
             c->keys_len += n;
         }
     }
-    return fb_strmap_put(&e->by_clordid, key, eo);
+    return idx_put(&e->by_clordid, key, eo, clordid_has);
 }
 
 /* The order, live or finished, that uses session|id; a finished one as a
@@ -759,7 +906,7 @@ static struct eorder *find_by_clordid(struct fb_engine *e, size_t session, const
     struct eorder *eo;
     struct done_order *d;
     clordid_key(key, sizeof key, session, id);
-    if ((eo = fb_strmap_get(&e->by_clordid, key)))
+    if ((eo = idx_get(&e->by_clordid, key, clordid_has)))
         return eo;
     d = done_find(e, key);
     return d ? done_view_of(e, d) : NULL;
@@ -770,7 +917,8 @@ static uint8_t clordid_in_use(struct fb_engine *e, size_t session, const char *i
 {
     char key[FB_ID_LEN + 32];
     clordid_key(key, sizeof key, session, id);
-    return fb_strmap_get(&e->by_clordid, key) != NULL || done_find(e, key) != NULL ? 1 : 0;
+    return idx_get(&e->by_clordid, key, clordid_has) != NULL || done_find(e, key) != NULL ? 1
+                                                                                          : 0;
 }
 
 /* The account an order belongs to: its Account(1), else its session's
@@ -809,7 +957,7 @@ static struct eorder *find_by_coid(struct fb_engine *e, size_t venue, const char
 {
     char key[FB_VENUE_CLORDID_MAX + 32];
     coid_key(key, sizeof key, venue, coid);
-    return fb_strmap_get(&e->by_coid, key);
+    return idx_get(&e->by_coid, key, coid_has);
 }
 
 static void live_add(struct fb_engine *e, struct eorder *eo)
@@ -860,8 +1008,6 @@ static void all_remove(struct fb_engine *e, struct eorder *eo)
 
 /* ---- finished orders ---------------------------------------------------- */
 
-static void venue_coid(const struct eorder *eo, unsigned version, char *out, size_t size);
-
 /* eo became terminal: collapse it at the next safe point (collapse_finished),
  * since the caller may still use it. */
 static void order_finished(struct fb_engine *e, struct eorder *eo)
@@ -880,11 +1026,10 @@ static void order_finished(struct fb_engine *e, struct eorder *eo)
     eo->dying = 1;
 }
 
-/* Removes key from m if it maps to eo. */
-static void unmap(struct fb_strmap *m, const char *key, const struct eorder *eo)
+/* Removes key from x if it maps to eo. */
+static void unmap(struct fb_kidx *x, const char *key, const struct eorder *eo)
 {
-    if (fb_strmap_get(m, key) == eo)
-        (void)fb_strmap_del(m, key);
+    fb_kidx_del(x, fb_kidx_hash(key), eo);
 }
 
 /*
@@ -895,8 +1040,10 @@ static void unmap(struct fb_strmap *m, const char *key, const struct eorder *eo)
 static enum fb_err order_collapse(struct fb_engine *e, struct eorder *eo)
 {
     char first[FB_ID_LEN + 32], key[FB_VENUE_CLORDID_MAX + 32], coid[FB_VENUE_CLORDID_MAX + 1];
+    char now[FB_VENUE_CLORDID_MAX + 1];
     const struct order_cold *c = eo->cold;
-    size_t sl = strs_len(eo->strs), cl = strlen(eo->coid) + 1;
+    const char *cur = order_coid(eo, now);
+    size_t sl = strs_len(eo->strs), cl = strlen(cur) + 1;
     int rt = c && c->has_req_terms;
 
     clordid_key(first, sizeof first, eo->o.req.session, eo->o.req.cl_ord_id);
@@ -923,7 +1070,7 @@ static enum fb_err order_collapse(struct fb_engine *e, struct eorder *eo)
     d->keys_len = (uint32_t)(fl + xl);
     char *p = d->data;
     memcpy(p, eo->strs, sl);
-    memcpy(p += sl, eo->coid, cl);
+    memcpy(p += sl, cur, cl);
     memcpy(p += cl, first, fl);
     if (xl)
         memcpy(p + fl, c->keys, xl);
@@ -944,8 +1091,10 @@ static enum fb_err order_collapse(struct fb_engine *e, struct eorder *eo)
         coid_key(key, sizeof key, eo->venue, coid);
         unmap(&e->by_coid, key, eo);
     }
-    coid_key(key, sizeof key, eo->venue, eo->coid);
-    unmap(&e->by_coid, key, eo);
+    for (size_t i = 0; c && c->coids && i < c->coids_len; i += strlen(c->coids + i) + 1) {
+        coid_key(key, sizeof key, eo->venue, c->coids + i);
+        unmap(&e->by_coid, key, eo);
+    }
     unmap(&e->by_order_id, eo->o.order_id, eo);
     all_remove(e, eo);
     d->next = e->done;
@@ -1163,7 +1312,8 @@ static void journal_new(struct fb_engine *e, const struct eorder *eo,
     char buf[FB_ORDER_CODEC_MAX];
     memset(&r, 0, sizeof r);
     copy_str(r.order_id, sizeof r.order_id, eo->o.order_id);
-    copy_str(r.coid, sizeof r.coid, eo->coid);
+    char now[FB_VENUE_CLORDID_MAX + 1];
+    copy_str(r.coid, sizeof r.coid, order_coid(eo, now));
     r.req = *req; /* with its Text, which the engine does not keep */
     size_t n = fb_jrec_new_encode(&r, buf, sizeof buf);
     if (n)
@@ -1339,7 +1489,8 @@ static void outbox_drop_upto(struct fb_engine *e, uint64_t upto)
         off += h.size;
         dropped++;
     }
-    memmove(ob->buf, ob->buf + off, ob->len - off);
+    if (off) /* an empty outbox has no buffer: memmove(NULL, ...) is undefined */
+        memmove(ob->buf, ob->buf + off, ob->len - off);
     ob->len -= off;
     ob->count -= dropped;
 }
@@ -1455,8 +1606,10 @@ static enum fb_err order_apply(struct fb_engine *e, struct eorder *eo,
     int refused_request = (stamped.type == FB_OEV_CANCEL_REQUEST ||
                            stamped.type == FB_OEV_REPLACE_REQUEST) &&
                           rep->kind == FB_REPORT_CANCEL_REJECT;
+    char now[FB_VENUE_CLORDID_MAX + 1];
     if (rc == FB_OK && rep->kind != FB_REPORT_NONE && !refused_request)
-        journal_event(e, eo, &stamped, stamped.type == FB_OEV_REPLACED ? eo->coid : "",
+        journal_event(e, eo, &stamped,
+                      stamped.type == FB_OEV_REPLACED ? order_coid(eo, now) : "",
                       rep->kind == FB_REPORT_EXEC ? rep->er.exec_id : "");
     return rc;
 }
@@ -1849,7 +2002,8 @@ static void to_venue_order(const struct eorder *eo, struct fb_venue_order *vo)
 {
     const struct fb_order_terms *t = &eo->o.terms;
     memset(vo, 0, sizeof *vo);
-    copy_str(vo->client_order_id, sizeof vo->client_order_id, eo->coid);
+    char now[FB_VENUE_CLORDID_MAX + 1];
+    copy_str(vo->client_order_id, sizeof vo->client_order_id, order_coid(eo, now));
     copy_str(vo->symbol, sizeof vo->symbol, eo->o.req.venue_symbol);
     vo->side = eo->o.req.side == FB_SIDE_SELL ? FB_VENUE_SELL : FB_VENUE_BUY;
     /* sized by the FIX side: a type without an entry would be market, never
@@ -1955,18 +2109,16 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n)
         fb_error("engine", "out of memory for order %s", n->cl_ord_id);
         return;
     }
-    venue_coid(eo, 0, eo->coid, sizeof eo->coid);
-    char key[FB_VENUE_CLORDID_MAX + 32];
-    coid_key(key, sizeof key, eo->venue, eo->coid);
+    char now[FB_VENUE_CLORDID_MAX + 1]; /* version 0: venue_coid(eo, 0) */
     if (remember_clordid(e, n->session, n->cl_ord_id, eo) != FB_OK ||
-        fb_strmap_put(&e->by_coid, key, eo) != FB_OK) {
+        coid_put(e, eo->venue, order_coid(eo, now), eo) != FB_OK) {
         fb_error("engine", "out of memory indexing order %s", n->cl_ord_id);
         eorder_free(eo);
         return;
     }
     live_add(e, eo);
     all_add(e, eo);
-    if (fb_strmap_put(&e->by_order_id, eo->o.order_id, eo) != FB_OK)
+    if (idx_put(&e->by_order_id, eo->o.order_id, eo, order_id_has) != FB_OK)
         fb_error("engine", "out of memory indexing %s", eo->o.order_id);
     journal_new(e, eo, n);
 
@@ -2039,7 +2191,8 @@ static enum fb_err venue_cancel(struct fb_engine *e, struct eorder *eo, char kin
     const struct fb_venue_inst *v = &e->venues[eo->venue];
     struct fb_venue_cancel vc;
     memset(&vc, 0, sizeof vc);
-    copy_str(vc.client_order_id, sizeof vc.client_order_id, eo->coid);
+    char now[FB_VENUE_CLORDID_MAX + 1];
+    copy_str(vc.client_order_id, sizeof vc.client_order_id, order_coid(eo, now));
     snprintf(vc.request_id, sizeof vc.request_id, "fb%.24s-%c%u", eo->o.order_id, kind,
              eo->version);
     venue_cancel_token(e, eo->venue);
@@ -2165,7 +2318,8 @@ static void handle_replace(struct fb_engine *e, const struct fb_replace_order *r
     memset(&h, 0, sizeof h);
     h.replace = 1;
     struct fb_venue_replace *vr = &h.u.vr;
-    copy_str(vr->client_order_id, sizeof vr->client_order_id, eo->coid);
+    char now[FB_VENUE_CLORDID_MAX + 1];
+    copy_str(vr->client_order_id, sizeof vr->client_order_id, order_coid(eo, now));
     venue_coid(eo, eo->version + 1, vr->new_client_order_id, sizeof vr->new_client_order_id);
     vr->qty = r->terms.qty;
     vr->price = r->terms.price;
@@ -2557,13 +2711,11 @@ static enum fb_err await_replace_outcome(struct fb_engine *e, struct eorder *eo,
                                          const struct fb_venue_inst *v,
                                          const struct fb_venue_event *vev)
 {
-    char key[FB_VENUE_CLORDID_MAX + 32];
     struct reconciliation *r = calloc(1, sizeof *r);
     if (!r)
         return FB_ERR_NOMEM;
     venue_coid(eo, eo->version + 1, r->new_coid, sizeof r->new_coid);
-    coid_key(key, sizeof key, eo->venue, r->new_coid);
-    if (fb_strmap_put(&e->by_coid, key, eo) != FB_OK ||
+    if (coid_put(e, eo->venue, r->new_coid, eo) != FB_OK ||
         v->ops->query(v->state, r->new_coid, realtime_ns()) != FB_OK) {
         free(r);
         return FB_ERR_STATE;
@@ -2622,12 +2774,14 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
     /* After a replace the venue knows the order by a new id; news about an
      * older venue order of it (its cancel as part of a cancel-replace, a
      * late ack) is not news about the order. Fills are: they happened. */
-    if (strcmp(vev->client_order_id, eo->coid) != 0 && !eo->reconciling &&
+    char now[FB_VENUE_CLORDID_MAX + 1];
+    const char *coid = order_coid(eo, now);
+    if (strcmp(vev->client_order_id, coid) != 0 && !eo->reconciling &&
         (vev->kind == FB_VEV_CANCELED || vev->kind == FB_VEV_EXPIRED ||
          vev->kind == FB_VEV_ACK || vev->kind == FB_VEV_REJECT) &&
         eo->o.pending.kind != FB_PENDING_REPLACE) {
         fb_debug("engine", "venue %s: %s for %s, replaced by %s: ignored", v->name,
-                 fb_venue_event_kind_name(vev->kind), vev->client_order_id, eo->coid);
+                 fb_venue_event_kind_name(vev->kind), vev->client_order_id, coid);
         return;
     }
     /* the answers to a request (not fills or unsolicited news) */
@@ -2648,7 +2802,7 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
             char words[FB_TEXT_LEN + 1];
             venue_text(v, &vev->u.rej, words, sizeof words);
             cold_text_set(eo, TEXT_UNKNOWN, words);
-            if (v->ops->query(v->state, eo->coid, realtime_ns()) == FB_OK)
+            if (v->ops->query(v->state, coid, realtime_ns()) == FB_OK)
                 eo->awaiting_outcome = 1;
             return;
         }
@@ -2738,14 +2892,14 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
         ev.u.replaced.stop_px = vev->u.replaced.stop_price;
         /* From now on the venue knows the order by the replace's new id;
          * the old id stays mapped for fills already in flight. */
-        char key[FB_VENUE_CLORDID_MAX + 32];
-        coid_key(key, sizeof key, v->index, vev->request_id);
-        if (fb_strmap_put(&e->by_coid, key, eo) != FB_OK)
+        if (coid_put(e, v->index, vev->request_id, eo) != FB_OK)
             fb_error("engine", "out of memory indexing %s", vev->request_id);
         /* once only: the replace may already be known from a status */
-        if (strcmp(eo->coid, vev->request_id) != 0) {
-            copy_str(eo->coid, sizeof eo->coid, vev->request_id);
+        if (strcmp(order_coid(eo, now), vev->request_id) != 0) {
             eo->version++;
+            if (order_set_coid(eo, vev->request_id) != FB_OK)
+                fb_error("engine", "out of memory: order %s lost its venue id %s",
+                         eo->o.order_id, vev->request_id);
         }
         break;
     }
@@ -2821,7 +2975,7 @@ static void on_venue_event(void *user, const struct fb_venue_event *vev)
 static json_t *order_json(const struct fb_engine *e, const struct eorder *eo)
 {
     char qty[FB_DEC_STRMAX], cum[FB_DEC_STRMAX], leaves[FB_DEC_STRMAX], px[FB_DEC_STRMAX],
-        avg[FB_DEC_STRMAX];
+        avg[FB_DEC_STRMAX], now[FB_VENUE_CLORDID_MAX + 1];
     fb_dec_format(eo->o.terms.qty, qty);
     fb_dec_format(eo->o.cum_qty, cum);
     fb_dec_format(facts_leaves(&eo->o), leaves);
@@ -2834,7 +2988,7 @@ static json_t *order_json(const struct fb_engine *e, const struct eorder *eo)
                      "account", order_account(e, eo), "symbol", eo->o.req.symbol, "side",
                      eo->o.req.side == FB_SIDE_SELL ? "sell" : "buy", "venue",
                      eo->o.venue_name, "venue_order_id", eo->o.venue_order_id,
-                     "client_order_id", eo->coid, "order_qty", qty, "price", px, "cum_qty",
+                     "client_order_id", order_coid(eo, now), "order_qty", qty, "price", px, "cum_qty",
                      cum, "leaves_qty", leaves, "avg_px", avg);
 }
 
@@ -3140,7 +3294,8 @@ static void handle_call(struct fb_engine *e, struct fb_engine_call *c)
             return;
         for (struct eorder *eo = e->live; eo; eo = eo->next) {
             if (eo->venue == v->index && !strcmp(eo->o.order_id, c->ref)) {
-                c->rc = fb_sim_cancel_unsolicited(v->state, eo->coid);
+                char now[FB_VENUE_CLORDID_MAX + 1];
+                c->rc = fb_sim_cancel_unsolicited(v->state, order_coid(eo, now));
                 if (c->rc)
                     snprintf(c->err, sizeof c->err, "%s: %s", c->ref, fb_strerror(c->rc));
                 return;
@@ -3350,12 +3505,12 @@ static int keep_record(void *user, const struct fb_journal_record *r)
         n++;
     memcpy(id, k, n);
     id[n] = '\0';
-    return fb_strmap_get(&e->by_order_id, id) != NULL;
+    return idx_get(&e->by_order_id, id, order_id_has) != NULL;
 }
 
 static enum fb_err index_live_order(struct fb_engine *e, struct eorder *eo)
 {
-    char key[FB_VENUE_CLORDID_MAX + 32];
+    const struct order_cold *c = eo->cold;
     const char *ids[] = {eo->o.req.cl_ord_id, eo->o.cl_ord_id, eo->o.orig_cl_ord_id,
                          eo->o.pending.cl_ord_id};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
@@ -3366,11 +3521,15 @@ static enum fb_err index_live_order(struct fb_engine *e, struct eorder *eo)
     for (unsigned v = 0; v <= eo->version; v++) {
         char coid[FB_VENUE_CLORDID_MAX + 1];
         venue_coid(eo, v, coid, sizeof coid);
-        coid_key(key, sizeof key, eo->venue, coid);
-        if (fb_strmap_put(&e->by_coid, key, eo) != FB_OK)
+        if (coid_put(e, eo->venue, coid, eo) != FB_OK)
             return FB_ERR_NOMEM;
     }
-    return fb_strmap_put(&e->by_order_id, eo->o.order_id, eo);
+    /* and those venue_coid() does not give (listed: coid_put adds nothing) */
+    for (size_t i = 0; c && c->coids && i < c->coids_len; i += strlen(c->coids + i) + 1) {
+        if (coid_put(e, eo->venue, c->coids + i, eo) != FB_OK)
+            return FB_ERR_NOMEM;
+    }
+    return idx_put(&e->by_order_id, eo->o.order_id, eo, order_id_has);
 }
 
 /*
@@ -3384,12 +3543,9 @@ static void new_trading_day(struct fb_engine *e)
     size_t dropped = 0, kept = 0;
     struct eorder *eo = e->all, *next;
 
-    fb_strmap_free(&e->by_clordid);
-    fb_strmap_free(&e->by_coid);
-    fb_strmap_free(&e->by_order_id);
-    fb_strmap_init(&e->by_clordid);
-    fb_strmap_init(&e->by_coid);
-    fb_strmap_init(&e->by_order_id);
+    fb_kidx_free(&e->by_clordid);
+    fb_kidx_free(&e->by_coid);
+    fb_kidx_free(&e->by_order_id);
     for (size_t st = 0; st < FB_ST_LAST; st++)
         dropped += e->done_by_state[st];
     done_free(e);
@@ -3570,23 +3726,24 @@ static enum fb_err replay_new(struct fb_engine *e, const struct fb_jrec_new *r)
         return FB_OK;
     }
     struct eorder *eo = eorder_new(e, r->order_id, &r->req);
-    char key[FB_VENUE_CLORDID_MAX + 32];
     if (!eo)
         return FB_ERR_NOMEM;
-    copy_str(eo->coid, sizeof eo->coid, r->coid);
-    coid_key(key, sizeof key, eo->venue, eo->coid);
+    if (order_set_coid(eo, r->coid) != FB_OK) {
+        eorder_free(eo);
+        return FB_ERR_NOMEM;
+    }
     live_add(e, eo);
     all_add(e, eo);
     if (remember_clordid(e, r->req.session, r->req.cl_ord_id, eo) != FB_OK ||
-        fb_strmap_put(&e->by_coid, key, eo) != FB_OK ||
-        fb_strmap_put(&e->by_order_id, eo->o.order_id, eo) != FB_OK)
+        coid_put(e, eo->venue, r->coid, eo) != FB_OK ||
+        idx_put(&e->by_order_id, eo->o.order_id, eo, order_id_has) != FB_OK)
         return FB_ERR_NOMEM;
     return FB_OK;
 }
 
 static enum fb_err replay_event(struct fb_engine *e, const struct fb_jrec_event *r, uint64_t seq)
 {
-    struct eorder *eo = fb_strmap_get(&e->by_order_id, r->order_id);
+    struct eorder *eo = idx_get(&e->by_order_id, r->order_id, order_id_has);
     struct fb_report rep;
     if (!eo) {
         fb_warn("journal", "event for unknown order %s skipped", r->order_id);
@@ -3599,12 +3756,11 @@ static enum fb_err replay_event(struct fb_engine *e, const struct fb_jrec_event 
         remember_clordid(e, r->ev.u.replace.session, r->ev.u.replace.cl_ord_id, eo) != FB_OK)
         return FB_ERR_NOMEM;
     if (r->ev.type == FB_OEV_REPLACED && r->coid[0]) {
-        char key[FB_VENUE_CLORDID_MAX + 32];
-        coid_key(key, sizeof key, eo->venue, r->coid);
-        if (fb_strmap_put(&e->by_coid, key, eo) != FB_OK)
+        if (coid_put(e, eo->venue, r->coid, eo) != FB_OK)
             return FB_ERR_NOMEM;
-        copy_str(eo->coid, sizeof eo->coid, r->coid);
         eo->version++;
+        if (order_set_coid(eo, r->coid) != FB_OK)
+            return FB_ERR_NOMEM;
     }
     /* the report the event caused, with its ExecID: kept in the outbox
      * until a SENT marker says it left, resent if none does */
@@ -3712,7 +3868,7 @@ static enum fb_err journal_start(struct fb_engine *e, char *errbuf, size_t errle
     }
     if (rec.records)
         fb_info("journal", "%llu records replayed: %zu orders, %zu open", (unsigned long long)rec.records,
-                e->by_order_id.live, e->nlive);
+                e->by_order_id.n, e->nlive);
     /* An order whose acceptance never reached the journal never reached
      * the venue either (the request follows the accept), and the OMS
      * heard nothing of it: refuse it now rather than guess. */
@@ -3738,15 +3894,14 @@ static enum fb_err journal_start(struct fb_engine *e, char *errbuf, size_t errle
         }
         eo->reconciling = 1;
         eo->rc->wait = 1;
-        if (v->ops->query(v->state, eo->coid, realtime_ns()) != FB_OK)
+        char now[FB_VENUE_CLORDID_MAX + 1];
+        if (v->ops->query(v->state, order_coid(eo, now), realtime_ns()) != FB_OK)
             fb_warn("engine", "order %s: cannot ask %s about it", eo->o.order_id, v->name);
         if (eo->o.pending.kind == FB_PENDING_REPLACE) {
             /* the venue may have done the replace before the crash: ask
              * for the id it would have given the order too */
-            char key[FB_VENUE_CLORDID_MAX + 32];
             venue_coid(eo, eo->version + 1, eo->rc->new_coid, sizeof eo->rc->new_coid);
-            coid_key(key, sizeof key, eo->venue, eo->rc->new_coid);
-            if (fb_strmap_put(&e->by_coid, key, eo) != FB_OK)
+            if (coid_put(e, eo->venue, eo->rc->new_coid, eo) != FB_OK)
                 return FB_ERR_NOMEM;
             eo->rc->wait = 2;
             if (v->ops->query(v->state, eo->rc->new_coid, realtime_ns()) != FB_OK)
@@ -3849,8 +4004,9 @@ static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_ve
     const struct fb_venue_event *old = r->have_old ? &r->old_ev : last;
     eo->reconciling = 0;
 
+    char now[FB_VENUE_CLORDID_MAX + 1];
     if (eo->o.pending.kind != FB_PENDING_REPLACE && r->new_coid[0] &&
-        !strcmp(eo->coid, r->new_coid)) {
+        !strcmp(order_coid(eo, now), r->new_coid)) {
         /* The venue confirmed the replace while the answers were out: the
          * order lives under the new id, and the old id's cancel is the
          * replace's own doing, not news. */
@@ -3867,8 +4023,10 @@ static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_ve
             /* the venue did the replace: the order lives on under the new id */
             event_init(&ev, FB_OEV_REPLACED);
             copy_str(ev.venue_order_id, sizeof ev.venue_order_id, r->new_ev.venue_order_id);
-            copy_str(eo->coid, sizeof eo->coid, r->new_coid);
             eo->version++;
+            if (order_set_coid(eo, r->new_coid) != FB_OK)
+                fb_error("engine", "out of memory: order %s lost its venue id %s",
+                         eo->o.order_id, r->new_coid);
             (void)apply(e, eo, &ev);
             if (!facts_terminal(&eo->o))
                 reconcile_status(e, eo, v, &r->new_ev);
@@ -3976,10 +4134,10 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     if (!e)
         goto nomem;
     e->cfg = cfg;
-    fb_strmap_init(&e->by_clordid);
-    fb_strmap_init(&e->by_coid);
+    fb_kidx_init(&e->by_clordid);
+    fb_kidx_init(&e->by_coid);
     fb_strmap_init(&e->exposure);
-    fb_strmap_init(&e->by_order_id);
+    fb_kidx_init(&e->by_order_id);
     if (fb_engine_queue_init(&e->q, FB_ENGINE_QUEUE_CAP) != FB_OK)
         goto nomem;
     e->nvenues = cfg->nvenues;
@@ -4119,9 +4277,9 @@ void fb_engine_free(struct fb_engine *e)
         free(e->exposure.slots[i].value); /* NULL for empty and deleted slots */
     fb_strmap_free(&e->exposure);
     fb_policy_free(e->policy);
-    fb_strmap_free(&e->by_order_id);
-    fb_strmap_free(&e->by_clordid);
-    fb_strmap_free(&e->by_coid);
+    fb_kidx_free(&e->by_order_id);
+    fb_kidx_free(&e->by_clordid);
+    fb_kidx_free(&e->by_coid);
     if (e->journal)
         (void)fb_journal_close(e->journal);
     fb_route_table_free(e->routes);

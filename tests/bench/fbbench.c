@@ -44,6 +44,7 @@ struct opts {
     unsigned window, sessions;
     double rate, timeout_s;
     int market; /* --orders market */
+    int count_given; /* --count was on the command line */
 };
 
 struct row {
@@ -66,8 +67,9 @@ static void usage(FILE *out)
             "throughput, CPU per order and peak RSS, the bridge/floor ratios and the targets.\n"
             "  --mode M          table (default: serial, pipelined, sessions and rate on\n"
             "                    each server), serial, pipelined, sessions, rate,\n"
-            "                    open-orders (RSS with COUNT resting orders, bridge/mem),\n"
-            "                    churn (RSS over COUNT filled market orders, bridge/mem)\n"
+            "                    open-orders (RSS with COUNT resting orders, bridge/mem\n"
+            "                    or --server bridge-file),\n"
+            "                    churn (RSS over COUNT filled market orders, same)\n"
             "  --server S        all (default), floor, bridge, bridge-file, bridge-binance;\n"
             "                    a comma-separated list runs several\n"
             "  --count N         measured orders per pipelined/sessions/rate run (20000)\n"
@@ -171,6 +173,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'n':
             if (parse_u64(optarg, &o->count))
                 return -1;
+            o->count_given = 1;
             break;
         case 'S':
             if (parse_u64(optarg, &o->serial_count))
@@ -602,12 +605,17 @@ int main(int argc, char **argv)
     size_t nrows = 0;
     int failed = 0;
     if (o.mode == M_OPEN || o.mode == M_CHURN) {
-        if (o.count == 20000)
+        /* the memory modes run one server: bridge-file when asked for
+         * alone (what users run), else bridge/mem */
+        enum fb_bench_kind mk = o.servers[FB_BENCH_BRIDGE_FILE] && !o.servers[FB_BENCH_BRIDGE_MEM]
+                                    ? FB_BENCH_BRIDGE_FILE
+                                    : FB_BENCH_BRIDGE_MEM;
+        if (!o.count_given)
             o.count = o.mode == M_OPEN ? 1000000 : 10000000;
         o.timeout_s = o.timeout_s == 300 ? 7200 : o.timeout_s;
         if (o.mode == M_OPEN && o.warmup == 1000)
             o.warmup = 0; /* every open order counts against max_open_orders */
-        failed |= run_one(&o, FB_BENCH_BRIDGE_MEM, o.mode, &rows[nrows]) < 0;
+        failed |= run_one(&o, mk, o.mode, &rows[nrows]) < 0;
         print_table(rows, 1);
         print_memory(&rows[0], o.mode);
     } else {
