@@ -226,7 +226,8 @@ enum fb_err vk_init(struct fb_vsim_kraken *vk, char *err, size_t errlen)
         if (strlen(mp->base) == 3 && strlen(mp->quote) == 3) {
             snprintf(pr->base, sizeof pr->base, "X%s", mp->base);
             snprintf(pr->quote, sizeof pr->quote, "Z%s", mp->quote);
-            snprintf(pr->id, sizeof pr->id, "%s%s", pr->base, pr->quote);
+            /* from the sources, not pr->base/quote: no overlapping copy */
+            snprintf(pr->id, sizeof pr->id, "X%.3sZ%.3s", mp->base, mp->quote);
         } else {
             copy_str(pr->id, sizeof pr->id, mp->symbol);
         }
