@@ -54,7 +54,12 @@ the bridge (bounded: 120 s). Then the checks, one case each:
               resends) describes every order exactly once: each ExecID maps
               to one event and a repeated one carries PossDupFlag(43)=Y or
               PossResend(97)=Y; no two ExecIDs report the same change; per
-              OrderID (the whole ClOrdID chain) the OrdStatus sequence is
+              OrderID (the whole ClOrdID chain), in MsgSeqNum order (the
+              order the OMS processes them in; a PossResend report, resent
+              after a restart under a new MsgSeqNum, in its place), the
+              ExecIDs rise (<run>-<counter>: the journal's order, so a
+              resent report is the last word only if it is the latest event
+              by both orders), the OrdStatus sequence is
               legal (starts PendingNew or Rejected, nothing after a terminal
               status, Filled only at CumQty = OrderQty), CumQty never
               decreases, each fill's CumQty is the previous one plus its
@@ -762,15 +767,43 @@ def er_key(f):
     return (f.get("37"), f.get("150"), f.get("39"), f.get("14"), f.get("32"), f.get("11"))
 
 
+def seqno(f):
+    try:
+        return int(f.get("34", "0"))
+    except ValueError:
+        return 0
+
+
+def exec_order(eid):
+    """The bridge's ExecIDs are <run prefix>-<counter>: the prefix is the
+    run's start time (ns, base 36, bridge/order.c), the counter counts the
+    run's reports, and a report resent after a restart keeps its original
+    ExecID. So this key orders an order's reports as the bridge decided them
+    (the journal's order); None for an ExecID of another form."""
+    m = re.match(r"^([0-9a-z]+)-(\d+)$", eid or "")
+    return (int(m.group(1), 36), int(m.group(2))) if m else None
+
+
 def check_fix(oms, orders):
     """The OMS's view over every connection, original and resent messages,
-    deduplicated by ExecID as the OMS would; see the module docstring."""
+    deduplicated by ExecID as the OMS would; see the module docstring.
+
+    Order: MsgSeqNum, the order in which the OMS's FIX layer hands the
+    reports to the application (a gap is filled by a resend before anything
+    after it is processed), so the last word is what the OMS is left with.
+    A PossResend (97=Y) report is a new message with a new MsgSeqNum and
+    takes its place in that order like any other; a PossDup (43=Y) copy
+    keeps its original MsgSeqNum, and of an ExecID received more than once
+    the copy with the lowest MsgSeqNum counts. The ExecIDs must rise in
+    that order too: a resent report that reaches the OMS after a newer one
+    for the same order would leave it on a stale state."""
     problems = []
     bad = set()
     by_exec = {}
     uniq = []
     with oms.cond:
         msgs = list(oms.msgs)
+    msgs.sort(key=lambda m: seqno(m[1]))  # stable: copies of one MsgSeqNum keep arrival order
     for t, f in msgs:
         if t != "8":
             continue
@@ -807,17 +840,28 @@ def check_fix(oms, orders):
         per.setdefault(oid, []).append(f)
     final = dict((o["order_id"], o) for o in orders)
 
-    def seqno(f):
-        try:
-            return int(f.get("34", "0"))
-        except ValueError:
-            return 0
-
     for oid, evs in sorted(per.items()):
         o = final.get(oid)
         where = "order %s (ClOrdID %s)" % (oid, evs[0].get("11"))
-        live = sorted((f for f in evs if f.get("97") != "Y"), key=seqno)
-        late = [f for f in evs if f.get("97") == "Y"]
+        # every report, resent or not, in MsgSeqNum order (see above)
+        live = sorted(evs, key=seqno)
+        prev_key = None
+        for f in live:
+            k = exec_order(f.get("17"))
+            if k is None:
+                problems.append("%s: ExecID %s is not <run>-<counter>" % (where, f.get("17")))
+                bad.add(oid)
+            elif prev_key is not None and k <= prev_key[0]:
+                problems.append("%s: ExecID %s (MsgSeqNum %s%s, 39=%s) reached the OMS after the "
+                                "newer ExecID %s (MsgSeqNum %s, 39=%s): a report out of the "
+                                "journal's order" % (
+                                    where, f.get("17"), f.get("34"),
+                                    " 97=Y" if f.get("97") == "Y" else "", f.get("39"),
+                                    prev_key[1].get("17"), prev_key[1].get("34"),
+                                    prev_key[1].get("39")))
+                bad.add(oid)
+            if k is not None and (prev_key is None or k > prev_key[0]):
+                prev_key = (k, f)
         # the same change reported under two ExecIDs
         seen = {}
         for f in evs:
@@ -866,10 +910,9 @@ def check_fix(oms, orders):
             cum = D(f.get("14", "0"))
         # the last word equals the bridge's
         if o is not None:
+            # the latest in MsgSeqNum order, a resent report included (the
+            # ExecID check above holds that order to the journal's)
             lastf = max(live + list(cxl.get(oid, {}).values()), key=seqno) if live else None
-            for f in late:  # a late PossResend may be the newest fact
-                if lastf is None or D(f.get("14", "0")) > D(lastf.get("14", "0")):
-                    lastf = f
             wire_state = ORD_STATUS.get(lastf.get("39"), lastf.get("39")) if lastf else "none"
             wire_cum = D(max((D(f.get("14", "0")) for f in evs), default=D(0)))
             if o["state"] not in PENDING and wire_state != o["state"]:
@@ -1016,10 +1059,11 @@ def run_mode(args, binary, venue_mode):
             passed += 1
             log("PASS %s clean_exit" % venue_mode)
         log("[%s] kill points: %s; requests without an answer within 3 s: %d; OMS connections "
-            "%d, ExecutionReports received %d" % (
+            "%d, ExecutionReports received %d (PossResend: %d ExecIDs)" % (
                 venue_mode,
                 ", ".join("%s %d" % kv for kv in sorted(h.kill_modes.items())) or "none",
-                h.unanswered, h.oms.conns, sum(1 for t, _ in h.oms.msgs if t == "8")))
+                h.unanswered, h.oms.conns, sum(1 for t, _ in h.oms.msgs if t == "8"),
+                len(set(f.get("17") for t, f in h.oms.msgs if t == "8" and f.get("97") == "Y"))))
         summary = ("crash harness: venue %s, seed %d, kills %d, orders %d, lost %d, duplicates %d, "
                    "state mismatches %d, cumqty mismatches %d, fix problems %d (%.1f s)" % (
                        venue_mode, args.seed, h.kills, len(h.sent_new), len(lost),
