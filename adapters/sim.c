@@ -315,6 +315,9 @@ static enum fb_err sim_create(const void *params, const struct fb_venue_sink *si
         snprintf(err, errlen, "sim: %s", fb_strerror(e));
         goto out;
     }
+    /* parts of a partial fill come a whole tick apart, not at the next tick
+     * boundary (which may be a moment after the first part) */
+    s->book.min_gap_ns = (int64_t)p->tick_ms * NS_PER_MS;
     /* A long paper run must not grow without bound (rule in sim_book.h). */
     fb_sim_book_set_retention(&s->book, FB_SIM_CLOSED_KEEP, FB_SIM_IDS_KEEP);
     *state = s;

@@ -995,6 +995,9 @@ enum fb_err fb_sim_book_match(struct fb_sim_book *b, size_t m, int64_t t, bool f
         const int64_t acted = o->triggered && o->step_pass < prev_passes ? prev_ns : o->acted_ns;
         if (!is_open(o) || (!force && acted == t))
             continue;
+        if (!force && o->triggered && b->min_gap_ns > 0 && acted != INT64_MIN &&
+            t - acted < b->min_gap_ns)
+            continue; /* it acted less than a tick ago: its next part waits */
         if (!o->triggered) {
             if (!stop_reached(mk, &o->req, o->req.stop_price))
                 continue;

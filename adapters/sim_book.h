@@ -153,6 +153,10 @@ struct fb_sim_book {
     struct fb_dec maker_rate, taker_rate;
     enum fb_sim_fill_mode fill_mode;
     uint32_t parts;
+    /* An active order steps at most once per min_gap_ns in the passes that
+     * are not forced (0: every pass): its fills are a tick apart however
+     * its arrival falls within the tick. Set by the paper venue. */
+    int64_t min_gap_ns;
 
     /* Order slots (fb_sim_book_order). Without retention every accepted
      * order gets the next slot for good (slot i is the i-th accepted order,
