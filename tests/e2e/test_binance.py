@@ -28,21 +28,17 @@ list (GET /__sim/orders), not only on FIX.
 Prints PASS/FAIL per case and the closing line `N passed, M failed`.
 usage: test_binance.py FIXBRIDGE_BINARY [NAME_SUBSTRING ...]
 """
-import concurrent.futures
 import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fbtest  # noqa: E402
+import vsimtest  # noqa: E402
+from vsimtest import http  # noqa: E402
 
-PARALLEL = 6
-CLIENT_TIMEOUT_S = 40
 KEY = "vsimKey0123456789"
 SECRET = "vsimSecret0123456789abcdef"
 
@@ -88,10 +84,9 @@ POLICY_ALLOW_MARKET = """policy:
 FILLED = "wait-for ExecutionReport ExecType=Trade OrdStatus=Filled ClOrdID=%s CumQty=%s LeavesQty=0"
 NEW = "wait-for ExecutionReport ExecType=New OrdStatus=New ClOrdID=%s"
 
-# (name, extra venue-sim args, faults, script, venue orders expected[, opts]).
-# opts: "policy" (YAML replacing the default policy), "venue" (YAML lines
-# added to the venue), "run" (a phased case: a function, see
-# breaker_opens_and_recovers).
+# (name, extra venue-sim args, faults, script, venue orders expected[, opts]):
+# see vsimtest.py for opts; "run" is a phased case (a function of a
+# vsimtest.Run, see breaker_opens_and_recovers).
 CASES = [
     ("limit_marketable_buy", [], [], """
 buy BTC/USDT 0.01 limit 61000 tif gtc id=o1
@@ -305,94 +300,6 @@ wait-for ExecutionReport ExecType=Canceled OrdStatus=Canceled ClOrdID=c1 OrigClO
 ]
 
 
-def http(method, port, path, params=None):
-    url = "http://127.0.0.1:%d%s" % (port, path)
-    if params:
-        url += "?" + urllib.parse.urlencode(params)
-    req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
-    with urllib.request.urlopen(req, timeout=5) as r:
-        return json.loads(r.read().decode())
-
-
-def start_sim(binary, workdir, extra):
-    ports_file = os.path.join(workdir, "vsim.ports")
-    log = open(os.path.join(workdir, "venue-sim.log"), "w")
-    env = dict(os.environ, FB_VSIM_KEY=KEY, FB_VSIM_SECRET=SECRET)
-    proc = subprocess.Popen(
-        [binary, "venue-sim", "--venue", "binance", "--port", "0", "--ports-file", ports_file,
-         "--market", "BTCUSDT:60000:0.01:0.00001:5", "--api-key-env", "FB_VSIM_KEY",
-         "--api-secret-env", "FB_VSIM_SECRET", "--seed", "7", "--duration-s", "120"] + extra,
-        stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("venue-sim exited with %d" % proc.returncode)
-        if os.path.exists(ports_file):
-            with open(ports_file) as f:
-                return proc, log, int(f.read().split()[1])
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("venue-sim did not start")
-
-
-class Run:
-    """What a phased case's function gets: run scripts, reach both ports."""
-
-    def __init__(self, binary, bridge, sim_port, workdir, name):
-        self.binary, self.bridge, self.sim_port = binary, bridge, sim_port
-        self.workdir, self.name, self.n = workdir, name, 0
-        self.out = ""
-
-    def script(self, text, session="oms44", bridge_admin=False):
-        """Runs one client script as `session`; True if it passed. Output
-        kept in .out. Its `admin` lines go to the venue-sim, or with
-        bridge_admin to the bridge's own admin endpoint."""
-        self.n += 1
-        path = os.path.join(self.workdir, "%s-%d.fbs" % (self.name, self.n))
-        with open(path, "w") as f:
-            f.write(text.lstrip())
-        admin = self.bridge.ports["admin"] if bridge_admin else self.sim_port
-        cmd = [self.binary, "client", "-c", self.bridge.config, "-s", session, "--port",
-               str(self.bridge.ports[session]), "--admin-port", str(admin),
-               "--script", path]
-        try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S,
-                               cwd=self.bridge.dir)
-        except subprocess.TimeoutExpired:
-            self.out += "\nclient did not finish within %d s" % CLIENT_TIMEOUT_S
-            return False
-        self.out += r.stdout + r.stderr
-        if r.returncode != 0:
-            self.out += "\nclient exit code %d" % r.returncode
-            return False
-        return True
-
-    def metrics(self):
-        url = "http://127.0.0.1:%d/metrics" % self.bridge.ports["admin"]
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.read().decode()
-
-    def metric(self, prefix):
-        """The value of the first /metrics line starting with prefix, or None."""
-        for line in self.metrics().splitlines():
-            if line.startswith(prefix):
-                return line
-        return None
-
-    def wait_metric(self, prefix, value, timeout):
-        """Polls /metrics until the line starting with prefix ends in value."""
-        deadline = time.time() + timeout
-        line = None
-        while time.time() < deadline:
-            line = self.metric(prefix)
-            if line and line.rsplit(" ", 1)[1] == value:
-                return line
-            time.sleep(0.02)
-        self.out += "\n/metrics: wanted %s... %s within %g s, last: %s" % (prefix, value,
-                                                                            timeout, line)
-        return None
-
-
 BREAKER_OPEN = 'fixbridge_breaker_open{venue="bn"'
 
 
@@ -473,12 +380,7 @@ TWO_SESSIONS = """    account: acc1
 
 def bridge_http(run, method, path, params=None):
     """The bridge's own admin endpoint; the answer's JSON (or its text)."""
-    url = "http://127.0.0.1:%d%s" % (run.bridge.ports["admin"], path)
-    if params:
-        url += "?" + urllib.parse.urlencode(params)
-    req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
-    with urllib.request.urlopen(req, timeout=5) as r:
-        body = r.read().decode()
+    body = vsimtest.request(method, run.bridge.ports["admin"], path, params)
     run.out += "\nbridge admin %s %s %s -> %s" % (method, path, params or "", body)
     try:
         return json.loads(body)
@@ -668,84 +570,12 @@ CASES += [
      {"sessions": COD_SESSIONS, "run": cancel_on_disconnect_on_venue}),
 ]
 
-
-def run_case(binary, case):
-    name, extra, faults, script, want_orders = case[:5]
-    opts = case[5] if len(case) > 5 else {}
-    workdir = tempfile.mkdtemp(prefix="fb-vsim-")
-    out = ""
-    try:
-        sim, sim_log, sim_port = start_sim(binary, workdir, extra)
-    except RuntimeError as e:
-        return False, str(e)
-    config = CONFIG % {"port": sim_port, "venue_extra": opts.get("venue", ""),
-                       "policy": opts.get("policy", ""),
-                       "session_extra": opts.get("sessions", "")}
-    bridge = fbtest.Bridge(binary, config, name=name,
-                           env={"FB_VSIM_KEY": KEY, "FB_VSIM_SECRET": SECRET})
-    ok = True
-    try:
-        bridge.start()
-        for f in faults:
-            http("POST", sim_port, "/__sim/fault", dict(urllib.parse.parse_qsl(f)))
-        run = Run(binary, bridge, sim_port, workdir, name)
-        ok = opts["run"](run) if "run" in opts else run.script(script)
-        out += run.out
-        rep = http("GET", sim_port, "/__sim/orders")
-        dups = [c for c in rep["counts"] if c["orders"] > 1]
-        if dups:
-            ok = False
-            out += "\nduplicate venue orders: %s" % dups
-        if len(rep["orders"]) != want_orders:
-            ok = False
-            out += "\nvenue has %d orders, want %d" % (len(rep["orders"]), want_orders)
-        types = [o["type"] for o in rep["orders"]]
-        if "venue_types" in opts and types != opts["venue_types"]:
-            ok = False
-            out += "\nvenue order types %s, want %s" % (types, opts["venue_types"])
-        out += "\nvenue: " + json.dumps(rep)
-    except (RuntimeError, OSError, ValueError) as e:
-        ok = False
-        out += "\n%s" % e
-    finally:
-        code = bridge.stop()
-        bridge.log.close()
-        sim.terminate()
-        try:
-            sim.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            sim.kill()
-        sim_log.close()
-    if code != 0:
-        ok = False
-        out += "\nfixbridge exited %s on SIGTERM" % code
-    if not ok:
-        out += "\n--- bridge log (end) ---\n" + bridge.read_log()[-4000:]
-        with open(os.path.join(workdir, "venue-sim.log")) as f:
-            out += "\n--- venue-sim log (end) ---\n" + f.read()[-2000:]
-    return ok, out
+VENUE = vsimtest.Venue("binance", "BTCUSDT:60000:0.01:0.00001:5", KEY, SECRET, CONFIG,
+                       "fb-vsim-")
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1])
-    wanted = sys.argv[2:]
-    cases = [c for c in CASES if not wanted or any(w in c[0] for w in wanted)]
-    started = time.time()
-    passed = failed = 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        results = list(pool.map(lambda c: run_case(binary, c), cases))
-    for case, (ok, out) in zip(cases, results):
-        if ok:
-            passed += 1
-            print("PASS %s" % case[0])
-            if os.environ.get("FB_VERBOSE"):
-                print("    " + out.rstrip().replace("\n", "\n    "))
-        else:
-            failed += 1
-            print("FAIL %s" % case[0])
-            print("    " + out.rstrip().replace("\n", "\n    "))
-    print("test_binance: %d cases in %.1f s" % (len(cases), time.time() - started))
-    fbtest.finish(passed, failed)
+    vsimtest.main(VENUE, CASES, "test_binance")
 
 
 if __name__ == "__main__":

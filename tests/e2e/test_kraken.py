@@ -3,8 +3,8 @@
 `fixbridge run` (a `type: kraken` venue) -> `fixbridge venue-sim --venue
 kraken` on 127.0.0.1, all real processes on free ports.
 
-The shape is test_binance.py's (and its Run helper and control-endpoint
-client are reused): each case starts its own venue-sim and bridge, may
+The shape is test_binance.py's (both run on vsimtest.py): each case
+starts its own venue-sim and bridge, may
 queue venue-sim faults (POST /__sim/fault) before its script runs, and
 runs a client script whose `admin` lines go to the venue-sim's control
 endpoint. Afterwards GET /__sim/orders must show the expected number of
@@ -19,21 +19,13 @@ throttled per IP), so the default policy applies.
 Prints PASS/FAIL per case and the closing line `N passed, M failed`.
 usage: test_kraken.py FIXBRIDGE_BINARY [NAME_SUBSTRING ...]
 """
-import concurrent.futures
 import datetime
-import json
 import os
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fbtest  # noqa: E402
-from test_binance import Run, http  # noqa: E402
+import vsimtest  # noqa: E402
 
-PARALLEL = 6
 KEY = "vsimKrakenKey0123456789"
 # Kraken secrets are base64 (B.2): 64 bytes 0..63.
 SECRET = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw=="
@@ -82,11 +74,8 @@ def gtd_in(seconds):
     return t.strftime("%Y%m%d-%H:%M:%S")
 
 
-# (name, extra venue-sim args, faults, script, venue orders expected[, opts]).
-# opts: "policy" (YAML replacing the default policy), "venue" (YAML lines
-# added to the venue), "limits" (POST /__sim/limits parameters),
-# "venue_types" (the venue orders' ordertypes, in order), "amended" (the
-# venue orders' amended flags).
+# (name, extra venue-sim args, faults, script, venue orders expected[, opts]):
+# see vsimtest.py for opts ("venue_types" are Kraken's ordertypes).
 CASES = [
     ("limit_marketable_buy", [], [], """
 buy BTC/USD 0.01 limit 61000 tif gtc id=o1
@@ -138,11 +127,13 @@ wait-for ExecutionReport ExecType=Canceled OrdStatus=Canceled ClOrdID=o1 CumQty=
 buy BTC/USD 0.01 limit 61000 tif fok id=o1
 wait-for ExecutionReport ExecType=Rejected OrdStatus=Rejected ClOrdID=o1 Text=*
 """, 0),
-    ("gtd_expires", [], [], """
+    # Kraken wants an expiry at least 5 s ahead: computed at the last
+    # moment (a phased case), as the cases start in parallel.
+    ("gtd_expires", [], [], None, 1, {"run": lambda run: run.script("""
 buy BTC/USD 0.01 limit 59000 tif gtd=%s id=o1
 %s
 wait-for ExecutionReport ExecType=Expired OrdStatus=Expired ClOrdID=o1 CumQty=0 LeavesQty=0 timeout=15
-""", 1),
+""" % (gtd_in(8), NEW % "o1"))}),
     ("post_only_rests_and_fills", [], [], """
 buy BTC/USD 0.01 limit 59000 tif gtc post-only id=o1
 %s
@@ -319,112 +310,11 @@ admin POST /__sim/price symbol=XBTUSD price=59000
 ]
 
 
-def start_sim(binary, workdir, extra):
-    ports_file = os.path.join(workdir, "vsim.ports")
-    log = open(os.path.join(workdir, "venue-sim.log"), "w")
-    env = dict(os.environ, FB_VSIM_KEY=KEY, FB_VSIM_SECRET=SECRET)
-    proc = subprocess.Popen(
-        [binary, "venue-sim", "--venue", "kraken", "--port", "0", "--ports-file", ports_file,
-         "--market", MARKET, "--api-key-env", "FB_VSIM_KEY", "--api-secret-env",
-         "FB_VSIM_SECRET", "--seed", "7", "--duration-s", "120"] + extra,
-        stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("venue-sim exited with %d" % proc.returncode)
-        if os.path.exists(ports_file):
-            with open(ports_file) as f:
-                return proc, log, int(f.read().split()[1])
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("venue-sim did not start")
-
-
-def run_case(binary, case):
-    name, extra, faults, script, want_orders = case[:5]
-    opts = case[5] if len(case) > 5 else {}
-    workdir = tempfile.mkdtemp(prefix="fb-vsim-kr-")
-    out = ""
-    try:
-        sim, sim_log, sim_port = start_sim(binary, workdir, extra)
-    except RuntimeError as e:
-        return False, str(e)
-    config = CONFIG % {"port": sim_port, "venue_extra": opts.get("venue", ""),
-                       "policy": opts.get("policy", "")}
-    bridge = fbtest.Bridge(binary, config, name=name,
-                           env={"FB_VSIM_KEY": KEY, "FB_VSIM_SECRET": SECRET})
-    ok = True
-    code = None
-    try:
-        if "limits" in opts:
-            http("POST", sim_port, "/__sim/limits", opts["limits"])
-        bridge.start()
-        for f in faults:
-            http("POST", sim_port, "/__sim/fault", dict(urllib.parse.parse_qsl(f)))
-        run = Run(binary, bridge, sim_port, workdir, name)
-        if name == "gtd_expires":
-            # Kraken wants an expiry at least 5 s ahead: computed at the
-            # last moment, as the cases start in parallel.
-            script = script % (gtd_in(8), NEW % "o1")
-        ok = run.script(script)
-        out += run.out
-        rep = http("GET", sim_port, "/__sim/orders")
-        dups = [c for c in rep["counts"] if c["orders"] > 1]
-        if dups:
-            ok = False
-            out += "\nduplicate venue orders: %s" % dups
-        if len(rep["orders"]) != want_orders:
-            ok = False
-            out += "\nvenue has %d orders, want %d" % (len(rep["orders"]), want_orders)
-        for key, field in (("venue_types", "type"), ("amended", "amended")):
-            got = [o[field] for o in rep["orders"]]
-            if key in opts and got != opts[key]:
-                ok = False
-                out += "\nvenue order %s %s, want %s" % (field, got, opts[key])
-        out += "\nvenue: " + json.dumps(rep)
-    except (RuntimeError, OSError, ValueError, KeyError) as e:
-        ok = False
-        out += "\n%s" % e
-    finally:
-        code = bridge.stop()
-        if getattr(bridge, "log", None):
-            bridge.log.close()
-        sim.terminate()
-        try:
-            sim.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            sim.kill()
-        sim_log.close()
-    if code != 0:
-        ok = False
-        out += "\nfixbridge exited %s on SIGTERM" % code
-    if not ok:
-        out += "\n--- bridge log (end) ---\n" + bridge.read_log()[-4000:]
-        with open(os.path.join(workdir, "venue-sim.log")) as f:
-            out += "\n--- venue-sim log (end) ---\n" + f.read()[-2000:]
-    return ok, out
+VENUE = vsimtest.Venue("kraken", MARKET, KEY, SECRET, CONFIG, "fb-vsim-kr-")
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1])
-    wanted = sys.argv[2:]
-    cases = [c for c in CASES if not wanted or any(w in c[0] for w in wanted)]
-    started = time.time()
-    passed = failed = 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        results = list(pool.map(lambda c: run_case(binary, c), cases))
-    for case, (ok, out) in zip(cases, results):
-        if ok:
-            passed += 1
-            print("PASS %s" % case[0])
-            if os.environ.get("FB_VERBOSE"):
-                print("    " + out.rstrip().replace("\n", "\n    "))
-        else:
-            failed += 1
-            print("FAIL %s" % case[0])
-            print("    " + out.rstrip().replace("\n", "\n    "))
-    print("test_kraken: %d cases in %.1f s" % (len(cases), time.time() - started))
-    fbtest.finish(passed, failed)
+    vsimtest.main(VENUE, CASES, "test_kraken")
 
 
 if __name__ == "__main__":
