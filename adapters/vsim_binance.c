@@ -485,15 +485,9 @@ enum fb_err fb_vsim_start(const struct fb_vsim_params *p, struct fb_vsim **out, 
     struct fb_vsim *vs;
     enum fb_err e;
     *out = NULL;
-    if (!p->api_key || !*p->api_key || !p->api_secret || !*p->api_secret ||
-        strlen(p->api_key) >= sizeof vs->key || strlen(p->api_secret) >= sizeof vs->secret) {
-        snprintf(err, errlen, "an API key and secret are required (at most 127/255 characters)");
-        return FB_ERR_INVALID;
-    }
-    if (p->sim.n_markets < 1 || p->sim.n_markets > FB_SIM_MARKETS_MAX || p->sim.tick_ms < 1) {
-        snprintf(err, errlen, "at least one market and tick_ms >= 1 are required");
-        return FB_ERR_INVALID;
-    }
+    e = fb_vsim_params_check(p, sizeof vs->key, sizeof vs->secret, err, errlen);
+    if (e != FB_OK)
+        return e;
     vs = calloc(1, sizeof *vs);
     if (!vs)
         return FB_ERR_NOMEM;

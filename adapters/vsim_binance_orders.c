@@ -17,13 +17,6 @@
 #define ID_RE "^[a-zA-Z0-9-_]{1,36}$"
 #define BIG "9000000000"
 
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-    size_t n = strnlen(src, cap - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 void vs_error(struct vs_answer *a, unsigned http, int code, const char *fmt, ...)
 {
     char msg[512];
@@ -35,25 +28,16 @@ void vs_error(struct vs_answer *a, unsigned http, int code, const char *fmt, ...
     j = json_pack("{s:i,s:s}", "code", code, "msg", msg);
     free(a->body);
     a->http = http;
-    a->body = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(j);
+    a->body = fb_vsim_dumps(j);
 }
 
 static void answer(struct vs_answer *a, unsigned http, json_t *j)
 {
     free(a->body);
     a->http = http;
-    a->body = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(j);
+    a->body = fb_vsim_dumps(j);
     if (!a->body)
         vs_error(a, 500, -1000, "An unknown error occurred while processing the request.");
-}
-
-static json_t *jdec(struct fb_dec d)
-{
-    char b[FB_DEC_STRMAX];
-    fb_dec_format(d, b);
-    return json_string(b);
 }
 
 /* ---- the book's events ---- */
@@ -93,7 +77,7 @@ static enum fb_err on_event(void *user, const struct fb_venue_event *ev)
         t->price = ev->u.fill.price;
         t->qty = ev->u.fill.qty;
         t->fee = ev->u.fill.fee;
-        copy_str(t->asset, sizeof t->asset, ev->u.fill.fee_currency);
+        fb_vsim_copy_str(t->asset, sizeof t->asset, ev->u.fill.fee_currency);
         t->maker = ev->u.fill.liquidity == FB_VLIQ_MAKER;
         t->time_ms = ms;
     } else if (ev->kind == FB_VEV_CANCELED) {
@@ -127,22 +111,6 @@ void vs_tick(struct fb_vsim *vs, int64_t now_ns)
 
 /* ---- parameters ---- */
 
-static bool dec_syntax(const char *s)
-{
-    size_t i = 0, n = 0;
-    while (s[i] >= '0' && s[i] <= '9')
-        i++;
-    if (i < 1 || i > 20)
-        return false;
-    if (s[i] == '\0')
-        return true;
-    if (s[i++] != '.')
-        return false;
-    while (s[i + n] >= '0' && s[i + n] <= '9')
-        n++;
-    return n >= 1 && n <= 20 && s[i + n] == '\0';
-}
-
 static bool id_syntax(const char *s)
 {
     size_t n = strlen(s);
@@ -165,7 +133,7 @@ static int get_dec(struct vs_params *p, const char *k, struct fb_dec *out, struc
     *out = fb_dec_zero();
     if (!v)
         return 0;
-    if (!dec_syntax(v)) {
+    if (!fb_vsim_dec_syntax(v, 20)) {
         vs_error(a, 400, -1100,
                  "Illegal characters found in parameter '%s'; legal range is '" DEC_RE "'.", k);
         return -1;
@@ -258,19 +226,19 @@ static json_t *order_json(const struct fb_vsim *vs, size_t i, enum oj kind, int6
     json_object_set_new(j, "clientOrderId", json_string(v->coid));
     if (kind != OJ_QUERY)
         json_object_set_new(j, "transactTime", json_integer(now_ms));
-    json_object_set_new(j, "price", jdec(o->req.price));
-    json_object_set_new(j, "origQty", jdec(o->qty));
-    json_object_set_new(j, "executedQty", jdec(o->cum_qty));
-    json_object_set_new(j, "origQuoteOrderQty", jdec(v->quote_qty));
-    json_object_set_new(j, "cummulativeQuoteQty", jdec(o->notional));
+    json_object_set_new(j, "price", fb_vsim_jdec(o->req.price));
+    json_object_set_new(j, "origQty", fb_vsim_jdec(o->qty));
+    json_object_set_new(j, "executedQty", fb_vsim_jdec(o->cum_qty));
+    json_object_set_new(j, "origQuoteOrderQty", fb_vsim_jdec(v->quote_qty));
+    json_object_set_new(j, "cummulativeQuoteQty", fb_vsim_jdec(o->notional));
     json_object_set_new(j, "status", json_string(status_of(vs, i)));
     json_object_set_new(j, "timeInForce", json_string(v->tif));
     json_object_set_new(j, "type", json_string(v->type));
     json_object_set_new(j, "side", json_string(o->req.side == FB_VENUE_BUY ? "BUY" : "SELL"));
     if (kind == OJ_QUERY || fb_dec_sign(v->stop) > 0)
-        json_object_set_new(j, "stopPrice", jdec(v->stop));
+        json_object_set_new(j, "stopPrice", fb_vsim_jdec(v->stop));
     if (kind == OJ_QUERY || fb_dec_sign(v->iceberg) > 0)
-        json_object_set_new(j, "icebergQty", jdec(v->iceberg));
+        json_object_set_new(j, "icebergQty", fb_vsim_jdec(v->iceberg));
     if (kind == OJ_QUERY) {
         json_object_set_new(j, "time", json_integer(v->time_ms));
         json_object_set_new(j, "updateTime", json_integer(v->update_ms));
@@ -285,9 +253,9 @@ static json_t *order_json(const struct fb_vsim *vs, size_t i, enum oj kind, int6
             if (x->order != i)
                 continue;
             json_t *f = json_object();
-            json_object_set_new(f, "price", jdec(x->price));
-            json_object_set_new(f, "qty", jdec(x->qty));
-            json_object_set_new(f, "commission", jdec(x->fee));
+            json_object_set_new(f, "price", fb_vsim_jdec(x->price));
+            json_object_set_new(f, "qty", fb_vsim_jdec(x->qty));
+            json_object_set_new(f, "commission", fb_vsim_jdec(x->fee));
             json_object_set_new(f, "commissionAsset", json_string(x->asset));
             json_object_set_new(f, "tradeId", json_integer(x->id));
             json_array_append_new(fills, f);
@@ -461,7 +429,7 @@ static int parse_new(struct fb_vsim *vs, struct vs_params *p, struct newreq *n,
         if (fb_dec_cmp(notional, mp->min_notional) < 0)
             return filter(a, "NOTIONAL");
     }
-    copy_str(n->o.symbol, sizeof n->o.symbol, mp->symbol);
+    fb_vsim_copy_str(n->o.symbol, sizeof n->o.symbol, mp->symbol);
     n->o.side = strcmp(side, "BUY") == 0 ? FB_VENUE_BUY : FB_VENUE_SELL;
     n->o.tif = !tif                       ? (is_market ? FB_VENUE_IOC : FB_VENUE_GTC)
                : strcmp(tif, "IOC") == 0 ? FB_VENUE_IOC
@@ -472,12 +440,12 @@ static int parse_new(struct fb_vsim *vs, struct vs_params *p, struct newreq *n,
     n->o.price = price;
     n->o.stop_price = stop;
     n->o.display_qty = ice;
-    copy_str(n->type, sizeof n->type, type);
-    copy_str(n->tif, sizeof n->tif, tif ? tif : "GTC");
-    copy_str(n->resp, sizeof n->resp,
+    fb_vsim_copy_str(n->type, sizeof n->type, type);
+    fb_vsim_copy_str(n->tif, sizeof n->tif, tif ? tif : "GTC");
+    fb_vsim_copy_str(n->resp, sizeof n->resp,
              resp ? resp : (is_market || n->o.type == FB_VENUE_LIMIT) ? "FULL" : "ACK");
     if (id)
-        copy_str(n->coid, sizeof n->coid, id);
+        fb_vsim_copy_str(n->coid, sizeof n->coid, id);
     else
         snprintf(n->coid, sizeof n->coid, "vsim%zu", vs->n_orders + 1);
     return 0;
@@ -518,9 +486,9 @@ static int place(struct fb_vsim *vs, struct newreq *n, int64_t now_ns, struct vs
     }
     v = &vs->orders[i];
     memset(v, 0, sizeof *v);
-    copy_str(v->coid, sizeof v->coid, n->coid);
-    copy_str(v->type, sizeof v->type, n->type);
-    copy_str(v->tif, sizeof v->tif, n->tif);
+    fb_vsim_copy_str(v->coid, sizeof v->coid, n->coid);
+    fb_vsim_copy_str(v->type, sizeof v->type, n->type);
+    fb_vsim_copy_str(v->tif, sizeof v->tif, n->tif);
     v->quote_qty = n->o.quote_qty;
     v->iceberg = n->o.display_qty;
     v->stop = n->o.stop_price;
@@ -623,7 +591,8 @@ static json_t *do_cancel(struct fb_vsim *vs, size_t i, const char *cxl_id, int64
         return NULL;
     }
     memset(&c, 0, sizeof c);
-    copy_str(c.client_order_id, sizeof c.client_order_id, book_of(vs, i)->req.client_order_id);
+    fb_vsim_copy_str(c.client_order_id, sizeof c.client_order_id,
+                     book_of(vs, i)->req.client_order_id);
     snprintf(c.request_id, sizeof c.request_id, "x%zu", i);
     vs->got_rej = false;
     if (fb_sim_book_cancel(&vs->book, &c, now_ns) != FB_OK || vs->got_rej) {
@@ -781,10 +750,10 @@ void vs_my_trades(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a)
         json_object_set_new(j, "id", json_integer(x->id));
         json_object_set_new(j, "orderId", json_integer(v->order_id));
         json_object_set_new(j, "orderListId", json_integer(-1));
-        json_object_set_new(j, "price", jdec(x->price));
-        json_object_set_new(j, "qty", jdec(x->qty));
-        json_object_set_new(j, "quoteQty", jdec(qq));
-        json_object_set_new(j, "commission", jdec(x->fee));
+        json_object_set_new(j, "price", fb_vsim_jdec(x->price));
+        json_object_set_new(j, "qty", fb_vsim_jdec(x->qty));
+        json_object_set_new(j, "quoteQty", fb_vsim_jdec(qq));
+        json_object_set_new(j, "commission", fb_vsim_jdec(x->fee));
         json_object_set_new(j, "commissionAsset", json_string(x->asset));
         json_object_set_new(j, "time", json_integer(x->time_ms));
         json_object_set_new(j, "isBuyer", json_boolean(o->req.side == FB_VENUE_BUY));
@@ -806,18 +775,18 @@ static json_t *symbol_json(const struct fb_sim_market_params *m)
     json_t *f = json_array();
     json_t *s;
     json_array_append_new(f, json_pack("{s:s,s:o,s:s,s:o}", "filterType", "PRICE_FILTER",
-                                       "minPrice", jdec(m->tick_size), "maxPrice", "0",
-                                       "tickSize", jdec(m->tick_size)));
+                                       "minPrice", fb_vsim_jdec(m->tick_size), "maxPrice", "0",
+                                       "tickSize", fb_vsim_jdec(m->tick_size)));
     json_array_append_new(
         f, json_pack("{s:s,s:o,s:o,s:o}", "filterType", "LOT_SIZE", "minQty",
-                     jdec(fb_dec_sign(m->min_qty) ? m->min_qty : m->step_size), "maxQty",
-                     fb_dec_sign(m->max_qty) ? jdec(m->max_qty) : json_string(BIG), "stepSize",
-                     jdec(m->step_size)));
+                     fb_vsim_jdec(fb_dec_sign(m->min_qty) ? m->min_qty : m->step_size), "maxQty",
+                     fb_dec_sign(m->max_qty) ? fb_vsim_jdec(m->max_qty) : json_string(BIG),
+                     "stepSize", fb_vsim_jdec(m->step_size)));
     json_array_append_new(f, json_pack("{s:s,s:i}", "filterType", "ICEBERG_PARTS", "limit", 100));
     if (fb_dec_sign(m->min_notional))
         json_array_append_new(
             f, json_pack("{s:s,s:o,s:b,s:s,s:b,s:i}", "filterType", "NOTIONAL", "minNotional",
-                         jdec(m->min_notional), "applyMinToMarket", 1, "maxNotional", BIG,
+                         fb_vsim_jdec(m->min_notional), "applyMinToMarket", 1, "maxNotional", BIG,
                          "applyMaxToMarket", 0, "avgPriceMins", 5));
     s = json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:i}", "symbol", m->symbol, "status", "TRADING",
                   "baseAsset", m->base, "baseAssetPrecision", 8, "quoteAsset", m->quote,
@@ -892,8 +861,8 @@ static json_t *ticker_json(const struct fb_vsim *vs, size_t m)
     if (fb_dec_sign(depth) <= 0)
         depth = fb_dec_from_int(1000000);
     return json_pack("{s:s,s:o,s:o,s:o,s:o}", "symbol", bm->rules.symbol, "bidPrice",
-                     jdec(bm->bid), "bidQty", jdec(depth), "askPrice", jdec(bm->ask), "askQty",
-                     jdec(depth));
+                     fb_vsim_jdec(bm->bid), "bidQty", fb_vsim_jdec(depth), "askPrice",
+                     fb_vsim_jdec(bm->ask), "askQty", fb_vsim_jdec(depth));
 }
 
 void vs_book_ticker(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a)
@@ -947,15 +916,11 @@ void vs_set_price(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a, 
         vs_error(a, 400, -1013, "Filter failure: PRICE_FILTER");
         return;
     }
-    if (fb_sim_book_set_touch(&vs->book, (size_t)m, px, vs->p.markets[m].spread_bps) != FB_OK ||
-        fb_sim_book_match(&vs->book, (size_t)m, now_ns, true) != FB_OK) {
+    if (fb_vsim_move_price(&vs->book, &vs->p, (size_t)m, px, now_ns) != FB_OK) {
         vs_error(a, 500, -1000, "price move failed");
         return;
     }
-    answer(a, 200,
-           json_pack("{s:s,s:o,s:o,s:o}", "symbol", vs->p.markets[m].symbol, "price",
-                     jdec(vs->book.markets[m].ref), "bid", jdec(vs->book.markets[m].bid), "ask",
-                     jdec(vs->book.markets[m].ask)));
+    answer(a, 200, fb_vsim_price_json(&vs->book, (size_t)m, vs->p.markets[m].symbol));
 }
 
 void vs_report(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a)
@@ -969,13 +934,14 @@ void vs_report(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a)
             continue;
         for (size_t t = 0; t < vs->n_trades; t++)
             nt += vs->trades[t].order == i;
-        json_array_append_new(
-            orders, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:i}", "clientOrderId",
-                              vs->orders[i].coid, "orderId", (json_int_t)vs->orders[i].order_id,
-                              "symbol", o->req.symbol, "side",
-                              o->req.side == FB_VENUE_BUY ? "BUY" : "SELL", "type",
-                              vs->orders[i].type, "status", status_of(vs, i), "origQty",
-                              jdec(o->qty), "executedQty", jdec(o->cum_qty), "trades", (int)nt));
+        json_array_append_new(orders,
+                              json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:i}", "clientOrderId",
+                                        vs->orders[i].coid, "orderId",
+                                        (json_int_t)vs->orders[i].order_id, "symbol", o->req.symbol,
+                                        "side", o->req.side == FB_VENUE_BUY ? "BUY" : "SELL",
+                                        "type", vs->orders[i].type, "status", status_of(vs, i),
+                                        "origQty", fb_vsim_jdec(o->qty), "executedQty",
+                                        fb_vsim_jdec(o->cum_qty), "trades", (int)nt));
     }
     json_decref(counts);
     counts = fb_vsim_counts_json(&vs->counts, coid);

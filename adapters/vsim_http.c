@@ -41,6 +41,22 @@ static int64_t mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+enum fb_err fb_vsim_params_check(const struct fb_vsim_params *p, size_t key_cap,
+                                 size_t secret_cap, char *err, size_t errlen)
+{
+    if (!p->api_key || !*p->api_key || !p->api_secret || !*p->api_secret ||
+        strlen(p->api_key) >= key_cap || strlen(p->api_secret) >= secret_cap) {
+        snprintf(err, errlen, "an API key and secret are required (at most %zu/%zu characters)",
+                 key_cap - 1, secret_cap - 1);
+        return FB_ERR_INVALID;
+    }
+    if (p->sim.n_markets < 1 || p->sim.n_markets > FB_SIM_MARKETS_MAX || p->sim.tick_ms < 1) {
+        snprintf(err, errlen, "at least one market and tick_ms >= 1 are required");
+        return FB_ERR_INVALID;
+    }
+    return FB_OK;
+}
+
 /* ---- parameters ---- */
 
 static int hexval(char c)
@@ -143,6 +159,45 @@ const char *fb_vsim_params_unknown(const struct vs_params *p, const char *const 
         if (!named(p->kv[i].k, names))
             return p->kv[i].k;
     return NULL;
+}
+
+/* ---- what the venues' answers are built from ---- */
+
+void fb_vsim_copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+bool fb_vsim_dec_syntax(const char *s, size_t max_frac)
+{
+    size_t i = 0, n = 0;
+    while (s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i < 1 || i > 20)
+        return false;
+    if (s[i] == '\0')
+        return true;
+    if (s[i++] != '.')
+        return false;
+    while (s[i + n] >= '0' && s[i + n] <= '9')
+        n++;
+    return n >= 1 && n <= max_frac && s[i + n] == '\0';
+}
+
+json_t *fb_vsim_jdec(struct fb_dec d)
+{
+    char b[FB_DEC_STRMAX];
+    fb_dec_format(d, b);
+    return json_string(b);
+}
+
+char *fb_vsim_dumps(json_t *j)
+{
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    return s;
 }
 
 /* ---- counts ---- */
@@ -269,6 +324,20 @@ void fb_vsim_tick(struct fb_sim_book *b, const struct fb_sim_params *p, uint64_t
         }
         *next_tick_ns += step;
     }
+}
+
+enum fb_err fb_vsim_move_price(struct fb_sim_book *b, const struct fb_sim_params *p, size_t m,
+                               struct fb_dec px, int64_t now_ns)
+{
+    enum fb_err e = fb_sim_book_set_touch(b, m, px, p->markets[m].spread_bps);
+    return e != FB_OK ? e : fb_sim_book_match(b, m, now_ns, true);
+}
+
+json_t *fb_vsim_price_json(const struct fb_sim_book *b, size_t m, const char *symbol)
+{
+    return json_pack("{s:s,s:o,s:o,s:o}", "symbol", symbol, "price",
+                     fb_vsim_jdec(b->markets[m].ref), "bid", fb_vsim_jdec(b->markets[m].bid),
+                     "ask", fb_vsim_jdec(b->markets[m].ask));
 }
 
 /* ---- faults ---- */

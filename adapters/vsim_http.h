@@ -37,6 +37,13 @@ struct fb_vsim_params {
     uint16_t port; /* 0: any free port */
 };
 
+/* The checks every simulator's start makes on p: an API key and secret
+ * (non-empty, shorter than key_cap and secret_cap, the sizes of the
+ * simulator's copies), 1 to FB_SIM_MARKETS_MAX markets and tick_ms >= 1.
+ * FB_ERR_INVALID with a reason in err. */
+enum fb_err fb_vsim_params_check(const struct fb_vsim_params *p, size_t key_cap,
+                                 size_t secret_cap, char *err, size_t errlen) FB_WARN_UNUSED;
+
 #define VS_PARAMS_MAX 40
 #define VS_KEY_MAX 47
 #define VS_VAL_MAX 767
@@ -67,6 +74,21 @@ const char *fb_vsim_param(struct vs_params *p, const char *k);
 size_t fb_vsim_params_known(const struct vs_params *p, const char *const *names);
 /* The first of p's keys not in names, or NULL. */
 const char *fb_vsim_params_unknown(const struct vs_params *p, const char *const *names);
+
+/* ---- what the venues' answers are built from ----
+ * The JSON and the syntax rules are each venue's; these are the pieces
+ * they write the same way. */
+
+/* Copies at most cap - 1 bytes of src into dst, always terminated. */
+void fb_vsim_copy_str(char *dst, size_t cap, const char *src);
+/* A plain decimal: 1 to 20 integer digits, then optionally '.' and 1 to
+ * max_frac digits (no sign, no exponent). */
+bool fb_vsim_dec_syntax(const char *s, size_t max_frac);
+/* d as a JSON string, as fb_dec_format writes it. New reference. */
+struct json_t *fb_vsim_jdec(struct fb_dec d);
+/* j as compact JSON, keys in insertion order: a malloc'd string, or NULL
+ * (j NULL or out of memory). Takes j's reference. */
+char *fb_vsim_dumps(struct json_t *j);
 
 /* ---- requests and orders per client order id (duplicate detection) ---- */
 
@@ -123,6 +145,13 @@ uint64_t fb_vsim_splitmix(uint64_t *state);
  * over 1000 steps is skipped). *next_tick_ns == 0 starts the clock. */
 void fb_vsim_tick(struct fb_sim_book *b, const struct fb_sim_params *p, uint64_t *rng,
                   int64_t *next_tick_ns, int64_t now_ns);
+
+/* The control endpoint's price move (POST /__sim/price): market m's
+ * touch set around px (its spread_bps), then a matching pass. */
+enum fb_err fb_vsim_move_price(struct fb_sim_book *b, const struct fb_sim_params *p, size_t m,
+                               struct fb_dec px, int64_t now_ns) FB_WARN_UNUSED;
+/* Its answer: {"symbol","price","bid","ask"} of market m. New reference. */
+struct json_t *fb_vsim_price_json(const struct fb_sim_book *b, size_t m, const char *symbol);
 
 /* ---- faults ---- */
 

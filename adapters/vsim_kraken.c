@@ -362,17 +362,10 @@ enum fb_err fb_vsim_kraken_start(const struct fb_vsim_params *p, struct fb_vsim_
     char probe[FB_SIGN_KRAKEN_B64_LEN + 1];
     enum fb_err e;
     *out = NULL;
-    if (!p->api_key || !*p->api_key || !p->api_secret || !*p->api_secret ||
-        strlen(p->api_key) >= sizeof vk->key || strlen(p->api_secret) >= sizeof vk->secret) {
-        snprintf(err, errlen, "an API key and secret are required (at most 127/255 characters)");
-        return FB_ERR_INVALID;
-    }
+    if ((e = fb_vsim_params_check(p, sizeof vk->key, sizeof vk->secret, err, errlen)) != FB_OK)
+        return e;
     if (fb_sign_kraken(p->api_secret, "/", "1", "", 0, probe) != FB_OK) {
         snprintf(err, errlen, "the API secret must be base64, as Kraken gives it");
-        return FB_ERR_INVALID;
-    }
-    if (p->sim.n_markets < 1 || p->sim.n_markets > FB_SIM_MARKETS_MAX || p->sim.tick_ms < 1) {
-        snprintf(err, errlen, "at least one market and tick_ms >= 1 are required");
         return FB_ERR_INVALID;
     }
     if (!(vk = calloc(1, sizeof *vk)))

@@ -16,13 +16,6 @@
 #define LIST_MAX 50   /* QueryOrders txids, ClosedOrders page (B.5.5, B.5.6) */
 #define TRADES_MAX 20 /* QueryTrades txids */
 
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-    size_t n = strnlen(src, cap - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 void vk_error(struct vk_answer *a, const char *fmt, ...)
 {
     char msg[256];
@@ -34,8 +27,7 @@ void vk_error(struct vk_answer *a, const char *fmt, ...)
     j = json_pack("{s:[s]}", "error", msg);
     free(a->body);
     a->http = 200; /* API-level errors come back with 200 (B.1) */
-    a->body = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(j);
+    a->body = fb_vsim_dumps(j);
 }
 
 void vk_result(struct vk_answer *a, json_t *r)
@@ -43,8 +35,7 @@ void vk_result(struct vk_answer *a, json_t *r)
     json_t *j = r ? json_pack("{s:[],s:o}", "error", "result", r) : NULL;
     free(a->body);
     a->http = 200;
-    a->body = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(j);
+    a->body = fb_vsim_dumps(j);
     if (!a->body)
         vk_error(a, "EGeneral:Internal error");
 }
@@ -66,13 +57,6 @@ static json_t *jfixed(struct fb_dec d, int places)
         strcat(b, ".");
     for (size_t i = have; i < (size_t)places; i++)
         strcat(b, "0");
-    return json_string(b);
-}
-
-static json_t *jdec(struct fb_dec d)
-{
-    char b[FB_DEC_STRMAX];
-    fb_dec_format(d, b);
     return json_string(b);
 }
 
@@ -220,16 +204,16 @@ enum fb_err vk_init(struct fb_vsim_kraken *vk, char *err, size_t errlen)
         }
         if (fb_dec_sign(mp->min_qty) == 0)
             mp->min_qty = mp->step_size; /* ordermin */
-        copy_str(pr->altname, sizeof pr->altname, mp->symbol);
-        copy_str(pr->base, sizeof pr->base, mp->base);
-        copy_str(pr->quote, sizeof pr->quote, mp->quote);
+        fb_vsim_copy_str(pr->altname, sizeof pr->altname, mp->symbol);
+        fb_vsim_copy_str(pr->base, sizeof pr->base, mp->base);
+        fb_vsim_copy_str(pr->quote, sizeof pr->quote, mp->quote);
         if (strlen(mp->base) == 3 && strlen(mp->quote) == 3) {
             snprintf(pr->base, sizeof pr->base, "X%s", mp->base);
             snprintf(pr->quote, sizeof pr->quote, "Z%s", mp->quote);
             /* from the sources, not pr->base/quote: no overlapping copy */
             snprintf(pr->id, sizeof pr->id, "X%.3sZ%.3s", mp->base, mp->quote);
         } else {
-            copy_str(pr->id, sizeof pr->id, mp->symbol);
+            fb_vsim_copy_str(pr->id, sizeof pr->id, mp->symbol);
         }
         snprintf(pr->wsname, sizeof pr->wsname, "%s/%s", mp->base, mp->quote);
         pr->pair_decimals = fb_dec_places(mp->tick_size);
@@ -317,22 +301,6 @@ static int pair_of(const struct fb_vsim_kraken *vk, const char *s)
     return -1;
 }
 
-static bool dec_syntax(const char *s)
-{
-    size_t i = 0, n = 0;
-    while (s[i] >= '0' && s[i] <= '9')
-        i++;
-    if (i < 1 || i > 20)
-        return false;
-    if (s[i] == '\0')
-        return true;
-    if (s[i++] != '.')
-        return false;
-    while (s[i + n] >= '0' && s[i + n] <= '9')
-        n++;
-    return n >= 1 && n <= 18 && s[i + n] == '\0';
-}
-
 /* A decimal parameter (zero if absent); -1 with
  * EGeneral:Invalid arguments:<k> for bad syntax. */
 static int get_dec(struct vs_params *p, const char *k, struct fb_dec *out, struct vk_answer *a)
@@ -341,7 +309,7 @@ static int get_dec(struct vs_params *p, const char *k, struct fb_dec *out, struc
     *out = fb_dec_zero();
     if (!v)
         return 0;
-    if (!dec_syntax(v) || fb_dec_parse_str(v, out) != FB_OK) {
+    if (!fb_vsim_dec_syntax(v, 18) || fb_dec_parse_str(v, out) != FB_OK) {
         vk_error(a, "EGeneral:Invalid arguments:%s", k);
         return -1;
     }
@@ -444,7 +412,7 @@ static void order_text(const struct fb_vsim_kraken *vk, const struct vk_order *o
            *p2 = jfixed(o->price2, pr->pair_decimals);
     const char *kind = strcmp(o->ordertype, "iceberg") == 0 ? "limit" : o->ordertype;
     char k[32];
-    copy_str(k, sizeof k, kind);
+    fb_vsim_copy_str(k, sizeof k, kind);
     for (char *c = k; *c; c++)
         if (*c == '-')
             *c = ' ';
@@ -520,9 +488,9 @@ static json_t *order_json(const struct fb_vsim_kraken *vk, size_t i, bool with_t
     json_object_set_new(j, "descr", d);
     json_object_set_new(j, "vol", jfixed(vol, pr->lot_decimals));
     json_object_set_new(j, "vol_exec", jfixed(exec, pr->lot_decimals));
-    json_object_set_new(j, "cost", jdec(cost));
-    json_object_set_new(j, "fee", jdec(fee));
-    json_object_set_new(j, "price", jdec(avg));
+    json_object_set_new(j, "cost", fb_vsim_jdec(cost));
+    json_object_set_new(j, "fee", fb_vsim_jdec(fee));
+    json_object_set_new(j, "price", fb_vsim_jdec(avg));
     json_object_set_new(j, "stopprice", jfixed(is_trigger(o->ordertype) ? o->price : fb_dec_zero(),
                                                pr->pair_decimals));
     json_object_set_new(j, "limitprice", jfixed(has_price2(o->ordertype) ? o->price2
@@ -573,7 +541,7 @@ static int pairs_wanted(const struct fb_vsim_kraken *vk, struct vs_params *p, bo
         want[m] = !list;
     if (!list)
         return 0;
-    copy_str(buf, sizeof buf, list);
+    fb_vsim_copy_str(buf, sizeof buf, list);
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         int m = pair_of(vk, t);
         if (m < 0) {
@@ -612,9 +580,9 @@ void vk_asset_pairs(struct fb_vsim_kraken *vk, struct vs_params *p, struct vk_an
         json_object_set_new(e, "leverage_buy", json_array());
         json_object_set_new(e, "leverage_sell", json_array());
         json_object_set_new(e, "fee_volume_currency", json_string("ZUSD"));
-        json_object_set_new(e, "ordermin", jdec(mp->min_qty));
-        json_object_set_new(e, "costmin", jdec(mp->min_notional));
-        json_object_set_new(e, "tick_size", jdec(mp->tick_size));
+        json_object_set_new(e, "ordermin", fb_vsim_jdec(mp->min_qty));
+        json_object_set_new(e, "costmin", fb_vsim_jdec(mp->min_notional));
+        json_object_set_new(e, "tick_size", fb_vsim_jdec(mp->tick_size));
         json_object_set_new(e, "status", json_string("online"));
         json_object_set_new(r, pr->id, e);
     }
@@ -673,7 +641,7 @@ static int parse_oflags(const char *s, struct vk_order *o, bool *post, bool *viq
         return 0;
     if (strlen(s) >= sizeof buf)
         goto bad;
-    copy_str(buf, sizeof buf, s);
+    fb_vsim_copy_str(buf, sizeof buf, s);
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         if (strcmp(t, "post") == 0)
             *post = true;
@@ -743,7 +711,7 @@ static int parse_add(struct fb_vsim_kraken *vk, struct vs_params *p, struct addr
         vk_error(a, "EGeneral:Invalid arguments:ordertype");
         return -1;
     }
-    copy_str(o->ordertype, sizeof o->ordertype, ot);
+    fb_vsim_copy_str(o->ordertype, sizeof o->ordertype, ot);
     if (get_dec(p, "volume", &vol, a) || get_dec(p, "price", &price, a) ||
         get_dec(p, "price2", &price2, a) || get_dec(p, "displayvol", &disp, a) ||
         get_bool(p, "validate", &n->validate, a) || get_bool(p, "reduce_only", &reduce, a))
@@ -882,7 +850,7 @@ static int parse_add(struct fb_vsim_kraken *vk, struct vs_params *p, struct addr
         }
     }
     if (kid)
-        copy_str(o->kid, sizeof o->kid, kid);
+        fb_vsim_copy_str(o->kid, sizeof o->kid, kid);
     o->price = price;
     o->price2 = price2;
     o->displayvol = disp;
@@ -891,7 +859,7 @@ static int parse_add(struct fb_vsim_kraken *vk, struct vs_params *p, struct addr
     snprintf(o->oflags, sizeof o->oflags, "%s%s%s", post ? "post," : "", viqc ? "viqc," : "",
              o->fee_in_base ? "fcib" : "fciq");
     /* The book's order. */
-    copy_str(o->req.symbol, sizeof o->req.symbol, mp->symbol);
+    fb_vsim_copy_str(o->req.symbol, sizeof o->req.symbol, mp->symbol);
     o->req.side = o->buy ? FB_VENUE_BUY : FB_VENUE_SELL;
     if (viqc)
         o->req.quote_qty = vol;
@@ -1203,11 +1171,11 @@ static int split(const char *s, char items[][VK_KID_MAX + 1], size_t max, size_t
 {
     char buf[VS_VAL_MAX + 1], *save = NULL;
     *n = 0;
-    copy_str(buf, sizeof buf, s);
+    fb_vsim_copy_str(buf, sizeof buf, s);
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         if (*n == max || strlen(t) > VK_KID_MAX)
             return -1;
-        copy_str(items[(*n)++], VK_KID_MAX + 1, t);
+        fb_vsim_copy_str(items[(*n)++], VK_KID_MAX + 1, t);
     }
     return *n ? 0 : -1;
 }
@@ -1334,8 +1302,8 @@ void vk_query_trades(struct fb_vsim_kraken *vk, struct vs_params *p, struct vk_a
         json_object_set_new(e, "type", json_string(o->buy ? "buy" : "sell"));
         json_object_set_new(e, "ordertype", json_string(o->ordertype));
         json_object_set_new(e, "price", jfixed(x->price, pr->pair_decimals));
-        json_object_set_new(e, "cost", jdec(x->cost));
-        json_object_set_new(e, "fee", jdec(x->fee));
+        json_object_set_new(e, "cost", fb_vsim_jdec(x->cost));
+        json_object_set_new(e, "fee", fb_vsim_jdec(x->fee));
         json_object_set_new(e, "vol", jfixed(x->qty, pr->lot_decimals));
         json_object_set_new(e, "margin", json_string("0.00000"));
         json_object_set_new(e, "misc", json_string(""));
@@ -1360,15 +1328,12 @@ void vk_set_price(struct fb_vsim_kraken *vk, struct vs_params *p, struct vk_answ
     }
     if (get_dec(p, "price", &px, a) || price_ok(vk, (size_t)m, "price", px, a))
         return;
-    if (fb_sim_book_set_touch(&vk->book, (size_t)m, px, vk->p.markets[m].spread_bps) != FB_OK ||
-        fb_sim_book_match(&vk->book, (size_t)m, now_ns, true) != FB_OK) {
+    if (fb_vsim_move_price(&vk->book, &vk->p, (size_t)m, px, now_ns) != FB_OK) {
         vk_error(a, "EGeneral:Internal error:price move failed");
         return;
     }
     check_waiting(vk, now_ns);
-    vk_result(a, json_pack("{s:s,s:o,s:o,s:o}", "symbol", vk->pairs[m].altname, "price",
-                           jdec(vk->book.markets[m].ref), "bid", jdec(vk->book.markets[m].bid),
-                           "ask", jdec(vk->book.markets[m].ask)));
+    vk_result(a, fb_vsim_price_json(&vk->book, (size_t)m, vk->pairs[m].altname));
 }
 
 void vk_report(struct fb_vsim_kraken *vk, struct vs_params *p, struct vk_answer *a)
@@ -1391,8 +1356,8 @@ void vk_report(struct fb_vsim_kraken *vk, struct vs_params *p, struct vk_answer 
             orders, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:i,s:b}", "clientOrderId",
                               o->kid, "txid", o->txid, "symbol", vk->pairs[o->pair].altname,
                               "side", o->buy ? "buy" : "sell", "type", o->ordertype, "status",
-                              status_name(status_of(vk, i)), "vol", jdec(vol), "vol_exec",
-                              jdec(exec), "trades", (int)nt, "amended", o->amended));
+                              status_name(status_of(vk, i)), "vol", fb_vsim_jdec(vol), "vol_exec",
+                              fb_vsim_jdec(exec), "trades", (int)nt, "amended", o->amended));
     }
     json_decref(counts);
     counts = fb_vsim_counts_json(&vk->counts, kid);
@@ -1401,6 +1366,5 @@ void vk_report(struct fb_vsim_kraken *vk, struct vs_params *p, struct vk_answer 
                   (int)vk->n_trades);
     free(a->body);
     a->http = 200;
-    a->body = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(j);
+    a->body = fb_vsim_dumps(j);
 }
