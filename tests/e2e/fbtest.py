@@ -32,6 +32,23 @@ routes:
 """
 
 
+# A paper venue whose price stays at 60000 (no walk, no spread), for the
+# restart tests; a `venues:` entry.
+PAPER_STILL = """  - name: paper
+    type: sim
+    seed: 5
+    tick_ms: 50
+    markets:
+      - symbol: BTCUSDT
+        base: BTC
+        quote: USDT
+        reference_price: "60000"
+        tick_size: "0.01"
+        step_size: "0.00001"
+        volatility_bps: 0
+        spread_bps: 0"""
+
+
 class Bridge:
     """A running `fixbridge run` on a config; use as a context manager."""
 
@@ -48,8 +65,8 @@ class Bridge:
         self.proc = None
         self.ports = {}
 
-    def start(self, timeout=20):
-        self.log = open(self.log_path, "w")
+    def start(self, timeout=20, append_log=False):
+        self.log = open(self.log_path, "a" if append_log else "w")
         self.proc = subprocess.Popen(
             [self.binary, "run", "-c", self.config, "--ports-file", self.ports_file],
             stdout=self.log, stderr=subprocess.STDOUT, env=self.env, cwd=self.dir)
@@ -67,6 +84,15 @@ class Bridge:
             time.sleep(0.05)
         self.kill()
         raise RuntimeError("fixbridge did not start within %ds:\n%s" % (timeout, self.read_log()))
+
+    def restart(self, timeout=20, append_log=False):
+        """Starts again on the same directory (data, journal, stores) after
+        stop() or kill(); the log starts afresh unless append_log."""
+        self.log.close()
+        if os.path.exists(self.ports_file):
+            os.unlink(self.ports_file)
+        self.ports = {}
+        return self.start(timeout, append_log)
 
     def read_log(self):
         try:

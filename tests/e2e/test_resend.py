@@ -57,20 +57,6 @@ policy:
     market_orders: allow
 """
 
-PAPER = """  - name: paper
-    type: sim
-    seed: 5
-    tick_ms: 50
-    markets:
-      - symbol: BTCUSDT
-        base: BTC
-        quote: USDT
-        reference_price: "60000"
-        tick_size: "0.01"
-        step_size: "0.00001"
-        volatility_bps: 0
-        spread_bps: 0"""
-
 JREC_NEW = 1
 JREC_SENT = 3
 HEADER = 36
@@ -192,112 +178,110 @@ def new_order(oms, cl_ord_id):
               ("59", "1")])
 
 
+def with_bridge(binary, name, case):
+    """Runs case(bridge, oms, problems) on a fresh bridge (CONFIG on the
+    paper venue) and a fresh Oms; an exception is a problem. Stops the
+    bridge, prints the end of its log if anything went wrong and returns
+    the problems."""
+    b = fbtest.Bridge(binary, CONFIG % (fbtest.SOURCE_DIR, fbtest.PAPER_STILL), name=name)
+    oms = Oms()
+    problems = []
+    try:
+        b.start()
+        case(b, oms, problems)
+    except Exception as e:  # noqa: BLE001 - reported as a failure
+        problems.append("%s: %s" % (type(e).__name__, e))
+    finally:
+        b.stop()
+        try:
+            b.log.close()
+        except Exception:
+            pass
+    if problems:
+        sys.stdout.write(b.read_log()[-6000:])
+    return problems
+
+
+def order_then_crash(b, oms, cl_ord_id):
+    """The OMS sends one order and reads its reports; then the bridge is
+    SIGKILLed and the OMS's connection drops."""
+    oms.logon(b.ports["oms44"])
+    new_order(oms, cl_ord_id)
+    oms.drain(1.0)
+    b.kill()
+    oms.conn.close()
+
+
+def restart(b):
+    """The bridge again on its data directory; its first engine step (which
+    sends what was unsent, and reconciles) has run on return."""
+    b.restart()
+    time.sleep(0.5)
+
+
 def run_case(binary, cut):
     if cut == "new":
-        return run_unaccepted(binary)
-    venue = PAPER
-    b = fbtest.Bridge(binary, CONFIG % (fbtest.SOURCE_DIR, venue), name="resend")
-    oms = Oms()
-    problems = []
-    try:
-        b.start()
-        oms.logon(b.ports["oms44"])
-        new_order(oms, "s1")
-        oms.drain(1.0)
-        before = [r[0] for r in oms.reports]
-        kinds = sorted(r[3].get("150") for r in oms.reports)
-        if kinds != ["0", "A"]:
-            problems.append("before the crash: want PendingNew and New, got 150=%s" % kinds)
-        b.kill()
-        oms.conn.close()
-        data_dir = os.path.join(b.dir, "data")
-        if cut and cut_trailing_sent(data_dir) == 0:
-            problems.append("the journal had no trailing SENT record to cut")
-        b.log.close()
-        os.unlink(b.ports_file)
-        b.start()
-        time.sleep(0.5)  # the first engine step sends what was unsent
-        oms.logon(b.ports["oms44"])
-        oms.drain(2.0)
-        oms.close()
-        after = oms.reports[len(before):]
-        log = b.read_log()
-        if cut:
-            resent = [r for r in after if r[2]]
-            ids = sorted(r[0] for r in resent)
-            if ids != sorted(before):
-                problems.append("resent ExecIDs %s, want the originals %s" % (ids, sorted(before)))
-            if "sending them (PossResend, same ExecID)" not in log:
-                problems.append("the bridge did not log the resend")
-        else:
-            if any(r[2] for r in after):
-                problems.append("reports resent after a clean journal: %s"
-                                % [r[0] for r in after if r[2]])
-        # the one new report: the restarted paper venue no longer knows the
-        # order, so reconciliation cancels it
-        fresh = [r for r in after if not r[2]]
-        if len(fresh) != 1 or fresh[0][3].get("150") != "4" or fresh[0][0] in before:
-            problems.append("after the restart, want one new report (Canceled), got %s"
-                            % [fixwire.show(SOH.join("%s=%s" % kv for kv in r[3].items()))
-                               for r in fresh])
-        # every report, deduplicated by ExecID, describes one event
-        by_id = {}
-        for exec_id, _pd, _pr, d in oms.reports:
-            key = (d.get("150"), d.get("39"), d.get("11"), d.get("14"))
-            if by_id.setdefault(exec_id, key) != key:
-                problems.append("ExecID %s names two different reports" % exec_id)
-        if len(by_id) != 3:
-            problems.append("%d distinct ExecIDs, want 3 (PendingNew, New, Canceled)"
-                            % len(by_id))
-    except Exception as e:  # noqa: BLE001 - reported as a failure
-        problems.append("%s: %s" % (type(e).__name__, e))
-    finally:
-        b.stop()
-        try:
-            b.log.close()
-        except Exception:
-            pass
-    if problems:
-        sys.stdout.write(b.read_log()[-6000:])
-    return problems
+        return with_bridge(binary, "unaccepted", unaccepted)
+    return with_bridge(binary, "resend", lambda b, oms, problems: resend(b, oms, problems, cut))
 
 
-def run_unaccepted(binary):
-    b = fbtest.Bridge(binary, CONFIG % (fbtest.SOURCE_DIR, PAPER), name="unaccepted")
-    oms = Oms()
-    problems = []
-    try:
-        b.start()
-        oms.logon(b.ports["oms44"])
-        new_order(oms, "u1")
-        oms.drain(1.0)
-        b.kill()
-        oms.conn.close()
-        if not cut_after_last_new(os.path.join(b.dir, "data")):
-            problems.append("no record after the NEW record to cut")
-        b.log.close()
-        os.unlink(b.ports_file)
-        b.start()
-        time.sleep(0.5)
-        orders = admin_orders(b.ports["admin"])
-        u1 = [o for o in orders if o.get("cl_ord_id") == "u1"]
-        if len(u1) != 1 or u1[0].get("state") != "Rejected":
-            problems.append("want u1 Rejected after the restart, got %s" % u1)
-        if "not accepted before the stop; rejecting it" not in b.read_log():
-            problems.append("the bridge did not log why")
-        if "sending it again" in b.read_log():
-            problems.append("the bridge sent an order it never accepted")
-    except Exception as e:  # noqa: BLE001 - reported as a failure
-        problems.append("%s: %s" % (type(e).__name__, e))
-    finally:
-        b.stop()
-        try:
-            b.log.close()
-        except Exception:
-            pass
-    if problems:
-        sys.stdout.write(b.read_log()[-6000:])
-    return problems
+def resend(b, oms, problems, cut):
+    order_then_crash(b, oms, "s1")
+    before = [r[0] for r in oms.reports]
+    kinds = sorted(r[3].get("150") for r in oms.reports)
+    if kinds != ["0", "A"]:
+        problems.append("before the crash: want PendingNew and New, got 150=%s" % kinds)
+    if cut and cut_trailing_sent(os.path.join(b.dir, "data")) == 0:
+        problems.append("the journal had no trailing SENT record to cut")
+    restart(b)
+    oms.logon(b.ports["oms44"])
+    oms.drain(2.0)
+    oms.close()
+    after = oms.reports[len(before):]
+    log = b.read_log()
+    if cut:
+        resent = [r for r in after if r[2]]
+        ids = sorted(r[0] for r in resent)
+        if ids != sorted(before):
+            problems.append("resent ExecIDs %s, want the originals %s" % (ids, sorted(before)))
+        if "sending them (PossResend, same ExecID)" not in log:
+            problems.append("the bridge did not log the resend")
+    else:
+        if any(r[2] for r in after):
+            problems.append("reports resent after a clean journal: %s"
+                            % [r[0] for r in after if r[2]])
+    # the one new report: the restarted paper venue no longer knows the
+    # order, so reconciliation cancels it
+    fresh = [r for r in after if not r[2]]
+    if len(fresh) != 1 or fresh[0][3].get("150") != "4" or fresh[0][0] in before:
+        problems.append("after the restart, want one new report (Canceled), got %s"
+                        % [fixwire.show(SOH.join("%s=%s" % kv for kv in r[3].items()))
+                           for r in fresh])
+    # every report, deduplicated by ExecID, describes one event
+    by_id = {}
+    for exec_id, _pd, _pr, d in oms.reports:
+        key = (d.get("150"), d.get("39"), d.get("11"), d.get("14"))
+        if by_id.setdefault(exec_id, key) != key:
+            problems.append("ExecID %s names two different reports" % exec_id)
+    if len(by_id) != 3:
+        problems.append("%d distinct ExecIDs, want 3 (PendingNew, New, Canceled)"
+                        % len(by_id))
+
+
+def unaccepted(b, oms, problems):
+    order_then_crash(b, oms, "u1")
+    if not cut_after_last_new(os.path.join(b.dir, "data")):
+        problems.append("no record after the NEW record to cut")
+    restart(b)
+    orders = admin_orders(b.ports["admin"])
+    u1 = [o for o in orders if o.get("cl_ord_id") == "u1"]
+    if len(u1) != 1 or u1[0].get("state") != "Rejected":
+        problems.append("want u1 Rejected after the restart, got %s" % u1)
+    if "not accepted before the stop; rejecting it" not in b.read_log():
+        problems.append("the bridge did not log why")
+    if "sending it again" in b.read_log():
+        problems.append("the bridge sent an order it never accepted")
+
 
 
 def main():

@@ -9,10 +9,8 @@ which a second SIGKILL and restart must bring back.
 
 usage: test_restart.py FIXBRIDGE_BINARY"""
 import os
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -35,19 +33,7 @@ sessions:
     reset: on_logon
     store: file
 venues:
-  - name: paper
-    type: sim
-    seed: 5
-    tick_ms: 50
-    markets:
-      - symbol: BTCUSDT
-        base: BTC
-        quote: USDT
-        reference_price: "60000"
-        tick_size: "0.01"
-        step_size: "0.00001"
-        volatility_bps: 0
-        spread_bps: 0
+%s
 routes:
   - symbol: BTC/USDT
     venue: paper
@@ -55,7 +41,7 @@ routes:
 policy:
   default:
     market_orders: allow
-""" % fbtest.SOURCE_DIR
+""" % (fbtest.SOURCE_DIR, fbtest.PAPER_STILL)
 
 BEFORE = """buy BTC/USDT 0.5 limit 59000 id=r1
 wait-for ExecutionReport ExecType=New ClOrdID=r1
@@ -100,84 +86,48 @@ expect ExecutionReport ExecType=PendingNew OrdStatus=PendingNew ClOrdID=r1
 """
 
 
-def start(binary, d, log):
-    ports = os.path.join(d, "ports")
-    if os.path.exists(ports):
-        os.unlink(ports)
-    p = subprocess.Popen([binary, "run", "-c", os.path.join(d, "c.yaml"), "--ports-file", ports],
-                         stdout=log, stderr=subprocess.STDOUT, cwd=d)
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        if p.poll() is not None:
-            raise RuntimeError("fixbridge exited %d" % p.returncode)
-        if os.path.exists(ports):
-            return p, dict((l.split()[0], int(l.split()[1])) for l in open(ports))
-        time.sleep(0.05)
-    p.kill()
-    raise RuntimeError("fixbridge did not start")
-
-
-def client(binary, d, ports, script_text, name):
-    path = os.path.join(d, name + ".fbs")
+def client(binary, b, script_text, name):
+    path = os.path.join(b.dir, name + ".fbs")
     with open(path, "w") as f:
         f.write(script_text)
-    r = subprocess.run([binary, "client", "-c", os.path.join(d, "c.yaml"), "--port",
-                        str(ports["oms44"]), "--admin-port", str(ports["admin"]), "--script", path],
-                       capture_output=True, text=True, timeout=60, cwd=d)
+    r = subprocess.run([binary, "client", "-c", b.config, "--port", str(b.ports["oms44"]),
+                        "--admin-port", str(b.ports["admin"]), "--script", path],
+                       capture_output=True, text=True, timeout=60, cwd=b.dir)
     return r.returncode, r.stdout + r.stderr
 
 
 def main():
     binary = os.path.abspath(sys.argv[1])
-    d = tempfile.mkdtemp(prefix="fb-restart-")
-    with open(os.path.join(d, "c.yaml"), "w") as f:
-        f.write(CONFIG)
-    log = open(os.path.join(d, "bridge.log"), "w")
+    b = fbtest.Bridge(binary, CONFIG)
     passed = failed = 0
-    p, ports = start(binary, d, log)
-    code, out = client(binary, d, ports, BEFORE, "before")
-    if code != 0:
-        print("FAIL restart_before_kill\n" + out)
-        failed += 1
-    else:
-        print("PASS restart_before_kill")
-        passed += 1
-    p.send_signal(signal.SIGKILL)
-    p.wait()
-    p, ports = start(binary, d, log)
+
+    def check(name, script_text, tag):
+        nonlocal passed, failed
+        code, out = client(binary, b, script_text, tag)
+        if code != 0:
+            print("FAIL %s\n%s" % (name, out))
+            failed += 1
+        else:
+            print("PASS %s" % name)
+            passed += 1
+
+    b.start()
+    check("restart_before_kill", BEFORE, "before")
+    b.kill()
+    b.restart(append_log=True)
     time.sleep(0.3)  # reconciliation answers arrive on the venue's next run
-    code, out = client(binary, d, ports, AFTER, "after")
-    if code != 0:
-        print("FAIL restart_after_sigkill\n" + out)
-        failed += 1
-    else:
-        print("PASS restart_after_sigkill")
-        passed += 1
-    code, out = client(binary, d, ports, NEW_DAY, "newday")
-    if code != 0:
-        print("FAIL restart_new_trading_day\n" + out)
-        failed += 1
-    else:
-        print("PASS restart_new_trading_day")
-        passed += 1
-    p.send_signal(signal.SIGKILL)
-    p.wait()
-    p, ports = start(binary, d, log)
+    check("restart_after_sigkill", AFTER, "after")
+    check("restart_new_trading_day", NEW_DAY, "newday")
+    b.kill()
+    b.restart(append_log=True)
     time.sleep(0.3)
-    code, out = client(binary, d, ports, AFTER_COMPACTION, "compacted")
-    if code != 0:
-        print("FAIL restart_after_compaction\n" + out)
-        failed += 1
-    else:
-        print("PASS restart_after_compaction")
-        passed += 1
-    p.send_signal(signal.SIGTERM)
-    if p.wait(timeout=15) != 0:
+    check("restart_after_compaction", AFTER_COMPACTION, "compacted")
+    if b.stop() != 0:
         print("FAIL clean exit after restart")
         failed += 1
-    log.close()
+    b.log.close()
     if failed:
-        sys.stdout.write(open(os.path.join(d, "bridge.log")).read()[-8000:])
+        sys.stdout.write(b.read_log()[-8000:])
     fbtest.finish(passed, failed)
 
 
