@@ -284,6 +284,18 @@ struct fb_engine {
     struct fb_policy_stats policy_stats;
     struct fb_strmap exposure;
 
+    /* Orders whose venue reported more CumQty than the journal has: the
+     * adapter owes their fills. Checked again after OWED_CHECK_NS, and the
+     * venue asked once more each time, so a stalled adapter is noticed
+     * (log, /metrics) instead of leaving the order short for good. */
+    struct owed {
+        char order_id[FB_ID_LEN + 1];
+        struct fb_dec cum; /* what the venue said */
+        int64_t due_ns;
+    } owed[256];
+    size_t nowed;
+    uint64_t owed_overdue; /* checks that found the fills still missing */
+
     /* engaged kill switches */
     struct kill {
         enum kill_scope { KILL_SESSION, KILL_ACCOUNT, KILL_VENUE, KILL_ALL } scope;
@@ -2671,6 +2683,54 @@ static void venue_text(const struct fb_venue_inst *v, const struct fb_venue_reje
 
 static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_venue_inst *v,
                       const struct fb_venue_event *vev);
+
+#define OWED_CHECK_NS (30LL * 1000000000LL)
+
+/* The venue has cum for eo, more than the journal: expect the fills. */
+static void owe_fills(struct fb_engine *e, const struct eorder *eo, struct fb_dec cum)
+{
+    for (size_t i = 0; i < e->nowed; i++) {
+        if (!strcmp(e->owed[i].order_id, eo->o.order_id)) {
+            e->owed[i].cum = cum;
+            return;
+        }
+    }
+    if (e->nowed == sizeof e->owed / sizeof e->owed[0]) {
+        fb_warn("engine", "order %s: too many orders owed fills to watch it", eo->o.order_id);
+        return;
+    }
+    struct owed *w = &e->owed[e->nowed++];
+    copy_str(w->order_id, sizeof w->order_id, eo->o.order_id);
+    w->cum = cum;
+    w->due_ns = realtime_ns() + OWED_CHECK_NS;
+}
+
+static void check_owed(struct fb_engine *e, int64_t now)
+{
+    for (size_t i = 0; i < e->nowed;) {
+        struct owed *w = &e->owed[i];
+        struct eorder *eo = idx_get(&e->by_order_id, w->order_id, order_id_has);
+        if (!eo || eo->view || eo->dying || fb_dec_cmp(eo->o.cum_qty, w->cum) >= 0) {
+            e->owed[i] = e->owed[--e->nowed]; /* delivered, or over */
+            continue;
+        }
+        if (w->due_ns <= now) {
+            const struct fb_venue_inst *v = &e->venues[eo->venue];
+            char vcum[FB_DEC_STRMAX], jcum[FB_DEC_STRMAX], coid[FB_VENUE_CLORDID_MAX + 1];
+            fb_dec_format(w->cum, vcum);
+            fb_dec_format(eo->o.cum_qty, jcum);
+            fb_warn("engine", "order %s: %s reported CumQty %s, the bridge still has %s; asking "
+                              "again",
+                    eo->o.order_id, v->name, vcum, jcum);
+            e->owed_overdue++;
+            w->due_ns = now + OWED_CHECK_NS;
+            if (v->ops->query(v->state, order_coid(eo, coid), now) != FB_OK)
+                fb_warn("engine", "order %s: cannot ask %s about it", eo->o.order_id, v->name);
+        }
+        i++;
+    }
+}
+
 static void reconcile_status(struct fb_engine *e, struct eorder *eo,
                              const struct fb_venue_inst *v, const struct fb_venue_event *vev);
 
@@ -3114,6 +3174,15 @@ static void call_metrics(struct fb_engine *e, struct fb_engine_call *c)
     for (size_t i = 0; i < e->cfg->nsessions; i++)
         EMIT("fixbridge_throttle_held{session=\"%s\"} %u\n", e->cfg->sessions[i].name,
              e->sthr[i].held.n);
+    EMIT("# HELP fixbridge_owed_fills_orders Orders whose venue reported fills the bridge "
+         "has not received yet.\n"
+         "# TYPE fixbridge_owed_fills_orders gauge\n"
+         "fixbridge_owed_fills_orders %zu\n"
+         "# HELP fixbridge_owed_fills_overdue_total Checks that found such fills still missing "
+         "after 30 s (the venue is asked again).\n"
+         "# TYPE fixbridge_owed_fills_overdue_total counter\n"
+         "fixbridge_owed_fills_overdue_total %llu\n",
+         e->nowed, (unsigned long long)e->owed_overdue);
     EMIT("# HELP fixbridge_venue_throttle_total Venue throttle verdicts, by bucket.\n"
          "# TYPE fixbridge_venue_throttle_total counter\n");
     for (size_t i = 0; i < e->nvenues; i++) {
@@ -3597,6 +3666,8 @@ static void run_timers(struct fb_engine *e, int64_t now)
     }
     throttle_release_due(e, now);
     venue_release_due(e, now);
+    if (e->nowed)
+        check_owed(e, now);
     for (size_t i = 0; i < e->nvenues; i++)
         (void)fb_breaker_tick(&e->breakers[i], now);
     for (size_t i = 0; i < e->cfg->nsessions; i++) {
@@ -3964,6 +4035,7 @@ static void reconcile_status(struct fb_engine *e, struct eorder *eo,
             fb_warn("engine", "order %s: closed at %s with CumQty %s, the journal has %s; "
                               "closing it once those fills are in",
                     eo->o.order_id, v->name, vcum, jcum);
+            owe_fills(e, eo, st->cum_qty);
             return;
         }
         if (st->state == FB_VOS_EXPIRED) {
@@ -3986,6 +4058,8 @@ static void reconcile_status(struct fb_engine *e, struct eorder *eo,
             fb_warn("engine", "order %s: %s reports CumQty differently than the journal; its "
                               "fills will be reported as the venue delivers them",
                     eo->o.order_id, v->name);
+        if (fb_dec_cmp(st->cum_qty, eo->o.cum_qty) > 0)
+            owe_fills(e, eo, st->cum_qty);
         return;
     default:
         return;
