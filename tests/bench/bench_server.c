@@ -170,13 +170,15 @@ static uint16_t read_sim_port(const char *path)
     return (uint16_t)port;
 }
 
-/* fixbridge venue-sim --venue binance on a free port, for bridge/binance.
- * The key and secret come from the environment fbbench set. */
-static pid_t start_venue_sim(const struct fb_bench_server_opts *o, struct fb_bench_server *s)
+/* Runs argv (argv[0] the path) in a child that dies with fbbench, its
+ * stdout and stderr to log (truncated); the pid (remembered), or -1. */
+static pid_t spawn_logged(const char *const argv[], const char *log)
 {
-    char ports[300], log[300];
-    snprintf(ports, sizeof ports, "%s/sim-ports", s->dir);
-    snprintf(log, sizeof log, "%s/venue-sim.log", s->dir);
+    /* execv's argv is char *const[] for history's sake; it writes nothing. */
+    union {
+        const char *const *c;
+        char *const *v;
+    } args = {argv};
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
@@ -189,26 +191,66 @@ static pid_t start_venue_sim(const struct fb_bench_server_opts *o, struct fb_ben
             dup2(fd, 2);
             close(fd);
         }
-        execl(o->fixbridge, o->fixbridge, "venue-sim", "--venue", "binance", "--port", "0",
-              "--ports-file", ports, "--market", FB_BENCH_VSIM_MARKET, "--api-key-env",
-              FB_BENCH_VSIM_KEY_ENV, "--api-secret-env", FB_BENCH_VSIM_SECRET_ENV, (char *)NULL);
+        execv(argv[0], args.v);
         _exit(127);
     }
     remember(pid);
+    return pid;
+}
+
+/* Polls every 10 ms, up to 15 s, until ready(ports, s) == 0; -1 (said on
+ * stderr, naming what and its log) if pid exits first or time runs out. */
+static int wait_started(pid_t pid, const char *what, const char *ports, const char *log,
+                        int (*ready)(const char *ports, struct fb_bench_server *s),
+                        struct fb_bench_server *s)
+{
     for (int waited = 0; waited < 15000; waited += 10) {
         int st;
         if (waitpid(pid, &st, WNOHANG) == pid) {
             forget(pid);
-            fprintf(stderr, "fbbench: venue-sim exited during start-up (status %d); see %s\n",
+            fprintf(stderr, "fbbench: %s exited during start-up (status %d); see %s\n", what,
                     WIFEXITED(st) ? WEXITSTATUS(st) : -1, log);
             return -1;
         }
-        if ((s->sim_port = read_sim_port(ports)) != 0)
-            return pid;
+        if (ready(ports, s) == 0)
+            return 0;
         sleep_ms(10);
     }
-    fprintf(stderr, "fbbench: venue-sim did not write %s within 15 s; see %s\n", ports, log);
+    fprintf(stderr, "fbbench: %s did not write %s within 15 s; see %s\n", what, ports, log);
     return -1;
+}
+
+static int sim_port_ready(const char *ports, struct fb_bench_server *s)
+{
+    return (s->sim_port = read_sim_port(ports)) != 0 ? 0 : -1;
+}
+
+/* fixbridge venue-sim --venue binance on a free port, for bridge/binance.
+ * The key and secret come from the environment fbbench set. */
+static pid_t start_venue_sim(const struct fb_bench_server_opts *o, struct fb_bench_server *s)
+{
+    char ports[300], log[300];
+    snprintf(ports, sizeof ports, "%s/sim-ports", s->dir);
+    snprintf(log, sizeof log, "%s/venue-sim.log", s->dir);
+    const char *const argv[] = {o->fixbridge,
+                                "venue-sim",
+                                "--venue",
+                                "binance",
+                                "--port",
+                                "0",
+                                "--ports-file",
+                                ports,
+                                "--market",
+                                FB_BENCH_VSIM_MARKET,
+                                "--api-key-env",
+                                FB_BENCH_VSIM_KEY_ENV,
+                                "--api-secret-env",
+                                FB_BENCH_VSIM_SECRET_ENV,
+                                NULL};
+    pid_t pid = spawn_logged(argv, log);
+    if (pid < 0 || wait_started(pid, "venue-sim", ports, log, sim_port_ready, s) < 0)
+        return -1;
+    return pid;
 }
 
 /* The value of "key": N in a JSON text, or -1. */
@@ -253,39 +295,13 @@ static pid_t start_bridge(enum fb_bench_kind kind, const struct fb_bench_server_
     snprintf(cfg, sizeof cfg, "%s/fixbridge.yaml", s->dir);
     snprintf(ports, sizeof ports, "%s/ports", s->dir);
     snprintf(log, sizeof log, "%s/fixbridge.log", s->dir);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
+    const char *const argv[] = {o->fixbridge, "run", "-c", cfg, "--ports-file", ports, NULL};
+    pid_t pid = spawn_logged(argv, log);
+    if (pid < 0 || wait_started(pid, "fixbridge", ports, log, read_bridge_ports, s) < 0)
         return -1;
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execl(o->fixbridge, o->fixbridge, "run", "-c", cfg, "--ports-file", ports, (char *)NULL);
-        _exit(127);
-    }
-    remember(pid);
-    for (int waited = 0; waited < 15000; waited += 10) {
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid) {
-            forget(pid);
-            fprintf(stderr, "fbbench: %s exited during start-up (status %d); see %s\n",
-                    o->fixbridge, WIFEXITED(st) ? WEXITSTATUS(st) : -1, log);
-            return -1;
-        }
-        if (read_bridge_ports(ports, s) == 0) {
-            if (kind == FB_BENCH_BRIDGE_BINANCE && wait_binance_ready(s) < 0)
-                return -1;
-            return pid;
-        }
-        sleep_ms(10);
-    }
-    fprintf(stderr, "fbbench: fixbridge did not write %s within 15 s; see %s\n", ports, log);
-    return -1;
+    if (kind == FB_BENCH_BRIDGE_BINANCE && wait_binance_ready(s) < 0)
+        return -1;
+    return pid;
 }
 
 int fb_bench_server_start(enum fb_bench_kind kind, const struct fb_bench_server_opts *o,
