@@ -367,7 +367,8 @@ CASES += [
 # What a control cancels is checked where it matters, on the venue-sim
 # (GET /__sim/orders, through the bridge's venue client order ids), and
 # what it leaves alone is checked there too.
-TWO_SESSIONS = """    account: acc1
+# The second session of the two-session cases (account acc2).
+OMS2 = """
   - name: oms2
     fix_version: FIX.4.4
     sender_comp_id: FIXBRIDGE
@@ -376,6 +377,7 @@ TWO_SESSIONS = """    account: acc1
     reset: on_logon
     store: memory
     account: acc2"""
+TWO_SESSIONS = """    account: acc1""" + OMS2
 
 
 def bridge_http(run, method, path, params=None):
@@ -518,15 +520,7 @@ wait-for ExecutionReport ExecType=OrderStatus OrdStatus=Canceled ClOrdID=o2
 
 COD_SESSIONS = """    account: acc1
     cancel_on_disconnect: true
-    cancel_on_disconnect_grace_ms: 3000
-  - name: oms2
-    fix_version: FIX.4.4
-    sender_comp_id: FIXBRIDGE
-    target_comp_id: OMS2
-    port: 0
-    reset: on_logon
-    store: memory
-    account: acc2"""
+    cancel_on_disconnect_grace_ms: 3000""" + OMS2
 
 
 def cancel_on_disconnect_on_venue(run):
