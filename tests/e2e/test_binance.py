@@ -37,7 +37,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vsimtest  # noqa: E402
-from vsimtest import http  # noqa: E402
+from vsimtest import FILLED, NEW, POLICY_ALLOW_MARKET, http  # noqa: E402
 
 KEY = "vsimKey0123456789"
 SECRET = "vsimSecret0123456789abcdef"
@@ -75,14 +75,8 @@ routes:
 
 # The default policy (collar_bps 500, market_orders convert_to_ioc_limit,
 # slippage_bps 50, max_order_qty 10, ...) against the venue's touch: no
-# workaround needed. Only CashOrderQty market orders cannot be capped.
-POLICY_ALLOW_MARKET = """policy:
-  default:
-    market_orders: allow
-"""
-
-FILLED = "wait-for ExecutionReport ExecType=Trade OrdStatus=Filled ClOrdID=%s CumQty=%s LeavesQty=0"
-NEW = "wait-for ExecutionReport ExecType=New OrdStatus=New ClOrdID=%s"
+# workaround needed. Only CashOrderQty market orders cannot be capped
+# (POLICY_ALLOW_MARKET).
 
 # (name, extra venue-sim args, faults, script, venue orders expected[, opts]):
 # see vsimtest.py for opts; "run" is a phased case (a function of a

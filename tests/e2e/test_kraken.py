@@ -25,6 +25,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vsimtest  # noqa: E402
+from vsimtest import FILLED, NEW, POLICY_ALLOW_MARKET  # noqa: E402
 
 KEY = "vsimKrakenKey0123456789"
 # Kraken secrets are base64 (B.2): 64 bytes 0..63.
@@ -59,14 +60,6 @@ routes:
   - { symbol: BTC/USD, venue: kr, venue_symbol: XBTUSD }
 %(policy)s
 """
-
-POLICY_ALLOW_MARKET = """policy:
-  default:
-    market_orders: allow
-"""
-
-FILLED = "wait-for ExecutionReport ExecType=Trade OrdStatus=Filled ClOrdID=%s CumQty=%s LeavesQty=0"
-NEW = "wait-for ExecutionReport ExecType=New OrdStatus=New ClOrdID=%s"
 
 
 def gtd_in(seconds):

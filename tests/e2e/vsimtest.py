@@ -29,6 +29,14 @@ import fbtest  # noqa: E402
 PARALLEL = 6
 CLIENT_TIMEOUT_S = 40
 
+# Script lines and a policy the cases of both suites are written with.
+POLICY_ALLOW_MARKET = """policy:
+  default:
+    market_orders: allow
+"""
+FILLED = "wait-for ExecutionReport ExecType=Trade OrdStatus=Filled ClOrdID=%s CumQty=%s LeavesQty=0"
+NEW = "wait-for ExecutionReport ExecType=New OrdStatus=New ClOrdID=%s"
+
 
 class Venue:
     """What differs between the venue-sim suites: the venue-sim's --venue
