@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "bridge/engine_queue.h"
 #include "bridge/log.h"
 #include "bridge/journal.h"
+#include "bridge/done_file.h"
 #include "bridge/kindex.h"
 #include "bridge/order.h"
 #include "bridge/order_codec.h"
@@ -129,7 +131,7 @@ struct eorder {
  * A finished order, collapsed once terminal (order_collapse): what the
  * trading day still needs to answer about it, in one allocation.
  *  - duplicate ClOrdID (F.1.b, CxlRejReason 6): every "<session>|<ClOrdID>"
- *    key the order used, exactly (e->done_idx finds them by hash);
+ *    key the order used, exactly (e->done_h finds them by hash);
  *  - an OrderStatusRequest, a late cancel or replace (too late), a
  *    duplicate NewOrderSingle or its PossResend copy: OrdStatus,
  *    OrdRejReason, CumQty, AvgPx, the terms (OrderQty, Price, ... and the
@@ -141,9 +143,12 @@ struct eorder {
  * reconciliation. data: the string block as facts_pack wrote it, then the
  * client order id, then the keys, each NUL-terminated, then (unaligned)
  * the original terms if has_req_terms.
+ * Not kept in memory: appended to the day's file (bridge/done_file.h) and
+ * read back (done_read) on the rare paths that need it; the engine keeps
+ * one index slot per key (e->done_h, e->done_off).
  */
 struct done_order {
-    struct done_order *next; /* e->done, newest first */
+    uint32_t len; /* of the whole record, this header included */
     uint32_t session, venue;
     uint8_t state, side, acked, has_req_terms;
     int32_t rej_reason;
@@ -152,12 +157,8 @@ struct done_order {
     uint32_t strs_len, keys_len;
     char data[];
 };
-
-/* The finished orders' ClOrdID keys: open addressing, hash -> record. */
-struct done_slot {
-    uint64_t h; /* 0: empty */
-    struct done_order *d;
-};
+/* The header's bytes in a record: data may start inside sizeof's padding. */
+#define DONE_HDR offsetof(struct done_order, data)
 
 /* What the venue said, at start-up, about an order the journal had open:
  * its current client order id and, with a replace pending, the id the
@@ -236,10 +237,21 @@ struct fb_engine {
      * (collapse_finished): callers still use an order after its last apply */
     struct eorder **dying;
     size_t ndying, cap_dying;
-    struct done_order *done;     /* collapsed finished orders of the day */
+    /* The collapsed finished orders of the day, in a file (order_collapse).
+     * Their ClOrdID keys: open addressing, the key's hash (0: empty) and,
+     * apart so a probe reads only hashes, the record's offset in
+     * FB_DONE_ALIGN units: 12 bytes a slot, the table 3/8 to 3/4 full. */
+    struct fb_done_file done_file;
     size_t done_by_state[FB_ST_LAST];
-    struct done_slot *done_idx;  /* their ClOrdID keys */
+    uint64_t *done_h;
+    uint32_t *done_off;
     size_t done_cap, done_used;
+    /* Records read back, one buffer each, since a duplicate check
+     * (done_find) may come while a view is in use: */
+    struct done_order *done_look; /* done_find's candidate */
+    struct done_order *done_vrec; /* the record behind done_view */
+    struct done_order *done_build; /* order_collapse's record before the append */
+    size_t done_look_cap, done_vrec_cap, done_build_cap;
     struct eorder done_view;     /* one finished order as an eorder (done_view_of) */
     struct order_cold done_view_cold;
     char done_view_coid[FB_VENUE_CLORDID_MAX + 1];
@@ -796,20 +808,65 @@ static int done_has_key(const struct done_order *d, const char *key)
     return 0;
 }
 
-/* The finished order that used key ("<session>|<ClOrdID>"), or NULL. Exact:
- * the hash only finds the candidates. */
-static struct done_order *done_find(const struct fb_engine *e, const char *key)
+/* Room for n bytes in the record buffer *buf (capacity *cap). */
+static enum fb_err done_buf_reserve(struct done_order **buf, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return FB_OK;
+    size_t ncap = *cap ? *cap : 1024;
+    while (ncap < n)
+        ncap *= 2;
+    struct done_order *nb = realloc(*buf, ncap);
+    if (!nb)
+        return FB_ERR_NOMEM;
+    *buf = nb;
+    *cap = ncap;
+    return FB_OK;
+}
+
+/* The record at off (bytes) into *buf: two reads, its header then the
+ * rest. NULL if the file could not give it back (logged). */
+static struct done_order *done_read(struct fb_engine *e, uint64_t off, struct done_order **buf,
+                                    size_t *cap)
+{
+    struct done_order h;
+    if (fb_done_file_read(&e->done_file, off, &h, DONE_HDR) != FB_OK)
+        return NULL;
+    /* strings and keys are short: a length past this is not a record */
+    if (h.len < DONE_HDR || h.len > (1u << 24) || h.strs_len + h.keys_len > h.len - DONE_HDR) {
+        fb_error("engine", "finished-orders file: no record at %llu", (unsigned long long)off);
+        return NULL;
+    }
+    if (done_buf_reserve(buf, cap, sizeof h + h.len) != FB_OK)
+        return NULL;
+    memcpy(*buf, &h, DONE_HDR);
+    if (fb_done_file_read(&e->done_file, off + DONE_HDR, (*buf)->data, h.len - DONE_HDR) != FB_OK)
+        return NULL;
+    return *buf;
+}
+
+/* The finished order that used key ("<session>|<ClOrdID>"), read back into
+ * e->done_look, or NULL. Exact: the hash only finds the candidates, whose
+ * keys are read back and compared. *io_err set if a candidate could not be
+ * read (so the answer is unknown). */
+static const struct done_order *done_find(struct fb_engine *e, const char *key, int *io_err)
 {
     uint64_t h;
+    *io_err = 0;
     if (!e->done_cap)
         return NULL;
     h = hash64(key);
     for (size_t j = h & (e->done_cap - 1);; j = (j + 1) & (e->done_cap - 1)) {
-        const struct done_slot *s = &e->done_idx[j];
-        if (!s->h)
+        if (!e->done_h[j])
             return NULL;
-        if (s->h == h && done_has_key(s->d, key))
-            return s->d;
+        if (e->done_h[j] != h)
+            continue;
+        const struct done_order *d = done_read(e, (uint64_t)e->done_off[j] * FB_DONE_ALIGN,
+                                               &e->done_look, &e->done_look_cap);
+        if (!d)
+            *io_err = 1;
+        else if (done_has_key(d, key))
+            return d;
     }
 }
 
@@ -818,38 +875,47 @@ static enum fb_err done_index_reserve(struct fb_engine *e, size_t n)
 {
     while ((e->done_used + n) * 4 >= e->done_cap * 3) {
         size_t ncap = e->done_cap ? e->done_cap * 2 : 1024;
-        struct done_slot *ns = calloc(ncap, sizeof *ns);
-        if (!ns)
+        uint64_t *nh = calloc(ncap, sizeof *nh);
+        uint32_t *no = malloc(ncap * sizeof *no);
+        if (!nh || !no) {
+            free(nh);
+            free(no);
             return FB_ERR_NOMEM;
-        for (size_t i = 0; i < e->done_cap; i++) {
-            if (!e->done_idx[i].h)
-                continue;
-            size_t j = e->done_idx[i].h & (ncap - 1);
-            while (ns[j].h)
-                j = (j + 1) & (ncap - 1);
-            ns[j] = e->done_idx[i];
         }
-        free(e->done_idx);
-        e->done_idx = ns;
+        for (size_t i = 0; i < e->done_cap; i++) {
+            if (!e->done_h[i])
+                continue;
+            size_t j = e->done_h[i] & (ncap - 1);
+            while (nh[j])
+                j = (j + 1) & (ncap - 1);
+            nh[j] = e->done_h[i];
+            no[j] = e->done_off[i];
+        }
+        free(e->done_h);
+        free(e->done_off);
+        e->done_h = nh;
+        e->done_off = no;
         e->done_cap = ncap;
     }
     return FB_OK;
 }
 
-static void done_index_put(struct fb_engine *e, const char *key, struct done_order *d)
+/* key -> the record at off (bytes, a multiple of FB_DONE_ALIGN). */
+static void done_index_put(struct fb_engine *e, const char *key, uint64_t off)
 {
     uint64_t h = hash64(key);
     size_t j = h & (e->done_cap - 1);
-    while (e->done_idx[j].h)
+    while (e->done_h[j])
         j = (j + 1) & (e->done_cap - 1);
-    e->done_idx[j].h = h;
-    e->done_idx[j].d = d;
+    e->done_h[j] = h;
+    e->done_off[j] = (uint32_t)(off / FB_DONE_ALIGN);
     e->done_used++;
 }
 
-/* d as a read-only eorder in e->done_view (overwritten by the next call),
- * so a status request, a late cancel or a duplicate runs the state machine
- * as for a live order: every such event only reports. */
+/* d, read back into e->done_vrec, as a read-only eorder in e->done_view
+ * (both overwritten by the next view), so a status request, a late cancel
+ * or a duplicate runs the state machine as for a live order: every such
+ * event only reports. */
 static struct eorder *done_view_of(struct fb_engine *e, const struct done_order *d)
 {
     struct eorder *eo = &e->done_view;
@@ -911,26 +977,36 @@ static enum fb_err remember_clordid(struct fb_engine *e, size_t session, const c
 }
 
 /* The order, live or finished, that uses session|id; a finished one as a
- * read-only view (done_view_of), valid until the next lookup. */
+ * read-only view (done_view_of), valid until the next view (a duplicate
+ * check, clordid_in_use, does not touch it). NULL also if the finished
+ * orders' file could not be read (logged). */
 static struct eorder *find_by_clordid(struct fb_engine *e, size_t session, const char *id)
 {
     char key[FB_ID_LEN + 32];
     struct eorder *eo;
-    struct done_order *d;
+    const struct done_order *d;
+    int io_err;
     clordid_key(key, sizeof key, session, id);
     if ((eo = idx_get(&e->by_clordid, key, clordid_has)))
         return eo;
-    d = done_find(e, key);
-    return d ? done_view_of(e, d) : NULL;
+    d = done_find(e, key, &io_err);
+    if (!d || done_buf_reserve(&e->done_vrec, &e->done_vrec_cap, sizeof *d + d->len) != FB_OK)
+        return NULL;
+    memcpy(e->done_vrec, d, d->len);
+    return done_view_of(e, e->done_vrec);
 }
 
-/* 1 if session|id is in use today, by a live or a finished order. */
+/* 1 if session|id is in use today, by a live or a finished order. A
+ * finished order's record that cannot be read counts as in use: refusing
+ * an order beats letting a duplicate through. */
 static uint8_t clordid_in_use(struct fb_engine *e, size_t session, const char *id)
 {
     char key[FB_ID_LEN + 32];
+    int io_err;
     clordid_key(key, sizeof key, session, id);
-    return idx_get(&e->by_clordid, key, clordid_has) != NULL || done_find(e, key) != NULL ? 1
-                                                                                          : 0;
+    if (idx_get(&e->by_clordid, key, clordid_has) != NULL)
+        return 1;
+    return done_find(e, key, &io_err) != NULL || io_err ? 1 : 0;
 }
 
 /* The account an order belongs to: its Account(1), else its session's
@@ -1046,8 +1122,9 @@ static void unmap(struct fb_kidx *x, const char *key, const struct eorder *eo)
 
 /*
  * Replaces a finished order by its struct done_order: what the day still
- * needs (see there), about 250 bytes plus its ClOrdID keys in e->done_idx,
- * instead of the order. Fails only for memory, and then leaves eo as it was.
+ * needs (see there), about 250 bytes appended to the day's file, and a slot
+ * per ClOrdID key in e->done_h/done_off, instead of the order. Fails only
+ * for memory (or a day's file past 32 GiB), and then leaves eo as it was.
  */
 static enum fb_err order_collapse(struct fb_engine *e, struct eorder *eo)
 {
@@ -1062,12 +1139,15 @@ static enum fb_err order_collapse(struct fb_engine *e, struct eorder *eo)
     size_t fl = strlen(first) + 1, xl = c ? c->keys_len : 0, nkeys = 1;
     for (size_t i = 0; i < xl; i += strlen(c->keys + i) + 1)
         nkeys++;
-    if (done_index_reserve(e, nkeys) != FB_OK)
+    size_t len = DONE_HDR + sl + cl + fl + xl + (rt ? sizeof c->req_terms : 0);
+    uint64_t off;
+    enum fb_err rc;
+    if (done_index_reserve(e, nkeys) != FB_OK ||
+        done_buf_reserve(&e->done_build, &e->done_build_cap, sizeof(struct done_order) + len) != FB_OK)
         return FB_ERR_NOMEM;
-    struct done_order *d =
-        malloc(sizeof *d + sl + cl + fl + xl + (rt ? sizeof c->req_terms : 0));
-    if (!d)
-        return FB_ERR_NOMEM;
+    struct done_order *d = e->done_build;
+    memset(d, 0, sizeof *d); /* no stray bytes in the file */
+    d->len = (uint32_t)len;
     d->session = (uint32_t)eo->o.req.session;
     d->venue = (uint32_t)eo->venue;
     d->state = (uint8_t)eo->o.state;
@@ -1088,12 +1168,15 @@ static enum fb_err order_collapse(struct fb_engine *e, struct eorder *eo)
         memcpy(p + fl, c->keys, xl);
     if (rt)
         memcpy(p + fl + xl, &c->req_terms, sizeof c->req_terms);
+    if ((rc = fb_done_file_append(&e->done_file, d, len, &off)) != FB_OK)
+        return rc;
 
-    /* the day's duplicate check moves to the index, exactly */
-    done_index_put(e, first, d);
+    /* the day's duplicate check moves to the index, exactly (done_find
+     * compares the keys read back) */
+    done_index_put(e, first, off);
     unmap(&e->by_clordid, first, eo);
     for (size_t i = 0; i < xl; i += strlen(c->keys + i) + 1) {
-        done_index_put(e, c->keys + i, d);
+        done_index_put(e, c->keys + i, off);
         unmap(&e->by_clordid, c->keys + i, eo);
     }
     /* no venue news can change it any more: every id it had at the venue,
@@ -1109,8 +1192,6 @@ static enum fb_err order_collapse(struct fb_engine *e, struct eorder *eo)
     }
     unmap(&e->by_order_id, eo->o.order_id, eo);
     all_remove(e, eo);
-    d->next = e->done;
-    e->done = d;
     e->done_by_state[d->state]++;
     eorder_free(eo);
     return FB_OK;
@@ -1129,15 +1210,14 @@ static void collapse_finished(struct fb_engine *e)
     e->ndying = k;
 }
 
+/* Forgets the day's finished orders in memory (the file is the caller's:
+ * rotated at the boundary, closed at the end). */
 static void done_free(struct fb_engine *e)
 {
-    while (e->done) {
-        struct done_order *next = e->done->next;
-        free(e->done);
-        e->done = next;
-    }
-    free(e->done_idx);
-    e->done_idx = NULL;
+    free(e->done_h);
+    free(e->done_off);
+    e->done_h = NULL;
+    e->done_off = NULL;
     e->done_cap = e->done_used = 0;
     memset(e->done_by_state, 0, sizeof e->done_by_state);
 }
@@ -3064,13 +3144,17 @@ static void call_orders(struct fb_engine *e, struct fb_engine_call *c)
             return;
         }
     }
-    for (const struct done_order *d = c->all ? e->done : NULL; d; d = d->next) {
-        json_t *o = order_json(e, done_view_of(e, d));
+    /* the finished ones, read back from the day's file in the order they
+     * finished (a rare admin request: the reads are its cost) */
+    for (uint64_t off = 0, end = c->all ? fb_done_file_end(&e->done_file) : 0; off < end;) {
+        const struct done_order *d = done_read(e, off, &e->done_vrec, &e->done_vrec_cap);
+        json_t *o = d ? order_json(e, done_view_of(e, d)) : NULL;
         if (!o || json_array_append_new(arr, o) != 0) {
-            c->rc = FB_ERR_NOMEM;
+            c->rc = d ? FB_ERR_NOMEM : FB_ERR_IO;
             json_decref(arr);
             return;
         }
+        off += (d->len + FB_DONE_ALIGN - 1) & ~(uint64_t)(FB_DONE_ALIGN - 1);
     }
     c->text = json_dumps(arr, JSON_INDENT(1));
     json_decref(arr);
@@ -3618,6 +3702,8 @@ static void new_trading_day(struct fb_engine *e)
     for (size_t st = 0; st < FB_ST_LAST; st++)
         dropped += e->done_by_state[st];
     done_free(e);
+    if (fb_done_file_rotate(&e->done_file, realtime_ns()) != FB_OK)
+        fb_error("engine", "finished-orders file: cannot start the new day's");
     e->ndying = 0; /* the finished ones among these are freed below */
     for (; eo; eo = next) {
         next = eo->all_next;
@@ -3705,6 +3791,9 @@ static void run_venues(struct fb_engine *e)
 static void end_step(struct fb_engine *e)
 {
     outbox_flush(e);
+    /* the step's finished orders: one write, like the journal's */
+    if (e->done_file.len)
+        (void)fb_done_file_flush(&e->done_file);
     if (e->journal && !e->journal_failed &&
         fb_journal_next_deadline(e->journal) <= realtime_ns()) {
         enum fb_err rc = fb_journal_tick(e->journal, realtime_ns());
@@ -4208,6 +4297,7 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     if (!e)
         goto nomem;
     e->cfg = cfg;
+    e->done_file.fd = -1; /* not open: fb_engine_free must not close fd 0 */
     fb_kidx_init(&e->by_clordid);
     fb_kidx_init(&e->by_coid);
     fb_strmap_init(&e->exposure);
@@ -4297,8 +4387,12 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     /* OrderIDs: a per-run prefix (start time, base 36) and a counter, so
      * they never repeat across restarts. */
     base36((uint64_t)(start / 1000000), e->id_prefix, sizeof e->id_prefix);
+    /* before the replay, which writes the day's finished orders again */
+    if (fb_done_file_open(&e->done_file, cfg->bridge.data_dir, start, errbuf, errlen) != FB_OK)
+        goto fail;
     if (journal_start(e, errbuf, errlen) != FB_OK)
         goto fail;
+    (void)fb_done_file_flush(&e->done_file);
     e->next_day_ns = next_utc_midnight(start);
     return e;
 nomem:
@@ -4341,6 +4435,10 @@ void fb_engine_free(struct fb_engine *e)
     fb_engine_stop(e);
     fb_engine_queue_close(&e->q);
     done_free(e);
+    fb_done_file_close(&e->done_file);
+    free(e->done_look);
+    free(e->done_vrec);
+    free(e->done_build);
     free(e->dying);
     while (e->all) {
         struct eorder *next = e->all->all_next;
