@@ -192,8 +192,10 @@ enum fb_err fb_done_file_flush(struct fb_done_file *f)
     }
     if (f->fd < 0 && f->len)
         rc = FB_ERR_IO;
-    /* what was written leaves the buffer; the rest waits for the next try */
-    memmove(f->buf, f->buf + done, f->len - done);
+    /* what was written leaves the buffer; the rest waits for the next try
+     * (done is 0 with no buffer yet: no memmove of NULL) */
+    if (done)
+        memmove(f->buf, f->buf + done, f->len - done);
     f->len -= done;
     f->written += done;
     if (rc == FB_OK && f->warned) {
