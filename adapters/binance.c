@@ -719,7 +719,6 @@ static void apply_order(struct fb_bn *bn, struct bn_order *o, const struct fb_bn
         }
         o->order_id = b->order_id;
         o->phase = PH_OPEN;
-        poll_wake(bn, o);
         ev_init(&ev, FB_VEV_ACK, o, ts);
         emit(bn, &ev);
     } else if (o->order_id == 0 && b->order_id > 0) {
@@ -885,7 +884,6 @@ static void on_new_query(struct fb_bn *bn, struct call *c, const struct fb_bn_an
         } else {
             /* Still not sure: keep tracking it until the venue says. */
             o->phase = PH_OPEN;
-            poll_wake(bn, o);
             poll_at(bn, o, bn->now);
         }
         call_free(c);
@@ -951,7 +949,6 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
     struct fb_bn_order oldb, newb;
 
     o->replace_pending = 0;
-
     poll_wake(bn, o);
     if (a->cls == FB_BN_OK && cres && nres && strcmp(cres, "SUCCESS") == 0 &&
         fb_bn_parse_order(cr, &oldb) == FB_OK) {
@@ -1042,7 +1039,6 @@ static void on_trades(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
 {
     struct bn_order *o = c->o;
     o->poll_busy = 0;
-    poll_wake(bn, o);
     if (a->cls == FB_BN_OK && json_is_array(j)) {
         size_t i;
         json_t *t;
@@ -1075,7 +1071,6 @@ static void on_poll(struct fb_bn *bn, struct call *c, const struct fb_bn_answer 
     struct bn_order *o = c->o;
     struct fb_bn_order b;
     o->poll_busy = 0;
-    poll_wake(bn, o);
     if (o->phase == PH_DONE) {
         /* Closed or given up while this poll was out: its answer is not
          * news, and must not schedule another poll. */
@@ -1121,7 +1116,6 @@ static void adopt(struct fb_bn *bn, const struct fb_bn_order *b, const char *coi
     }
     o->order_id = b->order_id;
     o->phase = PH_OPEN;
-    poll_wake(bn, o);
     poll_at(bn, o, bn->now);
 }
 
@@ -1140,7 +1134,6 @@ static void on_query(struct fb_bn *bn, struct call *c, const struct fb_bn_answer
             fb_warn("binance", "order %s: found after it was given up; tracking it", o->coid);
             o->order_id = b.order_id;
             o->phase = PH_OPEN;
-            poll_wake(bn, o);
             poll_at(bn, o, bn->now);
         }
     } else if (no_such_order(a)) {
