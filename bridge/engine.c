@@ -1445,6 +1445,18 @@ static void journal_commit(struct fb_engine *e)
     e->journal_dirty = 0;
 }
 
+/* A hint (no fsync of its own): the reports of every record appended so
+ * far have been handed to the FIX engine. */
+static void journal_mark_sent(struct fb_engine *e)
+{
+    struct fb_jrec_sent m = {.upto = (int64_t)e->last_jseq};
+    char buf[64];
+    size_t len = fb_jrec_sent_encode(&m, buf, sizeof buf);
+    if (len)
+        journal_append(e, FB_JREC_SENT, FB_JOURNAL_F_HINT, buf, len);
+    e->unmarked = 0;
+}
+
 /* ---- sending --------------------------------------------------------- */
 
 /*
@@ -1558,14 +1570,8 @@ static void outbox_flush(struct fb_engine *e)
     fb_fix_uncork(e->acceptor);
     ob->len = 0;
     ob->count = 0;
-    if (e->unmarked && e->journal && !e->journal_failed) {
-        struct fb_jrec_sent m = {.upto = (int64_t)e->last_jseq};
-        char buf[64];
-        size_t len = fb_jrec_sent_encode(&m, buf, sizeof buf);
-        if (len)
-            journal_append(e, FB_JREC_SENT, FB_JOURNAL_F_HINT, buf, len);
-        e->unmarked = 0;
-    }
+    if (e->unmarked)
+        journal_mark_sent(e);
 }
 
 /* Replay: a SENT marker says the reports of records up to upto left. */
@@ -2055,11 +2061,15 @@ static void venue_release_due(struct fb_engine *e, int64_t now)
     }
 }
 
-/* eo never reached the venue: the throttle held it. Its hold ends here and
- * it ends as the OMS (or the bridge) asked, with text. */
-static void cancel_held(struct fb_engine *e, struct eorder *eo, const char *text)
+/* Before eo is canceled: what the venue throttle holds for it goes. A
+ * held new order never reached the venue, so it ends here, with text, and
+ * 1 says there is nothing to send; a held replace is withdrawn (0: the
+ * cancel goes to the venue), as it is when nothing is held. */
+static int cancel_held(struct fb_engine *e, struct eorder *eo, const char *text)
 {
     struct vheld *h = eo->vheld;
+    if (!h)
+        return 0;
     struct venue_throttle *vt = &e->vthr[eo->venue];
     uint32_t cost = 0;
     fb_tqueue_remove(&vt->held[h->stage], h, &cost);
@@ -2078,7 +2088,9 @@ static void cancel_held(struct fb_engine *e, struct eorder *eo, const char *text
         copy_str(ev.text, sizeof ev.text, text);
         (void)apply(e, eo, &ev);
     }
+    int ended = !h->replace;
     free(h);
+    return ended;
 }
 
 static void venue_coid(const struct eorder *eo, unsigned version, char *out, size_t size)
@@ -2316,13 +2328,9 @@ static void handle_cancel(struct fb_engine *e, const struct fb_cancel_order *c)
         return; /* refused with an OrderCancelReject */
     if (remember_clordid(e, c->session, c->cl_ord_id, eo) != FB_OK)
         fb_error("engine", "out of memory indexing %s", c->cl_ord_id);
-    if (eo->vheld && !eo->vheld->replace) {
-        cancel_held(e, eo, "Canceled before it reached the venue (it was held by the venue "
-                           "throttle)");
+    if (cancel_held(e, eo, "Canceled before it reached the venue (it was held by the venue "
+                           "throttle)"))
         return;
-    }
-    if (eo->vheld)
-        cancel_held(e, eo, NULL);
     const struct fb_venue_inst *v = &e->venues[eo->venue];
     enum fb_err rc = venue_cancel(e, eo, 'c');
     if (rc) {
@@ -2456,12 +2464,8 @@ static int in_scope(struct fb_engine *e, size_t session, const struct eorder *eo
  * cancel, kill switch): the OMS sees one Canceled report when it is done. */
 static void bridge_cancel(struct fb_engine *e, struct eorder *eo, const char *why)
 {
-    if (eo->vheld && !eo->vheld->replace) {
-        cancel_held(e, eo, why);
+    if (cancel_held(e, eo, why))
         return;
-    }
-    if (eo->vheld)
-        cancel_held(e, eo, NULL);
     if (eo->bridge_cancel || eo->o.pending.kind == FB_PENDING_CANCEL)
         return;
     if (venue_cancel(e, eo, 'k') == FB_OK) {
@@ -4014,10 +4018,7 @@ static enum fb_err journal_start(struct fb_engine *e, char *errbuf, size_t errle
     if (!e->out.count) {
         /* from here on the journal says what was sent, even if the first
          * crash comes before the first report */
-        struct fb_jrec_sent m = {.upto = (int64_t)e->last_jseq};
-        char mbuf[64];
-        size_t mlen = fb_jrec_sent_encode(&m, mbuf, sizeof mbuf);
-        journal_append(e, FB_JREC_SENT, FB_JOURNAL_F_HINT, mbuf, mlen);
+        journal_mark_sent(e);
         journal_commit(e);
     } else {
         fb_info("journal", "%zu reports were journaled but perhaps not sent before the stop: "
