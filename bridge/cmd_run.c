@@ -17,6 +17,7 @@
 
 #include "bridge/admin.h"
 #include "bridge/cli.h"
+#include "bridge/dirs.h"
 #include "bridge/engine.h"
 #include "bridge/fix_sessions.h"
 #include "bridge/log.h"
@@ -34,25 +35,6 @@ static void run_usage(FILE *out)
             "  -l, --log-level LEVEL  debug|info|warn|error (overrides bridge.log_level)\n"
             "  --ports-file FILE      once listening, write 'SESSION PORT' lines to FILE\n"
             "                         (for scripts that configure port 0)\n");
-}
-
-static int mkdir_p(const char *path)
-{
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n >= sizeof buf)
-        return -1;
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] == '/' || buf[i] == '\0') {
-            char saved = buf[i];
-            buf[i] = '\0';
-            if (mkdir(buf, 0750) < 0 && errno != EEXIST)
-                return -1;
-            buf[i] = saved;
-        }
-    }
-    return 0;
 }
 
 /* One bridge per data directory: two would interleave the same FIX stores. */
@@ -154,7 +136,7 @@ int fb_cmd_run(int argc, char **argv)
         rc = FB_EXIT_CONFIG;
         goto out;
     }
-    if (mkdir_p(cfg->bridge.data_dir) < 0) {
+    if (fb_mkdir_p(cfg->bridge.data_dir, 0750, NULL, 0) < 0) {
         fb_error("run", "cannot create data_dir %s: %s", cfg->bridge.data_dir, strerror(errno));
         rc = FB_EXIT_STARTUP;
         goto out;

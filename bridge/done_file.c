@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bridge/dirs.h"
 #include "bridge/log.h"
 
 /* Past this the buffer is written at once, so a long replay or a huge step
@@ -17,25 +18,6 @@
 #define DONE_BUF_FLUSH (1u << 20)
 /* An offset is kept as a 32-bit count of FB_DONE_ALIGN units. */
 #define DONE_MAX_BYTES ((uint64_t)UINT32_MAX * FB_DONE_ALIGN)
-
-static int mkdir_p(const char *path)
-{
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n >= sizeof buf)
-        return -1;
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] == '/' || buf[i] == '\0') {
-            char saved = buf[i];
-            buf[i] = '\0';
-            if (mkdir(buf, 0750) < 0 && errno != EEXIST)
-                return -1;
-            buf[i] = saved;
-        }
-    }
-    return 0;
-}
 
 /* "<dir>/<yyyymmdd>.fbd" for the UTC day of now_ns (gmtime_r: no time zone
  * lookup). */
@@ -85,7 +67,7 @@ enum fb_err fb_done_file_open(struct fb_done_file *f, const char *data_dir, int6
         rc = FB_ERR_TOO_LARGE;
         goto out;
     }
-    if (mkdir_p(f->dir) < 0) {
+    if (fb_mkdir_p(f->dir, 0750, NULL, 0) < 0) {
         snprintf(errbuf, errlen, "cannot create %s: %s", f->dir, strerror(errno));
         goto out;
     }

@@ -56,6 +56,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bridge/dirs.h"
 #include "bridge/journal.h"
 
 #define FJ_DIR_MAX 4096
@@ -478,23 +479,12 @@ static int parse_name(const char *name, uint64_t *n)
     return 0;
 }
 
-/* mkdir -p */
 static enum fb_err make_dirs(struct fj *j)
 {
-    char p[FJ_PATH_MAX];
-    snprintf(p, sizeof p, "%s", j->dir);
-    for (char *c = p + 1;; c++) {
-        if (*c != '/' && *c != '\0')
-            continue;
-        char saved = *c;
-        *c = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            seterr(j, "mkdir %s: %s", p, strerror(errno));
-            return FB_ERR_IO;
-        }
-        *c = saved;
-        if (saved == '\0')
-            break;
+    char failed[FJ_PATH_MAX];
+    if (fb_mkdir_p(j->dir, 0755, failed, sizeof failed) != 0) {
+        seterr(j, "mkdir %s: %s", failed, strerror(errno));
+        return FB_ERR_IO;
     }
     return FB_OK;
 }
