@@ -7,7 +7,10 @@ named after a FIX order state change matrix scenario. Every scenario gets its
 own bridge on tests/orders/orders.yaml (free ports through --ports-file), so
 prices moved with `admin POST /sim/price`, mass cancels and left-over orders
 never leak from one scenario into another; a few run at a time. A script
-line `# session: NAME` picks the FIX session (default: the first, FIX.4.4).
+line `# session: NAME` picks the FIX session (default: the first, FIX.4.4);
+`# after-log: REGEX` (in a later part) holds that part's logon until the
+bridge's log has a line matching REGEX, so a part that must start after
+something timed happened (a grace period ran out) never races it.
 
 Prints `PASS name` or `FAIL name` with the client's output and the end of
 the bridge's log (FB_VERBOSE=1: the client's output for passes too), and
@@ -34,13 +37,32 @@ PARALLEL = 4
 CLIENT_TIMEOUT_S = 60
 
 
-def script_session(path):
+def script_directive(path, key):
+    """The value of the first `# KEY: value` line in a script, or None."""
     with open(path) as f:
         for line in f:
-            m = re.match(r"#\s*session:\s*(\S+)", line)
+            m = re.match(r"#\s*%s:\s*(.+?)\s*$" % re.escape(key), line)
             if m:
                 return m.group(1)
     return None
+
+
+def script_session(path):
+    return script_directive(path, "session")
+
+
+AFTER_LOG_TIMEOUT_S = 15
+
+
+def wait_for_log(bridge, pattern):
+    """True once the bridge's log has a line matching pattern."""
+    rx = re.compile(pattern)
+    deadline = time.time() + AFTER_LOG_TIMEOUT_S
+    while time.time() < deadline:
+        if any(rx.search(line) for line in bridge.read_log().splitlines()):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def run_one(binary, config_text, paths):
@@ -59,6 +81,12 @@ def run_one(binary, config_text, paths):
     try:
         for path in paths:
             session = script_session(path)
+            after = script_directive(path, "after-log")
+            if after and not wait_for_log(bridge, after):
+                ok = False
+                out += "\nno bridge log line matching %r within %d s (%s)" % (
+                    after, AFTER_LOG_TIMEOUT_S, os.path.basename(path))
+                break
             port = bridge.ports[session or "oms44"]
             cmd = [binary, "client", "-c", bridge.config, "--port", str(port), "--admin-port",
                    str(bridge.ports["admin"]), "--script", path]
