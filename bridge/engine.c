@@ -177,6 +177,19 @@ struct fb_engine {
     pthread_t thread;
     int running;
     atomic_int stop;
+    /* One step of the engine at a time, on whichever thread runs it: the
+     * engine thread (timers, venue answers, queued items) or the FIX I/O
+     * thread, which with inline_steps handles its own messages at once and
+     * ends the step when it is about to wait (on_io_idle): no thread hop
+     * between an order and its acknowledgement. Only when no fsync is
+     * wanted at a barrier (journal_fsync: never): an fsync there would stall
+     * every session's reading, so with group or every the engine thread
+     * does the steps. */
+    pthread_mutex_t step_mu;
+    int inline_steps;
+    /* when the engine thread's poll() ends (ns, CLOCK_REALTIME): a step
+     * elsewhere that makes something due earlier wakes it */
+    _Atomic int64_t sleep_until;
 
     struct fb_venue_inst *venues;
     size_t nvenues;
@@ -3525,6 +3538,45 @@ enum fb_err fb_engine_call(struct fb_engine *e, struct fb_engine_call *c)
 
 /* ---- the FIX side (FIX I/O thread) ---------------------------------- */
 
+static void run_venues(struct fb_engine *e);
+static void end_step(struct fb_engine *e);
+static int64_t next_deadline_ns(struct fb_engine *e);
+
+/* The engine whose step this thread is in (inline steps), else NULL. */
+static _Thread_local struct fb_engine *t_stepping;
+
+static void handle_queued(struct fb_engine *e)
+{
+    size_t got;
+    while ((got = fb_engine_queue_pop(&e->q, e->batch, FB_ENGINE_BATCH)) > 0) {
+        for (size_t i = 0; i < got; i++) {
+            handle_item(e, &e->batch[i]);
+            collapse_finished(e);
+        }
+    }
+}
+
+/*
+ * An item from the FIX I/O thread: handled at once when this thread is in
+ * a step or can start one without waiting (what others queued goes first,
+ * so nothing overtakes), else queued for the engine thread. Never waits for
+ * the step lock: the engine thread may be sending to the session whose
+ * callback this is (fix_shim.h, threads).
+ */
+static enum fb_err deliver(struct fb_engine *e, const struct fb_item *it)
+{
+    if (t_stepping != e) {
+        if (!e->inline_steps || atomic_load(&e->stop) ||
+            pthread_mutex_trylock(&e->step_mu) != 0)
+            return fb_engine_queue_push(&e->q, it);
+        t_stepping = e;
+        handle_queued(e);
+    }
+    handle_item(e, it);
+    collapse_finished(e);
+    return FB_OK;
+}
+
 static const char *view_get(void *ctx, int tag)
 {
     return fb_fix_msg_get(ctx, tag);
@@ -3583,7 +3635,7 @@ static enum fb_fix_app_result on_app(void *user, size_t session, const fb_fix_ms
             break;
         }
     }
-    if (fb_engine_queue_push(&e->q, &it) != FB_OK)
+    if (deliver(e, &it) != FB_OK)
         fb_error("engine", "engine stopped: message from session %s dropped",
                  e->cfg->sessions[session].name);
     return FB_FIX_APP_OK;
@@ -3596,7 +3648,7 @@ static void push_session_event(struct fb_engine *e, size_t session, enum fb_item
     it.kind = kind;
     it.session = session;
     it.received_ns = realtime_ns();
-    (void)fb_engine_queue_push(&e->q, &it);
+    (void)deliver(e, &it);
 }
 
 static void on_logon(void *user, size_t session)
@@ -3609,9 +3661,29 @@ static void on_logout(void *user, size_t session)
     push_session_event(user, session, FB_ITEM_LOGOUT);
 }
 
+/* The FIX I/O thread is about to wait: the step its messages began ends
+ * here (venues run, journal barrier, reports out), once per wake-up however
+ * many messages it read. */
+static void on_io_idle(void *user)
+{
+    struct fb_engine *e = user;
+    if (t_stepping != e)
+        return;
+    handle_queued(e);
+    run_venues(e);
+    end_step(e);
+    collapse_finished(e);
+    int64_t due = next_deadline_ns(e);
+    int64_t asleep = atomic_load(&e->sleep_until);
+    t_stepping = NULL;
+    pthread_mutex_unlock(&e->step_mu);
+    if (due < asleep)
+        fb_engine_queue_wake(&e->q); /* a timer the engine thread must see */
+}
+
 struct fb_fix_callbacks fb_engine_fix_callbacks(struct fb_engine *e)
 {
-    struct fb_fix_callbacks cb = {e, on_logon, on_logout, on_app};
+    struct fb_fix_callbacks cb = {e, on_logon, on_logout, on_app, on_io_idle};
     return cb;
 }
 
@@ -3806,9 +3878,10 @@ static void end_step(struct fb_engine *e)
     }
 }
 
-static int next_timeout_ms(struct fb_engine *e)
+/* The earliest time something is due (ns), INT64_MAX for nothing. */
+static int64_t next_deadline_ns(struct fb_engine *e)
 {
-    int64_t now = realtime_ns(), deadline = INT64_MAX;
+    int64_t deadline = INT64_MAX;
     for (size_t i = 0; i < e->cfg->nsessions; i++) {
         if (e->cod_deadline[i] && e->cod_deadline[i] < deadline)
             deadline = e->cod_deadline[i];
@@ -3831,12 +3904,21 @@ static int next_timeout_ms(struct fb_engine *e)
         if (d < deadline)
             deadline = d;
     }
-    if (deadline == INT64_MAX)
-        return 1000;
-    if (deadline <= now)
-        return 0;
-    int64_t ms = (deadline - now + 999999) / 1000000;
-    return ms > 1000 ? 1000 : (int)ms;
+    return deadline;
+}
+
+/* How long the engine thread may sleep; notes when it wakes (sleep_until). */
+static int next_timeout_ms(struct fb_engine *e)
+{
+    int64_t now = realtime_ns(), deadline = next_deadline_ns(e);
+    int64_t ms = deadline <= now ? 0 : (deadline - now + 999999) / 1000000;
+    if (ms > 1000) {
+        ms = 1000;
+        deadline = now + ms * 1000000;
+    }
+    /* what it will see in time (the ms are rounded up, never down) */
+    atomic_store(&e->sleep_until, deadline);
+    return (int)ms;
 }
 
 static void *engine_main(void *arg)
@@ -3845,11 +3927,15 @@ static void *engine_main(void *arg)
 
     /* Let the venues start their clocks and prices before the first order
      * (the policy's collar needs a reference price). */
+    pthread_mutex_lock(&e->step_mu);
     run_venues(e);
 
     while (!atomic_load(&e->stop)) {
         struct pollfd p = {e->q.wake_fd, POLLIN, 0};
-        int n = poll(&p, 1, next_timeout_ms(e));
+        int timeout = next_timeout_ms(e);
+        pthread_mutex_unlock(&e->step_mu);
+        int n = poll(&p, 1, timeout);
+        pthread_mutex_lock(&e->step_mu);
         if (n < 0 && errno != EINTR) {
             fb_error("engine", "poll: %s", strerror(errno));
             break;
@@ -3877,6 +3963,7 @@ static void *engine_main(void *arg)
             handle_item(e, &e->batch[i]);
     }
     end_step(e);
+    pthread_mutex_unlock(&e->step_mu);
     return NULL;
 }
 
@@ -4298,6 +4385,8 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     if (!e)
         goto nomem;
     e->cfg = cfg;
+    pthread_mutex_init(&e->step_mu, NULL); /* first: fb_engine_free destroys it */
+    e->inline_steps = cfg->bridge.journal_fsync == FB_JOURNAL_FSYNC_NEVER;
     e->done_file.fd = -1; /* not open: fb_engine_free must not close fd 0 */
     fb_kidx_init(&e->by_clordid);
     fb_kidx_init(&e->by_coid);
@@ -4488,5 +4577,6 @@ void fb_engine_free(struct fb_engine *e)
     free(e->sthr);
     fb_engine_queue_destroy(&e->q);
     free(e->out.buf);
+    pthread_mutex_destroy(&e->step_mu);
     free(e);
 }

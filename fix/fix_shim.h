@@ -18,6 +18,7 @@
  *     on that thread, one at a time, while QuickFIX holds the session's lock:
  *     a callback must not block and must not wait on a lock that another
  *     thread holds while calling fb_fix_send() (quickfix issue 266).
+ *     on_io_idle runs on that thread too, outside every session's lock.
  *     fb_fix_send() may be called from any thread, including from inside a
  *     callback.
  *
@@ -116,6 +117,10 @@ struct fb_fix_callbacks {
      * it sets *ref_tag. May be NULL (then every message gets 35=j). */
     enum fb_fix_app_result (*on_app)(void *user, size_t session_index, const fb_fix_msg *msg,
                                      int *ref_tag);
+    /* The I/O thread has handled what one wake-up brought and is about to
+     * wait again; it holds no session's lock here. Work the callbacks above
+     * began may end here (once for a whole batch of messages). May be NULL. */
+    void (*on_io_idle)(void *user);
 };
 
 /* Creates an acceptor for n sessions. Nothing listens until start. On error

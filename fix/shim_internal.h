@@ -206,6 +206,7 @@ class Acceptor
 
   private:
     void run();
+    void idle(); // cb.on_io_idle, before each wait
     void accept_on(size_t li);
     void on_readable(Connection *c);
     void handle_first(Connection *c, const std::string &msg);

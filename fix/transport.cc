@@ -798,6 +798,7 @@ void Acceptor::run()
             pfds.push_back({c->fd, ev, 0});
         }
         int timeout = (int)std::max<int64_t>(0, next_tick - now);
+        idle();
         int n = poll(pfds.data(), pfds.size(), timeout);
         if (n < 0 && errno != EINTR) {
             fb_error("fix", "poll: %s", strerror(errno));
@@ -835,12 +836,20 @@ void Acceptor::run()
         }
     }
 
+    idle();
     for (Connection *c : conns_) {
         c->flush();
         close_conn(c);
     }
     conns_.clear();
+    idle(); // the closes' onLogout
     logs.flush_all();
+}
+
+void Acceptor::idle()
+{
+    if (cb.on_io_idle)
+        cb.on_io_idle(cb.user);
 }
 
 } // namespace fbfix

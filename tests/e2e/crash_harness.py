@@ -5,7 +5,10 @@ that the journal, the FIX store and the reconciliation with the venue lose
 nothing and say nothing twice.
 
 Processes (all on 127.0.0.1, free ports, killed on exit):
-  * `fixbridge run`, journal fsync'd on every record, its FIX session with
+  * `fixbridge run`, journal fsync'd on every record (--fsync: every, or
+    never, where the FIX I/O thread runs the engine's steps itself and a
+    record is written, not fsync'd, before anything it caused leaves; a
+    comma list is taken in turn with --venue's), its FIX session with
     a file store and `reset: never`, so sequence numbers and the messages
     sent survive a SIGKILL and a ResendRequest is served from the store;
   * a raw FIX 4.4 OMS (the Oms class below) that keeps its sequence numbers
@@ -136,7 +139,7 @@ SETTLE_MAX_S = 120
 CONFIG_HEAD = """bridge:
   data_dir: data
   log_level: %(log_level)s
-  journal_fsync: every
+  journal_fsync: %(fsync)s
 admin:
   listen: 127.0.0.1
   port: 0
@@ -250,6 +253,7 @@ class Procs:
         self.binary = binary
         self.dir = workdir
         self.venue_mode = venue
+        self.fsync = "every"
         self.env = dict(os.environ, FB_VSIM_KEY=KEY, FB_VSIM_SECRET=SECRET)
         self.sim = self.bridge = None
         self.sim_port = None
@@ -260,7 +264,7 @@ class Procs:
 
     def start_venue(self):
         values = {"log_level": os.environ.get("FB_CRASH_LOG_LEVEL", "info"),
-                  "poll_ms": POLL_MS, "price": BASE_PRICE}
+                  "poll_ms": POLL_MS, "price": BASE_PRICE, "fsync": self.fsync}
         if self.venue_mode == "binance":
             ports = os.path.join(self.dir, "vsim.ports")
             self.sim = subprocess.Popen(
@@ -1002,9 +1006,10 @@ def trace(procs, oms, oid, venue, jrecs):
 
 
 # -- one run -------------------------------------------------------------------
-def run_mode(args, binary, venue_mode):
+def run_mode(args, binary, venue_mode, fsync):
     workdir = tempfile.mkdtemp(prefix="fb-crash-%s-" % venue_mode)
     procs = Procs(binary, workdir, venue_mode)
+    procs.fsync = fsync
     started = time.time()
     passed = failed = 0
     summary = None
@@ -1064,9 +1069,10 @@ def run_mode(args, binary, venue_mode):
                 ", ".join("%s %d" % kv for kv in sorted(h.kill_modes.items())) or "none",
                 h.unanswered, h.oms.conns, sum(1 for t, _ in h.oms.msgs if t == "8"),
                 len(set(f.get("17") for t, f in h.oms.msgs if t == "8" and f.get("97") == "Y"))))
-        summary = ("crash harness: venue %s, seed %d, kills %d, orders %d, lost %d, duplicates %d, "
-                   "state mismatches %d, cumqty mismatches %d, fix problems %d (%.1f s)" % (
-                       venue_mode, args.seed, h.kills, len(h.sent_new), len(lost),
+        summary = ("crash harness: venue %s, fsync %s, seed %d, kills %d, orders %d, lost %d, "
+                   "duplicates %d, state mismatches %d, cumqty mismatches %d, fix problems %d "
+                   "(%.1f s)" % (
+                       venue_mode, procs.fsync, args.seed, h.kills, len(h.sent_new), len(lost),
                        len(vprob["duplicates"]), len(vprob["state"]), len(vprob["cumqty"]),
                        len(fprob), time.time() - started))
         log(summary)
@@ -1092,6 +1098,9 @@ def main():
     ap.add_argument("binary")
     ap.add_argument("--venue", default="binance",
                     help="binance, paper, or a comma list run in turn (default binance)")
+    ap.add_argument("--fsync", default="every",
+                    help="journal_fsync, or a comma list taken in turn with --venue's "
+                         "(default every)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--kills", type=int, default=5)
     ap.add_argument("--orders", type=int, default=60)
@@ -1101,6 +1110,9 @@ def main():
     modes = [m.strip() for m in args.venue.split(",") if m.strip()]
     if not modes or any(m not in ("binance", "paper") for m in modes):
         ap.error("--venue: binance, paper or both, comma-separated")
+    fsyncs = [m.strip() for m in args.fsync.split(",") if m.strip()]
+    if not fsyncs or any(m not in ("every", "group", "never") for m in fsyncs):
+        ap.error("--fsync: every, group or never, or a comma list")
     binary = os.path.abspath(args.binary)
 
     def on_term(sig, frame):
@@ -1109,8 +1121,8 @@ def main():
     passed = failed = 0
     summaries = []
     try:
-        for m in modes:
-            p, f, s = run_mode(args, binary, m)
+        for i, m in enumerate(modes):
+            p, f, s = run_mode(args, binary, m, fsyncs[i % len(fsyncs)])
             passed += p
             failed += f
             if s:
