@@ -75,6 +75,7 @@ struct call {
     int attempt;
     int64_t first_ns;
     int64_t sent_ns;
+    int64_t origin_ns; /* OP_NEW: fb_venue_order.origin_ns */
     int writes;
     char id[FB_VENUE_CLORDID_MAX + 1]; /* query id, cancel id, listing id, new id */
     char symbol[FB_VENUE_SYMBOL_MAX + 1];
@@ -360,6 +361,14 @@ static void close_order(struct fb_bn *bn, struct bn_order *o, enum fb_bn_status 
 
 static void call_done(void *user, const struct fb_http_response *r);
 
+/* A new order's first request left: the bridge's FIX-in -> REST figure. */
+static void call_written(void *user, int64_t written_ns)
+{
+    struct call *c = user;
+    if (c->bn->sink.on_written)
+        c->bn->sink.on_written(c->bn->sink.user, c->origin_ns, written_ns);
+}
+
 static const char *path_of(enum op op)
 {
     switch (op) {
@@ -530,6 +539,8 @@ static enum fb_err send_call(struct fb_bn *bn, struct call *c)
     r.n_headers = signed_op(c->op) ? 1 : 0;
     r.done = call_done;
     r.user = c;
+    if (c->op == OP_NEW && c->origin_ns && c->attempt == 0)
+        r.written = call_written;
     c->sent_ns = bn->now;
     if (!c->first_ns)
         c->first_ns = bn->now;
@@ -1519,6 +1530,7 @@ static enum fb_err bn_submit(void *state, const struct fb_venue_order *order, in
     c = new_call(bn, OP_NEW, o);
     if (!c)
         return FB_ERR_NOMEM;
+    c->origin_ns = order->origin_ns;
     defer(bn, c, 0); /* sent from run(), with run's clock */
     return FB_OK;
 }

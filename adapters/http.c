@@ -5,6 +5,7 @@
 #include "adapters/http.h"
 
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <strings.h>
 
@@ -20,6 +21,7 @@ struct fb_http {
     struct xfer *xfers; /* in flight, for destroy */
     int unstarted;      /* handles added since the last perform */
     int64_t last_now;   /* of the last run() */
+    int unwritten;      /* transfers whose written() is still owed */
     long curl_wait_ms;  /* curl_multi_timeout at the last run(); -1 none */
 };
 
@@ -38,6 +40,7 @@ struct xfer {
     size_t upload_len, upload_off;
     fb_http_done_fn done;
     void *user;
+    void (*written)(void *user, int64_t written_ns); /* owed until it is called */
 };
 
 static char *dup_or_null(const char *s)
@@ -200,6 +203,7 @@ enum fb_err fb_http_submit(struct fb_http *h, const struct fb_http_request *req)
     x->h = h;
     x->done = req->done;
     x->user = req->user;
+    x->written = req->method != FB_HTTP_GET ? req->written : NULL;
     e = x->easy = curl_easy_init();
     if (!e)
         goto fail;
@@ -263,6 +267,8 @@ enum fb_err fb_http_submit(struct fb_http *h, const struct fb_http_request *req)
     h->xfers = x;
     h->active++;
     h->unstarted = 1;
+    if (x->written)
+        h->unwritten++;
     return FB_OK;
 fail:
     xfer_free(x);
@@ -322,6 +328,8 @@ static void complete(struct fb_http *h, struct xfer *x, CURLcode code)
         r.body = "";
         r.body_len = 0;
     }
+    if (x->written)
+        h->unwritten--; /* never written: a failure before the body left */
     if (x->prev)
         x->prev->next = x->next;
     else
@@ -332,6 +340,31 @@ static void complete(struct fb_http *h, struct xfer *x, CURLcode code)
     x->done(x->user, &r);
 }
 
+static int64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The requests whose every body byte libcurl has now handed to the socket. */
+static void report_written(struct fb_http *h)
+{
+    int64_t now = 0;
+    for (struct xfer *x = h->xfers; x && h->unwritten; x = x->next) {
+        curl_off_t up = 0;
+        if (!x->written || curl_easy_getinfo(x->easy, CURLINFO_SIZE_UPLOAD_T, &up) != CURLE_OK ||
+            up < (curl_off_t)x->upload_len || x->upload_off < x->upload_len)
+            continue;
+        if (!now)
+            now = realtime_ns();
+        void (*fn)(void *, int64_t) = x->written;
+        x->written = NULL;
+        h->unwritten--;
+        fn(x->user, now);
+    }
+}
+
 enum fb_err fb_http_run(struct fb_http *h, int64_t now_ns)
 {
     int running = 0, left = 0;
@@ -339,12 +372,17 @@ enum fb_err fb_http_run(struct fb_http *h, int64_t now_ns)
     if (!h)
         return FB_ERR_INVALID;
     h->last_now = now_ns;
-    /* Twice at most: callbacks may queue follow-up requests, which should
-     * start now rather than a poll period later. */
-    for (int pass = 0; pass < 2; pass++) {
+    /* Again (a few times at most) while it pays: callbacks may queue
+     * follow-up requests, which should start now rather than a poll period
+     * later, and libcurl writes a request's headers in one perform and its
+     * body only in the next, which would leave an order half sent until
+     * the next poll. */
+    for (int pass = 0; pass < 4; pass++) {
         h->unstarted = 0;
         if (curl_multi_perform(h->multi, &running) != CURLM_OK)
             return FB_ERR_INTERNAL;
+        if (h->unwritten)
+            report_written(h); /* before completions free their transfers */
         while ((m = curl_multi_info_read(h->multi, &left))) {
             struct xfer *x = NULL;
             if (m->msg != CURLMSG_DONE)
@@ -356,7 +394,7 @@ enum fb_err fb_http_run(struct fb_http *h, int64_t now_ns)
             complete(h, x, code);
             xfer_free(x);
         }
-        if (!h->unstarted)
+        if (!h->unstarted && !h->unwritten)
             break;
     }
     if (curl_multi_timeout(h->multi, &h->curl_wait_ms) != CURLM_OK)

@@ -22,10 +22,14 @@
  *
  * Never a silent resend (REFERENCE.md Part H.1): libcurl re-sends a request
  * on its own when a *reused* keep-alive connection dies before any response
- * byte. So every non-idempotent request (POST, PUT, DELETE) is made on a
- * fresh connection (CURLOPT_FRESH_CONNECT), where libcurl does not retry;
- * afterwards that connection joins the cache and GETs reuse it. HTTP/1.1
- * only, so that reasoning holds (no h2 multiplexing onto old connections).
+ * byte. So the body of every non-idempotent request (POST, PUT, DELETE) goes
+ * through a read callback with no seek callback: libcurl cannot rewind it,
+ * and fails the transfer (CURLE_SEND_FAIL_REWIND, outcome unknown) where it
+ * would have resent. Such requests reuse the warm connection like GETs.
+ * HTTP/1.1 only, so that reasoning holds (no h2 multiplexing).
+ *
+ * A request's `written` callback tells when its last body byte was handed
+ * to the socket: the adapters' FIX-in -> REST figure.
  *
  * TLS peer and host verification are always on; ca_file replaces the
  * system store (testnets, the local simulator).
@@ -91,6 +95,10 @@ struct fb_http_request {
     size_t n_headers;
     fb_http_done_fn done; /* called exactly once, from fb_http_run() */
     void *user;
+    /* (optional) Called from fb_http_run() once the whole request (body
+     * included) has been written to the socket, with written_ns the time
+     * after the write; never for a request that failed before that. */
+    void (*written)(void *user, int64_t written_ns);
 };
 
 struct fb_http;

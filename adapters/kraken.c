@@ -89,6 +89,7 @@ struct call {
     int attempt;
     int stage; /* OP_LOOKUP/OP_QUERY: 0 QueryOrders, 1 OpenOrders, 2 ClosedOrders */
     int64_t first_ns;
+    int64_t origin_ns; /* OP_NEW: fb_venue_order.origin_ns */
     int writes;
     unsigned gen;                      /* OP_POLL */
     char id[FB_VENUE_CLORDID_MAX + 1]; /* query id, cancel id, listing id, new id */
@@ -381,6 +382,14 @@ static void close_order(struct fb_kr *kr, struct kr_order *o, enum fb_kr_status 
 
 static void call_done(void *user, const struct fb_http_response *r);
 
+/* A new order's first request left: the bridge's FIX-in -> REST figure. */
+static void call_written(void *user, int64_t written_ns)
+{
+    struct call *c = user;
+    if (c->kr->sink.on_written)
+        c->kr->sink.on_written(c->kr->sink.user, c->origin_ns, written_ns);
+}
+
 static const char *path_of(const struct call *c)
 {
     switch (c->op) {
@@ -501,6 +510,8 @@ static enum fb_err send_call(struct fb_kr *kr, struct call *c)
     r.url = url;
     r.done = call_done;
     r.user = c;
+    if (c->op == OP_NEW && c->origin_ns && c->attempt == 0)
+        r.written = call_written;
     if (!c->first_ns)
         c->first_ns = kr->now;
     c->attempt++;
@@ -1405,6 +1416,7 @@ static enum fb_err kr_submit(void *state, const struct fb_venue_order *order, in
     c = new_call(kr, OP_NEW, o);
     if (!c)
         return FB_ERR_NOMEM;
+    c->origin_ns = order->origin_ns;
     defer(kr, c, 0); /* sent from run(), with run's clock */
     return FB_OK;
 }

@@ -41,7 +41,8 @@ extern "C" {
 /* Bumped when a slot is added or a contract changes; backends put the
  * version they were written against in info.api_version and the registry
  * refuses a mismatch. */
-#define FB_VENUE_API_VERSION 3 /* 3: take-profit order types */
+/* 3: take-profit order types; 4: fb_venue_order.origin_ns, sink on_written */
+#define FB_VENUE_API_VERSION 4
 
 /* Maximum lengths, in chars, NUL not included. Arrays below are MAX + 1. */
 #define FB_VENUE_CLORDID_MAX 36 /* client order id: [A-Za-z0-9._-], 1..36 */
@@ -133,6 +134,8 @@ struct fb_venue_order {
     struct fb_dec display_qty; /* iceberg visible qty (< qty); zero = not iceberg */
     struct fb_dec quote_qty;   /* MARKET only: spend/receive this much quote */
     bool post_only;            /* LIMIT only: reject rather than take */
+    int64_t origin_ns;         /* when the bridge read the FIX message behind it
+                                  (ns since epoch); 0: none (restart, policy) */
 };
 
 /* Cancel an order. */
@@ -313,6 +316,10 @@ struct fb_venue_event {
 struct fb_venue_sink {
     void *user;
     void (*on_event)(void *user, const struct fb_venue_event *ev);
+    /* (optional) A venue that sends requests over the network: the request
+     * for a new order with origin_ns != 0 has been written to its socket at
+     * written_ns. The bridge's own latency, FIX in -> venue request out. */
+    void (*on_written)(void *user, int64_t origin_ns, int64_t written_ns);
 };
 
 /* ---- the backend vtable ---- */

@@ -80,6 +80,8 @@ static const char *secret_from_env(const struct fb_config *cfg, size_t vi, const
 
 enum fb_err fb_venues_create(const struct fb_config *cfg, struct fb_venue_inst *insts,
                              void (*sink_fn)(void *user, const struct fb_venue_event *ev),
+                             void (*written_fn)(void *user, int64_t origin_ns,
+                                                int64_t written_ns),
                              void *engine, char *errbuf, size_t errlen)
 {
     enum fb_err rc = FB_OK;
@@ -96,7 +98,7 @@ enum fb_err fb_venues_create(const struct fb_config *cfg, struct fb_venue_inst *
         const struct fb_venue_ops *ops = fb_venue_find(type);
         const void *params = NULL;
         char err[256] = "";
-        struct fb_venue_sink sink = {&insts[i], sink_fn};
+        struct fb_venue_sink sink = {&insts[i], sink_fn, written_fn};
 
         insts[i].name = v->name;
         insts[i].index = i;

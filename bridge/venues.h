@@ -19,11 +19,14 @@ struct fb_venue_inst {
 
 /*
  * Creates one instance per cfg->venues[i] into insts (an array of
- * cfg->nvenues), each delivering events to sink_fn with user = &insts[i].
+ * cfg->nvenues), each delivering events to sink_fn (and the FIX-in ->
+ * request-written figure to written_fn) with user = &insts[i].
  * On failure destroys what it created and writes the reason to errbuf.
  */
 enum fb_err fb_venues_create(const struct fb_config *cfg, struct fb_venue_inst *insts,
                              void (*sink_fn)(void *user, const struct fb_venue_event *ev),
+                             void (*written_fn)(void *user, int64_t origin_ns,
+                                                int64_t written_ns),
                              void *engine, char *errbuf, size_t errlen) FB_WARN_UNUSED;
 void fb_venues_destroy(struct fb_venue_inst *insts, size_t n);
 

@@ -19,6 +19,7 @@ struct fb_fix_acceptor {
 
 struct fb_fix_msg {
     const FIX::Message *m;
+    int64_t read_ns; // when its bytes were read off the socket
     mutable std::vector<std::pair<int, const std::string *>> body; // lazily filled
     mutable std::string raw;
 };
@@ -304,6 +305,7 @@ void App::fromApp(const FIX::Message &m, const FIX::SessionID &id) throw(
         throw FIX::UnsupportedMessageType();
     fb_fix_msg view;
     view.m = &m;
+    view.read_ns = fb_transport_read_ns();
     int ref_tag = 0;
     fb_fix_app_result r = acceptor_->cb.on_app(acceptor_->cb.user, (size_t)slot, &view, &ref_tag);
     switch (r) {
@@ -452,6 +454,11 @@ enum fb_err fb_fix_send(fb_fix_acceptor *a, size_t i, const char *msg_type,
     }
     return FB_OK;
     SHIM_END(errptr, FB_ERR_FIX)
+}
+
+int64_t fb_fix_msg_read_ns(const fb_fix_msg *m)
+{
+    return m->read_ns;
 }
 
 const char *fb_fix_msg_type(const fb_fix_msg *m)

@@ -179,6 +179,9 @@ void fb_fix_uncork(fb_fix_acceptor *a);
 
 /* MsgType (35). */
 const char *fb_fix_msg_type(const fb_fix_msg *m);
+/* When the bytes of m were read off its socket (ns since the epoch,
+ * CLOCK_REALTIME): where the bridge's own latency for it starts. */
+int64_t fb_fix_msg_read_ns(const fb_fix_msg *m);
 /* Value of a header or body field, or NULL if absent. */
 const char *fb_fix_msg_get(const fb_fix_msg *m, int tag);
 /* Number of top-level body fields, and the i-th one (in message order).

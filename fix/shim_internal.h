@@ -173,6 +173,8 @@ class Acceptor;
 // The calling thread's cork (see fb_fix_cork in fix_shim.h).
 void fb_transport_cork();
 void fb_transport_uncork(Acceptor *a);
+// When the I/O thread read the bytes it is parsing now (CLOCK_REALTIME ns).
+int64_t fb_transport_read_ns();
 
 class Acceptor
 {

@@ -662,8 +662,20 @@ void Acceptor::handle_first(Connection *c, const std::string &msg)
     }
 }
 
+// When the bytes the I/O thread is parsing now were read (CLOCK_REALTIME ns):
+// the start of the bridge's own latency for each message in them.
+static thread_local int64_t t_read_ns = 0;
+
+int64_t fb_transport_read_ns()
+{
+    return t_read_ns;
+}
+
 void Acceptor::on_readable(Connection *c)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    t_read_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
     if (!c->read_some()) {
         c->closing = true;
         c->close_after_flush = false;

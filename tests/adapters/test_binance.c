@@ -331,6 +331,8 @@ static void srv_start(enum post_mode m)
 struct rec {
     struct fb_venue_event ev[32];
     int n;
+    int n_written; /* sink on_written calls */
+    int64_t written_origin, written_at;
 };
 
 static void on_event(void *user, const struct fb_venue_event *ev)
@@ -338,6 +340,14 @@ static void on_event(void *user, const struct fb_venue_event *ev)
     struct rec *r = user;
     if (r->n < 32)
         r->ev[r->n++] = *ev;
+}
+
+static void on_written(void *user, int64_t origin_ns, int64_t written_ns)
+{
+    struct rec *r = user;
+    r->n_written++;
+    r->written_origin = origin_ns;
+    r->written_at = written_ns;
 }
 
 static const struct fb_venue_ops *ops;
@@ -349,7 +359,7 @@ static void adapter_start(void)
     char url[64], err[256] = "";
     const char *syms[] = {"BTCUSDT"};
     struct fb_binance_params p;
-    struct fb_venue_sink sink = {&rec, on_event};
+    struct fb_venue_sink sink = {&rec, on_event, on_written};
     struct fb_venue_market m;
     memset(&rec, 0, sizeof rec);
     snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
@@ -408,6 +418,7 @@ static void submit_limit(const char *coid)
     o.tif = FB_VENUE_GTC;
     ck_assert_int_eq(fb_dec_parse_str("1", &o.qty), FB_OK);
     ck_assert_int_eq(fb_dec_parse_str("100", &o.price), FB_OK);
+    o.origin_ns = now_ns() - 1000; /* "read off the FIX socket" a us ago */
     ck_assert_int_eq(ops->submit(st, &o, now_ns()), FB_OK);
 }
 
@@ -424,8 +435,14 @@ START_TEST(filled_at_once)
 {
     srv_start(PM_FILL);
     adapter_start();
+    int64_t before = now_ns();
     submit_limit("c1");
     run_until(3, 3000);
+    /* the request's write was seen once, after its origin */
+    ck_assert_int_eq(rec.n_written, 1);
+    ck_assert_int_ge(rec.written_origin, before - 1000);
+    ck_assert_int_gt(rec.written_at, rec.written_origin);
+    ck_assert_int_le(rec.written_at, now_ns());
     expect(0, FB_VEV_ACK, NULL);
     ck_assert_str_eq(rec.ev[0].venue_order_id, "77");
     expect(1, FB_VEV_FILL, "501");
@@ -473,6 +490,7 @@ START_TEST(unknown_outcome_not_placed_resends_same_id)
     ck_assert_str_eq(log_[i], "POST /api/v3/order c2");
     ck_assert_str_eq(log_[i + 1], "GET /api/v3/order c2");
     ck_assert_str_eq(log_[i + 2], "POST /api/v3/order c2");
+    ck_assert_int_eq(rec.n_written, 1); /* the first attempt only */
     stop_all();
 }
 END_TEST

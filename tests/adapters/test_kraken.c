@@ -288,7 +288,7 @@ static void adapter_start(void)
     char url[64], err[256] = "";
     const char *syms[] = {"XBTUSD"};
     struct fb_kraken_params p;
-    struct fb_venue_sink sink = {&rec, on_event};
+    struct fb_venue_sink sink = {&rec, on_event, NULL};
     struct fb_venue_market m;
     memset(&rec, 0, sizeof rec);
     snprintf(dir, sizeof dir, "/tmp/fb-kraken-test-XXXXXX");

@@ -105,7 +105,7 @@ static void base_params(struct fb_sim_params *p, const struct setup *su)
 
 static struct fb_sim *make_sim(const struct fb_sim_params *p, struct rec *r)
 {
-    struct fb_venue_sink sink = {r, rec_event};
+    struct fb_venue_sink sink = {r, rec_event, NULL};
     void *st = NULL;
     char err[128] = "";
     memset(r, 0, sizeof *r);
@@ -984,7 +984,7 @@ static struct fb_sim *make_sim3(struct log *l)
         strcpy(p.markets[m].symbol, syms3[m]);
     }
     p.n_markets = 3;
-    struct fb_venue_sink sink = {l, log_event};
+    struct fb_venue_sink sink = {l, log_event, NULL};
     void *st = NULL;
     char err[128] = "";
     memset(l, 0, sizeof *l);
@@ -1329,7 +1329,7 @@ static const struct bad_param bad_params[] = {
 START_TEST(bad_params_refused)
 {
     struct fb_sim_params p;
-    struct fb_venue_sink sink = {NULL, rec_event};
+    struct fb_venue_sink sink = {NULL, rec_event, NULL};
     void *st = (void *)&p;
     char err[128] = "";
     base_params(&p, NULL);

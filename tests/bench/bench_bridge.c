@@ -59,6 +59,10 @@ int fb_bench_bridge_config(enum fb_bench_kind kind, const struct fb_bench_server
                 i + 1, i + 1, file ? "file" : "memory", file ? "true" : "false");
     if (kind == FB_BENCH_BRIDGE_BINANCE) {
         fprintf(f,
+                /* its /metrics has the bridge's own FIX-in -> REST figure */
+                "admin:\n"
+                "  listen: 127.0.0.1\n"
+                "  port: 0\n"
                 "venues:\n"
                 "  - name: bn\n"
                 "    type: binance\n"

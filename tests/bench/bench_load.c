@@ -564,6 +564,8 @@ int fb_load_run(const struct fb_load_opts *o, struct fb_load_result *r)
     unsigned window = o->window ? o->window : 1;
     if (o->warmup && phase(&u, o->warmup, window, 0, 0, deadline) < 0)
         goto out;
+    if (o->after_warmup)
+        o->after_warmup(o->after_warmup_ctx);
 
     int64_t cpu0 = fb_proc_cpu_us(o->server), self0 = self_cpu_us();
     int64_t help0 = o->helper > 0 ? fb_proc_cpu_us(o->helper) : -1;

@@ -32,6 +32,8 @@ struct fb_load_opts {
     double timeout_s;      /* the whole run, including warm-up */
     int progress;          /* print a line at each RSS sample */
     int track;             /* keep each measured order's write time and OrderID (r->track) */
+    void (*after_warmup)(void *ctx); /* (optional) between warm-up and the measured phase */
+    void *after_warmup_ctx;
 };
 
 /* One measured order, when o->track: when its bytes were handed to the

@@ -145,6 +145,8 @@ static int read_bridge_ports(const char *path, struct fb_bench_server *s)
     unsigned port;
     size_t got = 0;
     while (fscanf(f, "%127s %u", name, &port) == 2) {
+        if (!strcmp(name, "admin") && port > 0 && port <= 65535)
+            s->admin_port = (uint16_t)port;
         if (!strncmp(name, "oms", 3)) {
             unsigned long i = strtoul(name + 3, NULL, 10);
             if (i >= 1 && i <= s->nsessions && port > 0 && port <= 65535) {

@@ -33,6 +33,7 @@ struct fb_bench_server {
     char dir[256]; /* scratch directory (config, data, logs) */
     pid_t sim_pid;     /* bridge/binance: the venue-sim child */
     uint16_t sim_port; /* and its port (REST and /__sim control) */
+    uint16_t admin_port; /* bridge/binance: the bridge's admin endpoint (/metrics) */
 };
 
 /* Settings shared by every server start. */

@@ -174,3 +174,86 @@ int fb_bench_venue_latency(uint16_t port, const struct fb_load_track *t, uint64_
     free(text);
     return 0;
 }
+
+/* "0.000045" -> 45000 ns: exact decimal seconds, no double. */
+static int64_t seconds_to_ns(const char *s)
+{
+    int64_t ns = 0, scale = 1000000000;
+    while (*s >= '0' && *s <= '9')
+        ns = ns * 10 + (*s++ - '0');
+    ns *= scale;
+    if (*s == '.') {
+        s++;
+        while (*s >= '0' && *s <= '9' && scale > 1) {
+            scale /= 10;
+            ns += (*s++ - '0') * scale;
+        }
+    }
+    return ns;
+}
+
+int fb_bench_written_scrape(uint16_t admin_port, struct fb_bench_written *w, char *err,
+                            size_t errlen)
+{
+    static const char name[] = "fixbridge_venue_order_written_seconds";
+    memset(w, 0, sizeof *w);
+    char *text = fb_bench_http_get(admin_port, "/metrics", 10000);
+    if (!text) {
+        snprintf(err, errlen, "GET /metrics from the bridge's admin port %u failed",
+                 (unsigned)admin_port);
+        return -1;
+    }
+    for (char *line = text; line && *line;) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (!strncmp(line, name, sizeof name - 1)) {
+            const char *rest = line + sizeof name - 1;
+            const char *le = strstr(rest, "le=\"");
+            const char *val = strrchr(rest, ' ');
+            if (!strncmp(rest, "_bucket{", 8) && le && val && w->nb < FB_BENCH_WRITTEN_MAX) {
+                le += 4;
+                w->le_ns[w->nb] = !strncmp(le, "+Inf", 4) ? INT64_MAX : seconds_to_ns(le);
+                w->cum[w->nb++] = strtoull(val + 1, NULL, 10);
+            } else if (!strncmp(rest, "_count{", 7) && val) {
+                w->count = strtoull(val + 1, NULL, 10);
+            } else if (!strncmp(rest, "_sum{", 5) && val) {
+                w->sum_ns = seconds_to_ns(val + 1);
+            }
+        }
+        line = next;
+    }
+    free(text);
+    if (!w->nb) {
+        snprintf(err, errlen, "the bridge's /metrics has no %s", name);
+        return -1;
+    }
+    return 0;
+}
+
+void fb_bench_written_diff(const struct fb_bench_written *before,
+                           const struct fb_bench_written *after, struct fb_bench_written *out)
+{
+    *out = *after;
+    if (before->nb != after->nb)
+        return; /* a different layout: keep the totals */
+    for (size_t i = 0; i < out->nb; i++)
+        out->cum[i] -= before->cum[i];
+    out->count -= before->count;
+    out->sum_ns -= before->sum_ns;
+}
+
+int64_t fb_bench_written_quantile(const struct fb_bench_written *w, double q)
+{
+    if (!w->nb || !w->cum[w->nb - 1])
+        return -1;
+    uint64_t total = w->cum[w->nb - 1];
+    uint64_t rank = (uint64_t)(q * (double)total + 0.999999);
+    if (rank < 1)
+        rank = 1;
+    for (size_t i = 0; i < w->nb; i++) {
+        if (w->cum[i] >= rank)
+            return w->le_ns[i];
+    }
+    return INT64_MAX;
+}

@@ -31,4 +31,30 @@ struct fb_bench_venue_lat {
 int fb_bench_venue_latency(uint16_t port, const struct fb_load_track *t, uint64_t n,
                            struct fb_bench_venue_lat *v, char *err, size_t errlen);
 
+/*
+ * The bridge's own figure for (c): its /metrics histogram
+ * fixbridge_venue_order_written_seconds (NewOrderSingle read off the FIX
+ * socket -> its REST request written to the venue's socket, measured inside
+ * the bridge). Cumulative bucket counts; two scrapes give the measured
+ * phase's share.
+ */
+#define FB_BENCH_WRITTEN_MAX 40
+struct fb_bench_written {
+    size_t nb;
+    int64_t le_ns[FB_BENCH_WRITTEN_MAX]; /* INT64_MAX for +Inf */
+    uint64_t cum[FB_BENCH_WRITTEN_MAX];
+    uint64_t count;
+    int64_t sum_ns;
+};
+
+/* GET /metrics from the bridge's admin port; 0, or -1 with err. */
+int fb_bench_written_scrape(uint16_t admin_port, struct fb_bench_written *w, char *err,
+                            size_t errlen);
+/* after - before, bucket by bucket. */
+void fb_bench_written_diff(const struct fb_bench_written *before,
+                           const struct fb_bench_written *after, struct fb_bench_written *out);
+/* The upper bound (ns) of the bucket holding quantile q; INT64_MAX if past
+ * the last bound, -1 if empty. */
+int64_t fb_bench_written_quantile(const struct fb_bench_written *w, double q);
+
 #endif
