@@ -30,6 +30,7 @@
 #include "bridge/report.h"
 #include "bridge/route.h"
 #include "bridge/strmap.h"
+#include "bridge/textcat.h"
 #include "bridge/throttle.h"
 #include "bridge/throttle_queue.h"
 #include "bridge/translate.h"
@@ -658,14 +659,23 @@ static const char *cold_text(const struct eorder *eo, size_t which)
 
 /* ---- lookups -------------------------------------------------------- */
 
+/* "<n>|<id>" */
+static void num_key(char *buf, size_t size, size_t n, const char *id)
+{
+    struct fb_cat c = fb_cat_init(buf, size);
+    fb_cat_u64(&c, n);
+    fb_cat_char(&c, '|');
+    fb_cat_str(&c, id);
+}
+
 static void clordid_key(char *buf, size_t size, size_t session, const char *id)
 {
-    snprintf(buf, size, "%zu|%s", session, id);
+    num_key(buf, size, session, id);
 }
 
 static void coid_key(char *buf, size_t size, size_t venue, const char *coid)
 {
-    snprintf(buf, size, "%zu|%s", venue, coid);
+    num_key(buf, size, venue, coid);
 }
 
 static void venue_coid(const struct eorder *eo, unsigned version, char *out, size_t size);
@@ -685,11 +695,14 @@ static const char *order_coid(const struct eorder *eo, char *buf)
 static int coid_derived(const struct eorder *eo, const char *coid)
 {
     char p[FB_VENUE_CLORDID_MAX + 1];
-    int n = snprintf(p, sizeof p, "fb%.24s-", eo->o.order_id);
+    struct fb_cat c = fb_cat_init(p, sizeof p);
     size_t d;
-    if (n <= 0 || strncmp(coid, p, (size_t)n) != 0)
+    fb_cat_str(&c, "fb");
+    fb_cat_strn(&c, eo->o.order_id, 24);
+    fb_cat_char(&c, '-');
+    if (strncmp(coid, p, c.len) != 0)
         return 0;
-    coid += n;
+    coid += c.len;
     d = strspn(coid, "0123456789");
     /* exactly as %u writes a version: no sign, no leading zero */
     if (d == 0 || d > 10 || coid[d] || (d > 1 && coid[0] == '0'))
@@ -1305,10 +1318,16 @@ struct exposure {
 static void scope_key(char *buf, size_t size, size_t session, const char *account,
                       const char *symbol)
 {
-    if (account && *account)
-        snprintf(buf, size, "a|%s|%s", account, symbol ? symbol : "");
-    else
-        snprintf(buf, size, "s|%zu|%s", session, symbol ? symbol : "");
+    struct fb_cat c = fb_cat_init(buf, size);
+    if (account && *account) {
+        fb_cat_str(&c, "a|");
+        fb_cat_str(&c, account);
+    } else {
+        fb_cat_str(&c, "s|");
+        fb_cat_u64(&c, session);
+    }
+    fb_cat_char(&c, '|');
+    fb_cat_str(&c, symbol ? symbol : "");
 }
 
 static struct exposure *exposure_get(struct fb_engine *e, const char *key, int create)
@@ -2122,7 +2141,11 @@ static void venue_coid(const struct eorder *eo, unsigned version, char *out, siz
      * Derived from the OrderID alone, so a retry or a restart finds the
      * same venue order: "fb" + OrderID + "-" + version, within every
      * venue's charset ([A-Za-z0-9_-]: Binance refuses '.') and 36 chars. */
-    snprintf(out, size, "fb%.24s-%u", eo->o.order_id, version);
+    struct fb_cat c = fb_cat_init(out, size);
+    fb_cat_str(&c, "fb");
+    fb_cat_strn(&c, eo->o.order_id, 24);
+    fb_cat_char(&c, '-');
+    fb_cat_u64(&c, version);
 }
 
 static void to_venue_order(const struct eorder *eo, struct fb_venue_order *vo)
@@ -2229,8 +2252,9 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n, int64_
                                   "accepted");
         return;
     }
-    snprintf(order_id, sizeof order_id, "%s%llu", e->id_prefix,
-             (unsigned long long)++e->next_order);
+    struct fb_cat oc = fb_cat_init(order_id, sizeof order_id);
+    fb_cat_str(&oc, e->id_prefix);
+    fb_cat_u64(&oc, ++e->next_order);
     eo = eorder_new(e, order_id, n);
     if (!eo) {
         fb_error("engine", "out of memory for order %s", n->cl_ord_id);

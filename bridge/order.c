@@ -28,6 +28,7 @@
 
 #include "bridge/log.h"
 #include "bridge/report.h"
+#include "bridge/textcat.h"
 
 #define ORDER_COPY(dst, src) order_copy((dst), sizeof(dst), (src))
 
@@ -159,9 +160,13 @@ void fb_exec_id_seq_init(struct fb_exec_id_seq *s, int64_t start_ns)
 enum fb_err fb_exec_id_seq_next(void *seq, char *buf, size_t size)
 {
     struct fb_exec_id_seq *s = seq;
-    int n = snprintf(buf, size, "%s%llu", s->prefix, (unsigned long long)s->next);
-    if (n < 0 || (size_t)n >= size || n > FB_ID_LEN)
+    char id[FB_ID_LEN + 2]; /* one more than an id may have: too long is seen */
+    struct fb_cat c = fb_cat_init(id, sizeof id);
+    fb_cat_str(&c, s->prefix);
+    fb_cat_u64(&c, s->next);
+    if (c.len >= size || c.len > FB_ID_LEN)
         return FB_ERR_TOO_LARGE;
+    memcpy(buf, id, c.len + 1);
     s->next++;
     return FB_OK;
 }

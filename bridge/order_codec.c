@@ -155,12 +155,15 @@ struct out {
 
 static void put(struct out *o, const char *key, const char *val)
 {
-    int w = snprintf(o->buf + o->len, o->size - o->len, "%s=", key);
-    if (w < 0 || (size_t)w >= o->size - o->len) {
+    /* every record of every order comes through here: no snprintf */
+    size_t kl = strlen(key);
+    if (kl + 1 >= o->size - o->len) {
         o->full = 1;
         return;
     }
-    o->len += (size_t)w;
+    memcpy(o->buf + o->len, key, kl);
+    o->len += kl;
+    o->buf[o->len++] = '=';
     for (const char *p = val; *p; p++) {
         if (o->len + 2 >= o->size) {
             o->full = 1;
@@ -171,6 +174,23 @@ static void put(struct out *o, const char *key, const char *val)
     }
     o->buf[o->len++] = '\n';
     o->buf[o->len] = '\0';
+}
+
+/* v in decimal, NUL-terminated; out holds at least 21 bytes. */
+static void fmt_i64(int64_t v, char *out)
+{
+    char rev[20];
+    size_t n = 0, k = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        rev[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        out[k++] = '-';
+    while (n)
+        out[k++] = rev[--n];
+    out[k] = '\0';
 }
 
 static void put_fields(struct out *o, const void *base, const struct field *f, size_t n)
@@ -196,24 +216,27 @@ static void put_fields(struct out *o, const void *base, const struct field *f, s
             memcpy(&v, p, sizeof v);
             if (!v)
                 continue;
-            snprintf(tmp, sizeof tmp, "%" PRId64, v);
+            fmt_i64(v, tmp);
             break;
         }
         case F_U8:
             if (!*(const uint8_t *)p)
                 continue;
-            snprintf(tmp, sizeof tmp, "%u", (unsigned)*(const uint8_t *)p);
+            fmt_i64(*(const uint8_t *)p, tmp);
             break;
         case F_INT: {
             int v;
             memcpy(&v, p, sizeof v);
-            snprintf(tmp, sizeof tmp, "%d", v);
+            fmt_i64(v, tmp);
             break;
         }
         case F_SIZE: {
             size_t v;
             memcpy(&v, p, sizeof v);
-            snprintf(tmp, sizeof tmp, "%zu", v);
+            if (v > (size_t)INT64_MAX)
+                snprintf(tmp, sizeof tmp, "%zu", v);
+            else
+                fmt_i64((int64_t)v, tmp);
             break;
         }
         }

@@ -3,6 +3,7 @@
  * 4.2 body fields. Pure: the caller provides every byte of output space.
  */
 #include "bridge/report.h"
+#include "bridge/textcat.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -77,6 +78,16 @@ const char *fb_ord_status_fix(enum fb_order_state s)
     return WIRE(ord_status_wire, s);
 }
 
+/* v in exactly width decimal digits, zero-padded (0 <= v < 10^width). */
+static void put_digits(char *buf, int *n, int64_t v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        buf[*n + i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    *n += width;
+}
+
 size_t fb_fix_format_time(int64_t ns, char *buf)
 {
     /* Civil date from days since 1970-01-01 (proleptic Gregorian), after
@@ -100,11 +111,23 @@ size_t fb_fix_format_time(int64_t ns, char *buf)
     d = doy - (153 * mp + 2) / 5 + 1;
     m = mp < 10 ? mp + 3 : mp - 9;
     y += m <= 2;
-    n = snprintf(buf, FB_FIX_TIME_STRMAX, "%04d%02d%02d-%02d:%02d:%02d.%03d", (int)y, (int)m,
-                 (int)d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)ms);
-    if (n < 0)
-        return 0;
-    return (size_t)n < FB_FIX_TIME_STRMAX ? (size_t)n : FB_FIX_TIME_STRMAX - 1;
+    if (y > 9999) /* past what the format holds: the snprintf path truncates */
+        y = 9999;
+    /* Every report carries one: digits written directly, not by snprintf. */
+    n = 0;
+    put_digits(buf, &n, y, 4);
+    put_digits(buf, &n, m, 2);
+    put_digits(buf, &n, d, 2);
+    buf[n++] = '-';
+    put_digits(buf, &n, rem / 3600, 2);
+    buf[n++] = ':';
+    put_digits(buf, &n, rem / 60 % 60, 2);
+    buf[n++] = ':';
+    put_digits(buf, &n, rem % 60, 2);
+    buf[n++] = '.';
+    put_digits(buf, &n, ms, 3);
+    buf[n] = '\0';
+    return (size_t)n;
 }
 
 /* ---- rendering ------------------------------------------------------------ */
@@ -171,8 +194,11 @@ static void put_dec_opt(struct render *r, int tag, struct fb_dec d)
 static void put_int(struct render *r, int tag, int v)
 {
     char buf[16];
-    int len = snprintf(buf, sizeof buf, "%d", v);
-    put(r, tag, keep(r, buf, (size_t)len));
+    struct fb_cat c = fb_cat_init(buf, sizeof buf);
+    if (v < 0)
+        fb_cat_char(&c, '-');
+    fb_cat_u64(&c, v < 0 ? (uint64_t)0 - (uint64_t)(int64_t)v : (uint64_t)v);
+    put(r, tag, keep(r, buf, c.len));
 }
 
 static void put_time(struct render *r, int tag, int64_t ns)
