@@ -429,25 +429,15 @@ enum fb_err fb_fix_send(fb_fix_acceptor *a, size_t i, const char *msg_type,
         set_error(errptr, "no such session");
         return FB_ERR_NOT_FOUND;
     }
-    FIX::Message m;
-    m.getHeader().setField(35, msg_type);
-    for (size_t k = 0; k < nfields; k++) {
-        if (!fields[k].value || !*fields[k].value)
-            continue; // FIX has no empty fields; an empty value means absent
-        // A header tag the caller sets (PossResend 97 on a report sent
-        // again after a restart) belongs in the header, or the OMS's
-        // engine rejects the message for a tag out of order.
-        if (FIX::Message::isHeaderField(fields[k].tag)) {
-            m.getHeader().setField(FIX::FieldBase(fields[k].tag, fields[k].value));
-            continue;
-        }
-        // overwrite=false keeps the caller's order and lets tags repeat
-        // only where the caller means it.
-        m.setField(FIX::FieldBase(fields[k].tag, fields[k].value), false);
-    }
     FIX::Session *s = a->rep->session(i);
     bool logged_on = s->isLoggedOn();
-    s->send(m); // stores the message for resend even when not logged on
+    try {
+        FIX::Message &m = fbfix::shaped_message(i, msg_type, fields, nfields);
+        s->send(m); // stores the message for resend even when not logged on
+    } catch (...) {
+        fbfix::forget_shaped_messages(); // one may be half filled
+        throw;
+    }
     if (!logged_on) {
         set_error(errptr, "session not logged on; message stored for resend");
         return FB_ERR_STATE;

@@ -176,6 +176,15 @@ void fb_transport_uncork(Acceptor *a);
 // When the I/O thread read the bytes it is parsing now (CLOCK_REALTIME ns).
 int64_t fb_transport_read_ns();
 
+// An outbound message of MsgType msg_type holding exactly fields (empty
+// values skipped, header tags in the header), re-using this thread's
+// message of the same session and shape if it has one (message_shapes.cc).
+// Valid until this thread's next call; sending it may change its header.
+FIX::Message &shaped_message(size_t session, const char *msg_type, const fb_fix_field *fields,
+                             size_t n);
+// Drops this thread's messages (after a send failed half way).
+void forget_shaped_messages();
+
 class Acceptor
 {
   public:
