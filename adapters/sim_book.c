@@ -1096,7 +1096,7 @@ enum fb_err fb_sim_book_submit(struct fb_sim_book *b, const struct fb_venue_orde
     }
 
     /* Accepted. */
-    o.market = (size_t)m;
+    o.market = (uint32_t)m; /* m < the book's market count */
     o.qty = qty;
     o.state = FB_VOS_NEW;
     o.acted_ns = INT64_MIN;

@@ -75,32 +75,34 @@ struct fb_sim_old_id {
 };
 
 struct fb_sim_order {
+    /* (in this order so that no padding is wasted: a book may hold a
+     * million of them) */
     struct fb_venue_order req; /* terms in force; client_order_id = current id */
-    /* the book's own ids are a 64-bit counter in decimal (20 digits at
-     * most): not FB_VENUE_ID_MAX, since a book may hold a million orders */
-    char venue_order_id[21];
-    size_t market;
-    enum fb_venue_order_state state;
     int64_t expire_ns; /* 0 = never */
     int64_t acted_ns;  /* last matching step, so one per instant */
     struct fb_dec qty; /* base qty in force (quote-qty: derived at arrival) */
     struct fb_dec cum_qty;
     struct fb_dec notional; /* sum of qty * price over fills, for avg px */
     struct fb_dec part;     /* PARTIAL: size of one part */
-    uint32_t parts_done;
-    bool triggered; /* stops: has triggered; other types: always true */
-    bool resting;   /* limit: in the book, fills as maker at its price */
 
     /* Book keeping (sim_book.c only). */
     uint64_t seq;       /* arrival number: orders acting at one instant go in it */
     uint64_t step_pass; /* its market's pass count at its last step */
     struct fb_sim_old_id *old_ids;
+    uint32_t market; /* index into the book's markets */
+    uint32_t parts_done;
     uint32_t prev, next; /* in the open list, the closed FIFO or the free list */
     uint32_t exp_pos;    /* in the expiry heap, UINT32_MAX = not there */
     uint32_t idx_pos;    /* in its market's index idx_kind */
-    uint8_t idx_kind;    /* enum fb_sim_idx or FB_SIM_IDX_NONE */
-    uint8_t list;        /* which list prev/next belong to */
     uint32_t slot;       /* its own index (fb_sim_book_order(b, slot) is it) */
+    /* the book's own ids are a 64-bit counter in decimal (20 digits at
+     * most): not FB_VENUE_ID_MAX, since a book may hold a million orders */
+    char venue_order_id[21];
+    uint8_t state;    /* enum fb_venue_order_state */
+    bool triggered;   /* stops: has triggered; other types: always true */
+    bool resting;     /* limit: in the book, fills as maker at its price */
+    uint8_t idx_kind; /* enum fb_sim_idx or FB_SIM_IDX_NONE */
+    uint8_t list;     /* which list prev/next belong to */
 };
 
 /* A market's indexes of its open orders; each open order is in one. */
