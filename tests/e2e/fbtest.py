@@ -1,12 +1,36 @@
 """Helpers for fixbridge's end-to-end tests: start the real binary on a
 config written to a temporary directory, on free loopback ports, and stop
 it. Python 3 standard library only."""
+import atexit
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+
+# Scratch directories made by this run: removed when the test program
+# exits (what a failure needs is printed before then), unless FB_KEEP_TMP
+# is set, so CI machines and long soaks do not fill /tmp.
+_scratch = []
+
+
+def scratch_dir(prefix):
+    """A new directory under $TMPDIR that goes away at exit."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    _scratch.append(d)
+    return d
+
+
+@atexit.register
+def _remove_scratch():
+    if os.environ.get("FB_KEEP_TMP"):
+        if _scratch:
+            print("FB_KEEP_TMP: kept %d directories, e.g. %s" % (len(_scratch), _scratch[0]))
+        return
+    for d in _scratch:
+        shutil.rmtree(d, ignore_errors=True)
 
 SOURCE_DIR = os.environ.get("FB_SOURCE_DIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -54,7 +78,7 @@ class Bridge:
 
     def __init__(self, binary, config_text, env=None, name="bridge"):
         self.binary = binary
-        self.dir = tempfile.mkdtemp(prefix="fb-e2e-")
+        self.dir = scratch_dir("fb-e2e-")
         self.config = os.path.join(self.dir, "fixbridge.yaml")
         with open(self.config, "w") as f:
             f.write(config_text)

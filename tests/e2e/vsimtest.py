@@ -18,7 +18,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -180,7 +179,7 @@ def run_case(binary, venue, case):
     """One case, start to finish; (ok, output)."""
     name, extra, faults, script, want_orders = case[:5]
     opts = case[5] if len(case) > 5 else {}
-    workdir = tempfile.mkdtemp(prefix=venue.tmp_prefix)
+    workdir = fbtest.scratch_dir(venue.tmp_prefix)
     out = ""
     try:
         sim, sim_log, sim_port = start_sim(binary, venue, workdir, extra)
