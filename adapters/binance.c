@@ -1831,6 +1831,12 @@ static int64_t bn_paused_until(const void *state)
     return x->blocked_until;
 }
 
+static size_t bn_poll_fds(void *state, struct pollfd *fds, size_t max, uint64_t *gen)
+{
+    struct fb_bn *bn = state;
+    return bn ? fb_http_poll_fds(bn->http, fds, max, gen) : 0;
+}
+
 const struct fb_venue_ops fb_venue_binance = {
     {
         FB_VENUE_API_VERSION, /* api_version */
@@ -1851,4 +1857,5 @@ const struct fb_venue_ops fb_venue_binance = {
     bn_market,          /* market */
     bn_reference_price, /* reference_price: bookTicker, polled */
     bn_paused_until,    /* paused_until: Retry-After, a ban */
+    bn_poll_fds,        /* poll_fds: libcurl's sockets */
 };

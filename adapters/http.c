@@ -8,6 +8,7 @@
 #include <time.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/select.h>
 
 #include <curl/curl.h>
 
@@ -22,6 +23,17 @@ struct fb_http {
     int unstarted;      /* handles added since the last perform */
     int64_t last_now;   /* of the last run() */
     int unwritten;      /* transfers whose written() is still owed */
+    /* The sockets libcurl has (note_sockets), for a caller that polls them
+     * (fb_http_poll_fds); then run() is due on their readiness and curl's
+     * own timers, not every poll_ms. */
+    struct http_sock {
+        curl_socket_t fd;
+        short events; /* POLLIN | POLLOUT */
+    } *socks;
+    size_t nsocks, cap_socks;
+    uint64_t socks_gen; /* changes whenever the set does */
+    int socks_partial;  /* the set may lack one: keep the cadence */
+    int caller_polls;
     long curl_wait_ms;  /* curl_multi_timeout at the last run(); -1 none */
 };
 
@@ -46,6 +58,59 @@ struct xfer {
 static char *dup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
+}
+
+/* The sockets libcurl has now, for a caller that polls them: from
+ * curl_multi_fdset after each perform (the socket callback is only kept up
+ * to date by curl_multi_socket_action, which this client does not use). A
+ * socket past FD_SETSIZE cannot be told: then run() keeps its cadence. */
+static void note_sockets(struct fb_http *h)
+{
+    fd_set r, w, x;
+    int maxfd = -1;
+    size_t n = 0;
+    FD_ZERO(&r);
+    FD_ZERO(&w);
+    FD_ZERO(&x);
+    h->socks_partial = 0;
+    if (curl_multi_fdset(h->multi, &r, &w, &x, &maxfd) != CURLM_OK || maxfd >= FD_SETSIZE - 1) {
+        h->socks_partial = 1;
+        maxfd = -1;
+    }
+    for (int fd = 0; fd <= maxfd; fd++) {
+        short ev = (short)((FD_ISSET(fd, &r) ? POLLIN : 0) | (FD_ISSET(fd, &w) ? POLLOUT : 0));
+        if (!ev && !FD_ISSET(fd, &x))
+            continue;
+        if (n == h->cap_socks) {
+            size_t cap = h->cap_socks ? h->cap_socks * 2 : 4;
+            struct http_sock *s = realloc(h->socks, cap * sizeof *s);
+            if (!s) {
+                h->socks_partial = 1;
+                break;
+            }
+            h->socks = s;
+            h->cap_socks = cap;
+        }
+        if (n >= h->nsocks || h->socks[n].fd != fd || h->socks[n].events != ev)
+            h->socks_gen++;
+        h->socks[n++] = (struct http_sock){fd, ev};
+    }
+    if (n != h->nsocks)
+        h->socks_gen++;
+    h->nsocks = n;
+}
+
+size_t fb_http_poll_fds(struct fb_http *h, struct pollfd *fds, size_t max, uint64_t *gen)
+{
+    size_t n = 0;
+    if (!h)
+        return 0;
+    h->caller_polls = 1;
+    if (gen)
+        *gen = h->socks_gen;
+    for (size_t i = 0; i < h->nsocks && n < max; i++)
+        fds[n++] = (struct pollfd){h->socks[i].fd, h->socks[i].events, 0};
+    return h->nsocks;
 }
 
 enum fb_err fb_http_create(const struct fb_http_params *p, struct fb_http **out)
@@ -107,6 +172,7 @@ void fb_http_destroy(struct fb_http *h)
         xfer_free(x);
     }
     curl_multi_cleanup(h->multi);
+    free(h->socks);
     free(h->ca_file);
     free(h->user_agent);
     free(h);
@@ -399,6 +465,7 @@ enum fb_err fb_http_run(struct fb_http *h, int64_t now_ns)
     }
     if (curl_multi_timeout(h->multi, &h->curl_wait_ms) != CURLM_OK)
         h->curl_wait_ms = -1;
+    note_sockets(h);
     return FB_OK;
 }
 
@@ -409,8 +476,16 @@ int64_t fb_http_next_deadline(const struct fb_http *h)
         return INT64_MAX;
     if (h->unstarted)
         return h->last_now;
-    /* Sockets are not in the engine's poll set, so poll at poll_ms; curl's
-     * own timers (timeouts, retries of connect) may want it sooner. */
+    /* A caller that polls the sockets hears of answers at once: curl's own
+     * timers (timeouts, connect retries) remain, and a slow safety net.
+     * Else (or with no socket to watch yet) poll at poll_ms. */
+    if (h->caller_polls && h->nsocks && !h->socks_partial) {
+        /* a safety net all the same: 50 polls' worth */
+        wait_ms = 50 * h->poll_ms;
+        if (h->curl_wait_ms >= 0 && h->curl_wait_ms < wait_ms)
+            wait_ms = h->curl_wait_ms;
+        return h->last_now + wait_ms * 1000000LL;
+    }
     wait_ms = h->poll_ms;
     if (h->curl_wait_ms >= 0 && h->curl_wait_ms < wait_ms)
         wait_ms = h->curl_wait_ms;

@@ -40,6 +40,7 @@
 #ifndef FB_HTTP_H
 #define FB_HTTP_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -115,6 +116,14 @@ enum fb_err fb_http_submit(struct fb_http *h, const struct fb_http_request *req)
 /* Advances every transfer without blocking and calls the callbacks of
  * those that finished. now_ns only paces next_deadline. */
 enum fb_err fb_http_run(struct fb_http *h, int64_t now_ns) FB_WARN_UNUSED;
+/*
+ * The sockets to watch, with the events libcurl wants (up to max into fds);
+ * returns how many there are (may be more than max) and sets *gen, which
+ * changes whenever the set does. Calling it says the caller polls them and
+ * calls run() when one is ready: from then on next_deadline() holds only
+ * libcurl's own timers, not the poll_ms cadence.
+ */
+size_t fb_http_poll_fds(struct fb_http *h, struct pollfd *fds, size_t max, uint64_t *gen);
 /* When run() is next due; INT64_MAX when idle. */
 int64_t fb_http_next_deadline(const struct fb_http *h);
 /* Requests queued or in flight. */

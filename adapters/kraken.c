@@ -1726,6 +1726,12 @@ static int64_t kr_paused_until(const void *state)
     return x->blocked_until;
 }
 
+static size_t kr_poll_fds(void *state, struct pollfd *fds, size_t max, uint64_t *gen)
+{
+    struct fb_kr *kr = state;
+    return kr ? fb_http_poll_fds(kr->http, fds, max, gen) : 0;
+}
+
 const struct fb_venue_ops fb_venue_kraken = {
     {
         FB_VENUE_API_VERSION, /* api_version */
@@ -1748,4 +1754,5 @@ const struct fb_venue_ops fb_venue_kraken = {
     kr_market,        /* market */
     kr_reference_price, /* reference_price: Ticker, polled */
     kr_paused_until,    /* paused_until: Retry-After, a ban */
+    kr_poll_fds,        /* poll_fds: libcurl's sockets */
 };

@@ -538,4 +538,5 @@ const struct fb_venue_ops fb_venue_sim = {
     sim_market,          /* market */
     sim_reference_price, /* reference_price */
     NULL,                /* paused_until: the paper venue never asks for a pause */
+    NULL,                /* poll_fds: in process, nothing to poll */
 };

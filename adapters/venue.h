@@ -27,6 +27,7 @@
 #ifndef FB_VENUE_H
 #define FB_VENUE_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,7 +42,8 @@ extern "C" {
 /* Bumped when a slot is added or a contract changes; backends put the
  * version they were written against in info.api_version and the registry
  * refuses a mismatch. */
-/* 3: take-profit order types; 4: fb_venue_order.origin_ns, sink on_written */
+/* 3: take-profit order types; 4: fb_venue_order.origin_ns, sink on_written,
+ * poll_fds */
 #define FB_VENUE_API_VERSION 4
 
 /* Maximum lengths, in chars, NUL not included. Arrays below are MAX + 1. */
@@ -380,6 +382,11 @@ struct fb_venue_ops {
      * requests (Retry-After, an IP ban); 0 or the past when it did not. The
      * engine's venue throttle holds new orders until then. */
     int64_t (*paused_until)(const void *state);
+    /* (optional) A venue reached over sockets: those to poll (up to max
+     * into fds), returning how many there are and setting *gen, which
+     * changes whenever the set does. The engine polls them and calls run()
+     * when one is ready, so an answer is taken as it arrives. */
+    size_t (*poll_fds)(void *state, struct pollfd *fds, size_t max, uint64_t *gen);
 };
 
 /* Backends (each defined at the end of its adapters/<name>.c). */

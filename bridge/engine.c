@@ -191,6 +191,9 @@ struct fb_engine {
     /* when the engine thread's poll() ends (ns, CLOCK_REALTIME): a step
      * elsewhere that makes something due earlier wakes it */
     _Atomic int64_t sleep_until;
+    /* the venues' socket sets (poll_fds generations, summed) the engine
+     * thread polls: a step elsewhere that changes them wakes it */
+    uint64_t polled_gen;
 
     struct fb_venue_inst *venues;
     size_t nvenues;
@@ -3721,6 +3724,46 @@ static void on_logout(void *user, size_t session)
     push_session_event(user, session, FB_ITEM_LOGOUT);
 }
 
+#define ENGINE_MAX_POLL 64
+
+/* The engine thread's poll set: its wake-up, then the sockets of the
+ * venues reached over the network; *gen sums their sets' generations. */
+static size_t engine_poll_set(struct fb_engine *e, struct pollfd *p, size_t max, uint64_t *gen)
+{
+    size_t n = 0;
+    *gen = 0;
+    p[n++] = (struct pollfd){e->q.wake_fd, POLLIN, 0};
+    for (size_t i = 0; i < e->nvenues; i++) {
+        const struct fb_venue_inst *v = &e->venues[i];
+        uint64_t g = 0;
+        if (!v->ops->poll_fds)
+            continue;
+        size_t got = v->ops->poll_fds(v->state, p + n, max - n, &g);
+        if (got > max - n) {
+            fb_warn("engine", "venue %s: %zu sockets, more than the engine polls; the rest "
+                              "are run by the clock", v->name, got);
+            got = max - n;
+        }
+        n += got;
+        *gen += g;
+    }
+    return n;
+}
+
+static uint64_t venue_fds_gen(struct fb_engine *e)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < e->nvenues; i++) {
+        const struct fb_venue_inst *v = &e->venues[i];
+        uint64_t g = 0;
+        if (v->ops->poll_fds) {
+            (void)v->ops->poll_fds(v->state, NULL, 0, &g);
+            sum += g;
+        }
+    }
+    return sum;
+}
+
 /* The FIX I/O thread is about to wait: the step its messages began ends
  * here (venues run, journal barrier, reports out), once per wake-up however
  * many messages it read. */
@@ -3735,10 +3778,12 @@ static void on_io_idle(void *user)
     collapse_finished(e);
     int64_t due = next_deadline_ns(e);
     int64_t asleep = atomic_load(&e->sleep_until);
+    /* a new connection to a venue: its socket must be in the poll set */
+    int resocket = venue_fds_gen(e) != e->polled_gen;
     t_stepping = NULL;
     pthread_mutex_unlock(&e->step_mu);
-    if (due < asleep)
-        fb_engine_queue_wake(&e->q); /* a timer the engine thread must see */
+    if (due < asleep || resocket)
+        fb_engine_queue_wake(&e->q); /* something the engine thread must see */
 }
 
 struct fb_fix_callbacks fb_engine_fix_callbacks(struct fb_engine *e)
@@ -3991,16 +4036,18 @@ static void *engine_main(void *arg)
     run_venues(e);
 
     while (!atomic_load(&e->stop)) {
-        struct pollfd p = {e->q.wake_fd, POLLIN, 0};
+        /* the venues' sockets too: an answer is taken as it arrives */
+        struct pollfd p[ENGINE_MAX_POLL];
+        size_t np = engine_poll_set(e, p, ENGINE_MAX_POLL, &e->polled_gen);
         int timeout = next_timeout_ms(e);
         pthread_mutex_unlock(&e->step_mu);
-        int n = poll(&p, 1, timeout);
+        int n = poll(p, np, timeout);
         pthread_mutex_lock(&e->step_mu);
         if (n < 0 && errno != EINTR) {
             fb_error("engine", "poll: %s", strerror(errno));
             break;
         }
-        if (n > 0)
+        if (n > 0 && (p[0].revents & POLLIN))
             fb_engine_queue_drain_wake(&e->q);
         size_t got;
         while ((got = fb_engine_queue_pop(&e->q, e->batch, FB_ENGINE_BATCH)) > 0) {
