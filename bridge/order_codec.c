@@ -3,6 +3,7 @@
  * table of fields per record type (no per-field code).
  */
 #include "bridge/order_codec.h"
+#include "bridge/textcat.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -179,18 +180,10 @@ static void put(struct out *o, const char *key, const char *val)
 /* v in decimal, NUL-terminated; out holds at least 21 bytes. */
 static void fmt_i64(int64_t v, char *out)
 {
-    char rev[20];
-    size_t n = 0, k = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        rev[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    struct fb_cat c = fb_cat_init(out, 21);
     if (v < 0)
-        out[k++] = '-';
-    while (n)
-        out[k++] = rev[--n];
-    out[k] = '\0';
+        fb_cat_char(&c, '-');
+    fb_cat_u64(&c, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
 static void put_fields(struct out *o, const void *base, const struct field *f, size_t n)

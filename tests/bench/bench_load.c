@@ -139,19 +139,6 @@ static int flush(struct conn *c)
     return 0;
 }
 
-static size_t put_u64(char *p, uint64_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        p[i] = tmp[n - 1 - i];
-    return n;
-}
-
 /* NewOrderSingle: a limit buy far below the market (rests), or a market buy
  * (fills at the touch). Prices and quantities are strings. */
 static int send_order(struct run *u, size_t ci, uint64_t n, int64_t t0)
@@ -160,7 +147,7 @@ static int send_order(struct run *u, size_t ci, uint64_t n, int64_t t0)
     size_t b = 0;
     memcpy(body + b, "11=o", 4);
     b += 4;
-    b += put_u64(body + b, n);
+    b += fb_wire_put_u64(body + b, n);
     fb_wire_utc_now(when);
     b += (size_t)snprintf(body + b, sizeof body - b,
                           "\00121=1\00155=BTC/USDT\00154=1\00160=%s\00138=0.001\001", when);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bridge/textcat.h"
+
 void fb_wire_utc_now(char out[22])
 {
     static time_t cached_sec = -1;
@@ -28,17 +30,13 @@ void fb_wire_utc_now(char out[22])
     out[21] = '\0';
 }
 
-static size_t put_u64(char *p, uint64_t v)
+size_t fb_wire_put_u64(char *p, uint64_t v)
 {
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        p[i] = tmp[n - 1 - i];
-    return n;
+    char t[24];
+    struct fb_cat c = fb_cat_init(t, sizeof t);
+    fb_cat_u64(&c, v);
+    memcpy(p, t, c.len);
+    return c.len;
 }
 
 static size_t put_str(char *p, const char *s)
@@ -62,7 +60,7 @@ size_t fb_wire_encode(char *out, size_t cap, const char *begin_string, const cha
     h += put_str(head + h, msg_type);
     head[h++] = FB_WIRE_SOH;
     h += put_str(head + h, "34=");
-    h += put_u64(head + h, seq);
+    h += fb_wire_put_u64(head + h, seq);
     head[h++] = FB_WIRE_SOH;
     h += put_str(head + h, "49=");
     h += put_str(head + h, sender);
@@ -83,7 +81,7 @@ size_t fb_wire_encode(char *out, size_t cap, const char *begin_string, const cha
     n += put_str(out + n, begin_string);
     out[n++] = FB_WIRE_SOH;
     n += put_str(out + n, "9=");
-    n += put_u64(out + n, body_total);
+    n += fb_wire_put_u64(out + n, body_total);
     out[n++] = FB_WIRE_SOH;
     memcpy(out + n, head, h);
     n += h;

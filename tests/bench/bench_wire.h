@@ -32,6 +32,9 @@ struct fb_wire_msg {
  * the date part is cached per second. */
 void fb_wire_utc_now(char out[22]);
 
+/* v in decimal at p (up to 20 bytes, no NUL); returns the length. */
+size_t fb_wire_put_u64(char *p, uint64_t v);
+
 /*
  * Writes one complete message into out[cap]: 8, 9, 35, 34, 49, 52, 56, then
  * body (already "tag=value<SOH>..." and SOH-terminated), then 10. Returns the
