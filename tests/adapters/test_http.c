@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -379,6 +380,63 @@ START_TEST(destroy_with_requests_in_flight)
 }
 END_TEST
 
+/* A caller that polls fb_http_poll_fds's sockets: the request completes
+ * by socket readiness alone (poll() with the deadline as its timeout, no
+ * sleeps), the deadline is libcurl's own or the slow safety net rather
+ * than the poll_ms cadence, and the set changes (generation) as the
+ * transfer starts and ends. */
+START_TEST(answers_by_socket_readiness)
+{
+    struct fb_http *h;
+    struct got g;
+    char url[128];
+    struct fb_http_request r;
+    struct pollfd fds[8];
+    uint64_t gen0 = 0, gen = 0;
+    srv_start();
+    h = client(NULL); /* poll_ms 1 */
+    ck_assert_uint_eq(fb_http_poll_fds(h, fds, 8, &gen0), 0);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/echo", port);
+    memset(&g, 0, sizeof g);
+    memset(&r, 0, sizeof r);
+    r.method = FB_HTTP_POST;
+    r.url = url;
+    r.body = "a=1";
+    r.body_len = 3;
+    r.done = on_done;
+    r.user = &g;
+    ck_assert_int_eq(fb_http_submit(h, &r), FB_OK);
+    int waited_on_socket = 0, loops = 0;
+    while (!g.done) {
+        ck_assert_int_lt(loops++, 1000);
+        ck_assert_int_eq(fb_http_run(h, now_ns()), FB_OK);
+        if (g.done)
+            break;
+        size_t n = fb_http_poll_fds(h, fds, 8, &gen);
+        int64_t d = fb_http_next_deadline(h);
+        ck_assert_msg(d != INT64_MAX, "active transfer but no deadline");
+        if (n) {
+            ck_assert_uint_ne(gen, gen0);
+            /* not the 1 ms cadence: curl's timer or the 50 ms net */
+            ck_assert_msg(d - now_ns() > 1500000 || d <= now_ns() + 1000000,
+                          "deadline %lld ns away", (long long)(d - now_ns()));
+        }
+        int64_t left = d - now_ns();
+        int ms = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+        int got = poll(fds, n, ms);
+        ck_assert_int_ge(got, 0);
+        waited_on_socket += got > 0;
+    }
+    ck_assert_int_eq(g.status, 200);
+    ck_assert_str_eq(g.body, "a=1");
+    ck_assert_int_gt(waited_on_socket, 0);
+    ck_assert_uint_eq(fb_http_poll_fds(h, fds, 8, &gen0), 0); /* idle: nothing to watch */
+    ck_assert_uint_ne(gen0, gen);
+    fb_http_destroy(h);
+    srv_stop();
+}
+END_TEST
+
 START_TEST(bad_params)
 {
     struct fb_http_params p = {NULL, NULL, 0, 100, 0, 0};
@@ -404,6 +462,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, post_never_resent);
     tcase_add_test(tc, body_and_headers_sent_as_given);
     tcase_add_test(tc, destroy_with_requests_in_flight);
+    tcase_add_test(tc, answers_by_socket_readiness);
     tcase_add_test(tc, bad_params);
     suite_add_tcase(s, tc);
     return s;
