@@ -22,6 +22,7 @@
 #include "adapters/nonce.h"
 #include "adapters/venue.h"
 #include "bridge/log.h"
+#include "bridge/strmap.h"
 
 #define NS_PER_MS 1000000LL
 #define BACKOFF_CAP_MS 30000
@@ -119,6 +120,10 @@ struct fb_kr {
     struct fb_nonce nonce;
     uint64_t rng;
     unsigned poll_gen;
+    /* The orders by their current client order id, Kraken cl_ord_id and
+     * txid: no scan of every order per answer (index_txid, unindex). */
+    struct fb_strmap by_coid, by_kid, by_txid;
+    int64_t next_collect; /* collect(): a scan of every order, once a second */
 
     int started, have_pairs;
     unsigned poll_slow; /* 1..POLL_SLOW_MAX: poll interval multiplier */
@@ -223,32 +228,45 @@ static void flush(struct fb_kr *kr)
 static struct kr_order *find_order(const struct fb_kr *kr, const char *coid)
 {
     char kid[FB_KR_KID_LEN + 1];
-    for (size_t i = kr->n_orders; i-- > 0;)
-        if (strcmp(kr->orders[i]->coid, coid) == 0)
-            return kr->orders[i];
+    struct kr_order *o = fb_strmap_get(&kr->by_coid, coid);
+    if (o)
+        return o;
     /* An id replaced away still names its order through Kraken's id. */
     if (fb_kr_cl_ord_id(coid, kid) != FB_OK)
         return NULL;
-    for (size_t i = kr->n_orders; i-- > 0;)
-        if (strcmp(kr->orders[i]->kid, kid) == 0)
-            return kr->orders[i];
-    return NULL;
+    return fb_strmap_get(&kr->by_kid, kid);
 }
 
 static struct kr_order *find_by_kid(const struct fb_kr *kr, const char *kid)
 {
-    for (size_t i = kr->n_orders; i-- > 0;)
-        if (kid[0] && strcmp(kr->orders[i]->kid, kid) == 0)
-            return kr->orders[i];
-    return NULL;
+    return kid[0] ? fb_strmap_get(&kr->by_kid, kid) : NULL;
 }
 
 static struct kr_order *find_by_txid(const struct fb_kr *kr, const char *txid)
 {
-    for (size_t i = kr->n_orders; i-- > 0;)
-        if (txid[0] && strcmp(kr->orders[i]->txid, txid) == 0)
-            return kr->orders[i];
-    return NULL;
+    return txid[0] ? fb_strmap_get(&kr->by_txid, txid) : NULL;
+}
+
+/* Drops key -> o from m unless key now names a newer order. */
+static void unindex_key(struct fb_strmap *m, const char *key, const struct kr_order *o)
+{
+    if (key[0] && fb_strmap_get(m, key) == o)
+        (void)fb_strmap_del(m, key);
+}
+
+static void unindex(struct fb_kr *kr, const struct kr_order *o)
+{
+    unindex_key(&kr->by_coid, o->coid, o);
+    unindex_key(&kr->by_kid, o->kid, o);
+    unindex_key(&kr->by_txid, o->txid, o);
+}
+
+/* o->txid was just set. Out of memory only costs the lookups by txid
+ * (listings at start): logged, not fatal. */
+static void index_txid(struct fb_kr *kr, struct kr_order *o)
+{
+    if (o->txid[0] && fb_strmap_put(&kr->by_txid, o->txid, o) != FB_OK)
+        fb_error("kraken", "out of memory indexing order %s by txid %s", o->coid, o->txid);
 }
 
 static struct kr_order *add_order(struct fb_kr *kr, const struct fb_venue_order *req)
@@ -269,6 +287,12 @@ static struct kr_order *add_order(struct fb_kr *kr, const struct fb_venue_order 
     o->fee_in_base = -1;
     copy_str(o->coid, sizeof o->coid, req->client_order_id);
     if (fb_kr_cl_ord_id(o->coid, o->kid) != FB_OK) {
+        free(o);
+        return NULL;
+    }
+    if (fb_strmap_put(&kr->by_coid, o->coid, o) != FB_OK ||
+        fb_strmap_put(&kr->by_kid, o->kid, o) != FB_OK) {
+        unindex(kr, o);
         free(o);
         return NULL;
     }
@@ -683,6 +707,7 @@ static void apply_order(struct fb_kr *kr, struct kr_order *o, const struct fb_kr
     if (o->phase == PH_SENDING) {
         struct fb_venue_event ev;
         copy_str(o->txid, sizeof o->txid, k->txid);
+        index_txid(kr, o);
         o->phase = PH_OPEN;
         if (!o->unresolved) {
             ev_init(&ev, FB_VEV_ACK, o, ts);
@@ -690,6 +715,7 @@ static void apply_order(struct fb_kr *kr, struct kr_order *o, const struct fb_kr
         }
     } else if (!o->txid[0]) {
         copy_str(o->txid, sizeof o->txid, k->txid);
+        index_txid(kr, o);
     }
     o->unresolved = 0;
     if (k->fee_in_base >= 0)
@@ -801,6 +827,7 @@ static void on_new(struct fb_kr *kr, struct call *c, const struct fb_kr_answer *
         if (fb_kr_parse_add(res, txid) != FB_OK)
             break; /* unreadable: outcome unknown */
         copy_str(o->txid, sizeof o->txid, txid);
+        index_txid(kr, o);
         o->phase = PH_OPEN;
         ev_init(&ev, FB_VEV_ACK, o, kr->now);
         emit(kr, &ev);
@@ -947,8 +974,12 @@ static void on_amend(struct fb_kr *kr, struct call *c, const struct fb_kr_answer
             fb_dec_sign(ev.u.replaced.leaves_qty) < 0)
             ev.u.replaced.leaves_qty = fb_dec_zero();
         emit(kr, &ev);
+        unindex_key(&kr->by_coid, o->coid, o);
         copy_str(o->coid, sizeof o->coid, c->rep.new_client_order_id);
         copy_str(o->req.client_order_id, sizeof o->req.client_order_id, o->coid);
+        if (fb_strmap_put(&kr->by_coid, o->coid, o) != FB_OK)
+            fb_error("kraken", "out of memory indexing order %s (found by its first id "
+                               "still)", o->coid);
         if (fb_dec_sign(ev.u.replaced.leaves_qty) == 0)
             mark_done(kr, o); /* at or below the filled qty: Kraken canceled the rest */
         else
@@ -1277,6 +1308,9 @@ static enum fb_err kr_create(const void *params, const struct fb_venue_sink *sin
     kr = calloc(1, sizeof *kr);
     if (!kr)
         goto nomem;
+    fb_strmap_init(&kr->by_coid);
+    fb_strmap_init(&kr->by_kid);
+    fb_strmap_init(&kr->by_txid);
     kr->p = *p;
     kr->sink = *sink;
     if (!kr->p.connect_timeout_ms)
@@ -1368,6 +1402,9 @@ static void kr_destroy(void *state)
     free(kr->base_url);
     free(kr->pairs);
     free(kr->orders);
+    fb_strmap_free(&kr->by_coid);
+    fb_strmap_free(&kr->by_kid);
+    fb_strmap_free(&kr->by_txid);
     free(kr->later);
     free(kr->out);
     free(kr);
@@ -1628,10 +1665,14 @@ static void schedule(struct fb_kr *kr)
 static void collect(struct fb_kr *kr)
 {
     size_t k = 0;
+    if (kr->now < kr->next_collect)
+        return;
+    kr->next_collect = kr->now + 1000 * NS_PER_MS;
     for (size_t i = 0; i < kr->n_orders; i++) {
         struct kr_order *o = kr->orders[i];
         if (o->phase == PH_DONE && o->refs == 0 && !o->cancel_pending && !o->replace_pending &&
             kr->now - o->done_at >= RETAIN_NS) {
+            unindex(kr, o);
             free(o->seen);
             free(o);
             continue;
