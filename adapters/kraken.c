@@ -78,6 +78,11 @@ struct kr_order {
     int cancel_pending;
     char cancel_id[FB_VENUE_CLORDID_MAX + 1];
     int replace_pending;
+    /* An AmendOrder whose outcome is unknown (a 5xx, a timeout, an
+     * unreadable answer): the next view of the order says whether the
+     * venue made it (amend_check). */
+    int amend_unknown;
+    struct fb_venue_replace amend_rep;
     int refs;
     int64_t done_at;
 };
@@ -701,6 +706,8 @@ static void slow_down(struct fb_kr *kr, const struct fb_kr_answer *a)
 }
 
 /* Applies an order object (poll, lookup after an unknown outcome). */
+static void amend_check(struct fb_kr *kr, struct kr_order *o, const struct fb_kr_order *k);
+
 static void apply_order(struct fb_kr *kr, struct kr_order *o, const struct fb_kr_order *k)
 {
     int64_t ts = k->ts_ns ? k->ts_ns : kr->now;
@@ -720,6 +727,8 @@ static void apply_order(struct fb_kr *kr, struct kr_order *o, const struct fb_kr
     o->unresolved = 0;
     if (k->fee_in_base >= 0)
         o->fee_in_base = k->fee_in_base;
+    if (o->amend_unknown)
+        amend_check(kr, o, k); /* first: the fills below are against the terms in force */
     if (fb_dec_sign(o->req.qty) == 0 && fb_dec_sign(k->vol) > 0)
         o->req.qty = k->vol; /* quote-sized market buy: Kraken's base volume */
     o->target = k->vol_exec;
@@ -953,37 +962,78 @@ static void on_cancel(struct fb_kr *kr, struct call *c, const struct fb_kr_answe
     retry_later(kr, c, a->retry_after_ms);
 }
 
+/* The venue made the amend rep: the order's terms and ids move to it. */
+static void amend_applied(struct fb_kr *kr, struct kr_order *o, const struct fb_venue_replace *rep)
+{
+    struct fb_venue_event ev;
+    ev_init(&ev, FB_VEV_REPLACED, o, kr->now);
+    copy_str(ev.request_id, sizeof ev.request_id, rep->new_client_order_id);
+    if (fb_dec_sign(rep->price) > 0)
+        o->req.price = rep->price;
+    if (fb_dec_sign(rep->stop_price) > 0)
+        o->req.stop_price = rep->stop_price;
+    o->req.qty = rep->qty;
+    ev.u.replaced.qty = rep->qty;
+    ev.u.replaced.price = fb_venue_type_limited(o->req.type) ? o->req.price : fb_dec_zero();
+    ev.u.replaced.stop_price = o->req.stop_price;
+    ev.u.replaced.cum_qty = o->cum;
+    if (fb_dec_sub(rep->qty, o->cum, &ev.u.replaced.leaves_qty) != FB_OK ||
+        fb_dec_sign(ev.u.replaced.leaves_qty) < 0)
+        ev.u.replaced.leaves_qty = fb_dec_zero();
+    emit(kr, &ev);
+    unindex_key(&kr->by_coid, o->coid, o);
+    copy_str(o->coid, sizeof o->coid, rep->new_client_order_id);
+    copy_str(o->req.client_order_id, sizeof o->req.client_order_id, o->coid);
+    if (fb_strmap_put(&kr->by_coid, o->coid, o) != FB_OK)
+        fb_error("kraken", "out of memory indexing order %s (found by its first id still)",
+                 o->coid);
+    if (fb_dec_sign(ev.u.replaced.leaves_qty) == 0)
+        mark_done(kr, o); /* at or below the filled qty: Kraken canceled the rest */
+    else
+        o->next_poll = kr->now;
+}
+
+/* The venue's view of an order whose AmendOrder had an unknown outcome:
+ * its volume and prices are the amend's (made) or not (not made, so the
+ * replace is refused and the order keeps its terms). Never a guess from
+ * the missing answer itself. */
+static void amend_check(struct fb_kr *kr, struct kr_order *o, const struct fb_kr_order *k)
+{
+    const struct fb_venue_replace *rep = &o->amend_rep;
+    int two_prices = o->req.type == FB_VENUE_STOP_LIMIT || o->req.type == FB_VENUE_TAKE_PROFIT_LIMIT;
+    int made = fb_dec_cmp(k->vol, rep->qty) == 0;
+    if (made && fb_dec_sign(rep->price) > 0)
+        made = fb_dec_cmp(two_prices ? k->descr_price2 : k->descr_price, rep->price) == 0;
+    if (made && fb_dec_sign(rep->stop_price) > 0)
+        made = fb_dec_cmp(k->descr_price, rep->stop_price) == 0;
+    o->amend_unknown = 0;
+    o->replace_pending = 0;
+    fb_info("kraken", "order %s: the AmendOrder with an unknown outcome was %s", o->coid,
+            made ? "made: replaced" : "not made: refused");
+    if (made)
+        amend_applied(kr, o, rep);
+    else
+        emit_reject(kr, FB_VEV_REPLACE_REJECT, o, NULL, rep->new_client_order_id, FB_VREJ_FINAL,
+                    FB_VRR_OTHER, "AmendOrder not made (checked after an unknown outcome)");
+}
+
 static void on_amend(struct fb_kr *kr, struct call *c, const struct fb_kr_answer *a, json_t *res)
 {
     struct kr_order *o = c->o;
     o->replace_pending = 0;
     if (a->cls == FB_KR_OK && fb_kr_parse_amend(res) == FB_OK) {
-        struct fb_venue_event ev;
-        ev_init(&ev, FB_VEV_REPLACED, o, kr->now);
-        copy_str(ev.request_id, sizeof ev.request_id, c->rep.new_client_order_id);
-        if (fb_dec_sign(c->rep.price) > 0)
-            o->req.price = c->rep.price;
-        if (fb_dec_sign(c->rep.stop_price) > 0)
-            o->req.stop_price = c->rep.stop_price;
-        o->req.qty = c->rep.qty;
-        ev.u.replaced.qty = c->rep.qty;
-        ev.u.replaced.price = fb_venue_type_limited(o->req.type) ? o->req.price : fb_dec_zero();
-        ev.u.replaced.stop_price = o->req.stop_price;
-        ev.u.replaced.cum_qty = o->cum;
-        if (fb_dec_sub(c->rep.qty, o->cum, &ev.u.replaced.leaves_qty) != FB_OK ||
-            fb_dec_sign(ev.u.replaced.leaves_qty) < 0)
-            ev.u.replaced.leaves_qty = fb_dec_zero();
-        emit(kr, &ev);
-        unindex_key(&kr->by_coid, o->coid, o);
-        copy_str(o->coid, sizeof o->coid, c->rep.new_client_order_id);
-        copy_str(o->req.client_order_id, sizeof o->req.client_order_id, o->coid);
-        if (fb_strmap_put(&kr->by_coid, o->coid, o) != FB_OK)
-            fb_error("kraken", "out of memory indexing order %s (found by its first id "
-                               "still)", o->coid);
-        if (fb_dec_sign(ev.u.replaced.leaves_qty) == 0)
-            mark_done(kr, o); /* at or below the filled qty: Kraken canceled the rest */
-        else
-            o->next_poll = kr->now;
+        amend_applied(kr, o, &c->rep);
+        call_free(c);
+        return;
+    }
+    if (a->cls != FB_KR_REJECT && a->cls != FB_KR_RETRY && o->phase == PH_OPEN) {
+        /* 5xx, timeout, dropped or unreadable: ask the venue what it did */
+        fb_warn("kraken", "order %s: AmendOrder outcome unknown (%s); querying the order",
+                o->coid, a->cls == FB_KR_OK ? "unreadable answer" : a->msg);
+        o->replace_pending = 1;
+        o->amend_unknown = 1;
+        o->amend_rep = c->rep;
+        o->next_poll = kr->now;
         call_free(c);
         return;
     }

@@ -284,6 +284,30 @@ buy BTC/USD 0.01 limit 59000 tif gtc id=o1
 cancel o1 id=c1
 wait-for ExecutionReport ExecType=Canceled OrdStatus=Canceled ClOrdID=c1 OrigClOrdID=o1 CumQty=0 LeavesQty=0 timeout=15
 """ % (NEW % "o1"), 1),
+    # The AmendOrder took effect but its answer is a 5xx: the outcome is
+    # unknown; the adapter queries the order and reports the replace the
+    # venue made (one venue order, amended, the new terms on FIX).
+    ("fault_5xx_after_amend", [], ["kind=5xx_after_place&on=replace"], """
+buy BTC/USD 0.01 limit 59000 tif gtc id=o1
+%s
+replace o1 qty=0.02 price=59500 tif gtc id=o2
+wait-for ExecutionReport ExecType=Replaced ClOrdID=o2 OrigClOrdID=o1 OrderQty=0.02 Price=59500 LeavesQty=0.02 timeout=15
+admin POST /__sim/price symbol=XBTUSD price=59500
+%s LastPx=59500 timeout=15
+expect-none 0.5
+""" % (NEW % "o1", FILLED % ("o2", "0.02")), 1, {"amended": [True]}),
+    # The same fault before the venue acted (a non-JSON 503 at its edge:
+    # the adapter cannot tell): the order's view shows the old terms, so
+    # the replace is refused and the order keeps them, on FIX as at the
+    # venue.
+    ("fault_503_before_amend", [], ["kind=5xx_before_place&on=replace"], """
+buy BTC/USD 0.01 limit 59000 tif gtc id=o1
+%s
+replace o1 qty=0.02 price=59500 tif gtc id=o2
+wait-for OrderCancelReject ClOrdID=o2 OrigClOrdID=o1 OrdStatus=New CxlRejResponseTo=OrderCancelReplaceRequest timeout=15
+status o1 symbol=BTC/USD side=buy
+expect ExecutionReport ExecType=OrderStatus OrdStatus=New ClOrdID=o1 OrderQty=0.01 Price=59000 LeavesQty=0.01
+""" % (NEW % "o1"), 1, {"amended": [False]}),
     ("fault_drop_on_poll", [], ["kind=drop_after_place&on=query&count=3"], """
 buy BTC/USD 0.01 limit 59000 tif gtc id=o1
 %s timeout=15
