@@ -37,6 +37,8 @@ enum op {
     OP_NEW_QUERY, /* GET order after an unknown outcome of OP_NEW */
     OP_CANCEL,
     OP_REPLACE,
+    OP_REPLACE_QUERY, /* GET order after an unknown outcome of OP_REPLACE:
+                         the replacement's id (stage 0), then the old one's */
     OP_POLL,   /* GET order for a resting order */
     OP_TRADES, /* GET myTrades for an order */
     OP_QUERY,  /* engine's query */
@@ -76,6 +78,9 @@ struct call {
     int64_t first_ns;
     int64_t sent_ns;
     int64_t origin_ns; /* OP_NEW: fb_venue_order.origin_ns */
+    int stage;         /* OP_REPLACE_QUERY */
+    int have_found;    /* OP_REPLACE_QUERY: the replacement exists (found) */
+    struct fb_bn_order found;
     int writes;
     char id[FB_VENUE_CLORDID_MAX + 1]; /* query id, cancel id, listing id, new id */
     char symbol[FB_VENUE_SYMBOL_MAX + 1];
@@ -387,6 +392,7 @@ static const char *path_of(enum op op)
     case OP_TICKER:
         return "/api/v3/ticker/bookTicker";
     case OP_NEW_QUERY:
+    case OP_REPLACE_QUERY:
     case OP_CANCEL:
     case OP_POLL:
     case OP_QUERY:
@@ -482,6 +488,7 @@ static enum fb_err params_of(struct fb_bn *bn, struct call *c, struct fb_bn_quer
         }
         /* fall through */
     case OP_NEW_QUERY:
+    case OP_REPLACE_QUERY:
     case OP_POLL:
         fb_bn_q_add(q, "symbol", c->o->req.symbol);
         fb_bn_q_add(q, "origClientOrderId", c->id[0] ? c->id : c->o->coid);
@@ -948,6 +955,58 @@ static void on_cancel(struct fb_bn *bn, struct call *c, const struct fb_bn_answe
     retry_later(bn, c, a->retry_after_ms);
 }
 
+/* The cancelReplace was made: oldb is the old order as it ended, newb the
+ * replacement. The FIX order continues as the replacement. */
+static void replace_made(struct fb_bn *bn, struct bn_order *o, const struct call *c,
+                         const struct fb_bn_order *oldb, const struct fb_bn_order *newb)
+{
+    struct fb_dec old_cum;
+    if (fb_dec_add(o->base_cum, oldb->executed_qty, &old_cum) != FB_OK)
+        old_cum = o->cum;
+    int64_t old_id = o->order_id;
+    int missed = fb_dec_cmp(old_cum, o->cum) > 0;
+    struct fb_venue_event ev;
+    ev_init(&ev, FB_VEV_REPLACED, o, ts_of(bn, newb->time_ms));
+    copy_str(ev.request_id, sizeof ev.request_id, c->rep.new_client_order_id);
+    snprintf(ev.venue_order_id, sizeof ev.venue_order_id, "%lld", (long long)newb->order_id);
+    ev.u.replaced.qty = c->rep.qty;
+    ev.u.replaced.price = newb->price;
+    ev.u.replaced.stop_price = newb->stop_price;
+    ev.u.replaced.cum_qty = o->cum;
+    if (fb_dec_sub(c->rep.qty, old_cum, &ev.u.replaced.leaves_qty) != FB_OK ||
+        fb_dec_sign(ev.u.replaced.leaves_qty) < 0)
+        ev.u.replaced.leaves_qty = fb_dec_zero();
+    emit(bn, &ev);
+    /* The FIX order continues as the replacement Binance order. */
+    if (fb_strmap_del(&bn->by_coid, o->coid) != o)
+        fb_warn("binance", "order %s: not indexed", o->coid);
+    copy_str(o->coid, sizeof o->coid, c->rep.new_client_order_id);
+    if (fb_strmap_put(&bn->by_coid, o->coid, o) != FB_OK)
+        fb_error("binance", "order %s: out of memory indexing it", o->coid);
+    copy_str(o->req.client_order_id, sizeof o->req.client_order_id, o->coid);
+    o->req.qty = c->rep.qty;
+    if (fb_dec_sign(c->rep.price) > 0)
+        o->req.price = c->rep.price;
+    if (fb_dec_sign(c->rep.stop_price) > 0)
+        o->req.stop_price = c->rep.stop_price;
+    /* The replacement starts from zero on Binance: what the old
+     * order filled is the base, reported or not. */
+    o->base_cum = old_cum;
+    o->order_id = newb->order_id;
+    if (missed) {
+        /* Fills of the old order raced the replace: fetch them by
+         * the old order id (its quantity was sized on the stale
+         * CumQty: logged for the operator). */
+        struct call *t = new_call(bn, OP_TRADES, o);
+        fb_warn("binance", "order %s: fills raced the replace; fetching them", o->coid);
+        if (t) {
+            t->trades_of = old_id;
+            start_call(bn, t);
+        }
+    }
+    apply_order(bn, o, newb, 0);
+}
+
 static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
 {
     struct bn_order *o = c->o;
@@ -963,52 +1022,8 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
     poll_wake(bn, o);
     if (a->cls == FB_BN_OK && cres && nres && strcmp(cres, "SUCCESS") == 0 &&
         fb_bn_parse_order(cr, &oldb) == FB_OK) {
-        struct fb_dec old_cum;
-        if (fb_dec_add(o->base_cum, oldb.executed_qty, &old_cum) != FB_OK)
-            old_cum = o->cum;
         if (strcmp(nres, "SUCCESS") == 0 && fb_bn_parse_order(nr, &newb) == FB_OK) {
-            int64_t old_id = o->order_id;
-            int missed = fb_dec_cmp(old_cum, o->cum) > 0;
-            struct fb_venue_event ev;
-            ev_init(&ev, FB_VEV_REPLACED, o, ts_of(bn, newb.time_ms));
-            copy_str(ev.request_id, sizeof ev.request_id, c->rep.new_client_order_id);
-            snprintf(ev.venue_order_id, sizeof ev.venue_order_id, "%lld", (long long)newb.order_id);
-            ev.u.replaced.qty = c->rep.qty;
-            ev.u.replaced.price = newb.price;
-            ev.u.replaced.stop_price = newb.stop_price;
-            ev.u.replaced.cum_qty = o->cum;
-            if (fb_dec_sub(c->rep.qty, old_cum, &ev.u.replaced.leaves_qty) != FB_OK ||
-                fb_dec_sign(ev.u.replaced.leaves_qty) < 0)
-                ev.u.replaced.leaves_qty = fb_dec_zero();
-            emit(bn, &ev);
-            /* The FIX order continues as the replacement Binance order. */
-            if (fb_strmap_del(&bn->by_coid, o->coid) != o)
-                fb_warn("binance", "order %s: not indexed", o->coid);
-            copy_str(o->coid, sizeof o->coid, c->rep.new_client_order_id);
-            if (fb_strmap_put(&bn->by_coid, o->coid, o) != FB_OK)
-                fb_error("binance", "order %s: out of memory indexing it", o->coid);
-            copy_str(o->req.client_order_id, sizeof o->req.client_order_id, o->coid);
-            o->req.qty = c->rep.qty;
-            if (fb_dec_sign(c->rep.price) > 0)
-                o->req.price = c->rep.price;
-            if (fb_dec_sign(c->rep.stop_price) > 0)
-                o->req.stop_price = c->rep.stop_price;
-            /* The replacement starts from zero on Binance: what the old
-             * order filled is the base, reported or not. */
-            o->base_cum = old_cum;
-            o->order_id = newb.order_id;
-            if (missed) {
-                /* Fills of the old order raced the replace: fetch them by
-                 * the old order id (its quantity was sized on the stale
-                 * CumQty: logged for the operator). */
-                struct call *t = new_call(bn, OP_TRADES, o);
-                fb_warn("binance", "order %s: fills raced the replace; fetching them", o->coid);
-                if (t) {
-                    t->trades_of = old_id;
-                    start_call(bn, t);
-                }
-            }
-            apply_order(bn, o, &newb, 0);
+            replace_made(bn, o, c, &oldb, &newb);
             call_free(c);
             return;
         }
@@ -1037,13 +1052,81 @@ static void on_replace(struct fb_bn *bn, struct call *c, const struct fb_bn_answ
         retry_later(bn, c, a->retry_after_ms);
         return;
     }
-    /* Unknown: the poll of the old id shows whether it was canceled; the
-     * engine learns the rest by querying. */
+    if (a->cls == FB_BN_UNKNOWN) {
+        /* Either half may have happened: ask the venue for the
+         * replacement, then for the old order (on_replace_query). */
+        fb_warn("binance", "order %s: cancelReplace outcome unknown (%s); asking for %s",
+                o->coid, a->msg, c->rep.new_client_order_id);
+        o->replace_pending = 1;
+        c->op = OP_REPLACE_QUERY;
+        c->writes = 0;
+        c->stage = 0;
+        c->have_found = 0;
+        copy_str(c->id, sizeof c->id, c->rep.new_client_order_id);
+        retry_later(bn, c, 0);
+        return;
+    }
+    /* Retries used up: nothing was done. */
     emit_reject(bn, FB_VEV_REPLACE_REJECT, o, NULL, c->rep.new_client_order_id,
-                a->cls == FB_BN_UNKNOWN ? FB_VREJ_UNKNOWN_OUTCOME : FB_VREJ_RETRYABLE, a->reason,
-                a->code_text, a->msg);
+                FB_VREJ_RETRYABLE, a->reason, a->code_text, a->msg);
     poll_at(bn, o, bn->now);
     call_free(c);
+}
+
+/* After an unknown cancelReplace outcome: stage 0 asks for the replacement,
+ * stage 1 for the old order. Replacement there: the replace was made
+ * (Replaced, the old order's fills as the base). Replacement absent: the
+ * old order says the rest - still open, the replace was not made (refused,
+ * terms kept); ended, its end is reported. Never guessed: no answer is
+ * asked again. */
+static void on_replace_query(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a,
+                             json_t *j)
+{
+    struct bn_order *o = c->o;
+    struct fb_bn_order b;
+    if (a->cls == FB_BN_OK && fb_bn_parse_order(j, &b) == FB_OK) {
+        if (c->stage == 0) {
+            c->found = b;
+            c->have_found = 1;
+        } else {
+            o->replace_pending = 0;
+            if (c->have_found) {
+                fb_info("binance", "order %s: the cancelReplace was made", o->coid);
+                replace_made(bn, o, c, &b, &c->found);
+            } else {
+                fb_info("binance", "order %s: the cancelReplace was not made", o->coid);
+                emit_reject(bn, FB_VEV_REPLACE_REJECT, o, NULL, c->rep.new_client_order_id,
+                            FB_VREJ_FINAL, FB_VRR_OTHER, "",
+                            "cancelReplace not made (checked after an unknown outcome)");
+                apply_order(bn, o, &b, 0); /* its fills and its end, if it ended */
+                if (!is_terminal(b.status))
+                    poll_at(bn, o, bn->now);
+            }
+            call_free(c);
+            return;
+        }
+    } else if (no_such_order(a)) {
+        if (c->stage == 1) {
+            /* Neither id: not expected of the venue. Say so, keep polling. */
+            fb_warn("binance", "order %s: neither it nor its replacement %s is known to the "
+                               "venue", o->coid, c->rep.new_client_order_id);
+            o->replace_pending = 0;
+            emit_reject(bn, FB_VEV_REPLACE_REJECT, o, NULL, c->rep.new_client_order_id,
+                        FB_VREJ_UNKNOWN_OUTCOME, FB_VRR_UNKNOWN_ORDER, a->code_text, a->msg);
+            poll_at(bn, o, bn->now);
+            call_free(c);
+            return;
+        }
+    } else {
+        retry_later(bn, c, a->retry_after_ms);
+        return;
+    }
+    /* the old order next */
+    c->stage = 1;
+    c->attempt = 0;
+    c->first_ns = 0;
+    copy_str(c->id, sizeof c->id, o->coid);
+    retry_later(bn, c, 0);
 }
 
 static void on_trades(struct fb_bn *bn, struct call *c, const struct fb_bn_answer *a, json_t *j)
@@ -1321,6 +1404,9 @@ static void call_done(void *user, const struct fb_http_response *r)
         break;
     case OP_REPLACE:
         on_replace(bn, c, &a, j);
+        break;
+    case OP_REPLACE_QUERY:
+        on_replace_query(bn, c, &a, j);
         break;
     case OP_POLL:
         on_poll(bn, c, &a, j);

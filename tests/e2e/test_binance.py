@@ -240,6 +240,31 @@ wait-for ExecutionReport ExecType=Replaced ClOrdID=o2 OrigClOrdID=o1 OrderQty=0.
 admin POST /__sim/price symbol=BTCUSDT price=59500
 %s LastPx=59500
 """ % (NEW % "o1", FILLED % ("o2", "0.02")), 2),
+    # The cancelReplace was made but its answer is a 5xx: the adapter
+    # finds the new order by its id and reports the replace (two venue
+    # orders: the old one canceled, the new one filled later).
+    ("fault_5xx_after_replace", [], ["kind=5xx_after_place&on=replace"], """
+buy BTC/USDT 0.01 limit 59000 tif gtc id=o1
+%s
+replace o1 qty=0.02 price=59500 tif gtc id=o2
+wait-for ExecutionReport ExecType=Replaced ClOrdID=o2 OrigClOrdID=o1 OrderQty=0.02 Price=59500 LeavesQty=0.02 timeout=15
+admin POST /__sim/price symbol=BTCUSDT price=59500
+%s LastPx=59500 timeout=15
+expect-none 0.5
+""" % (NEW % "o1", FILLED % ("o2", "0.02")), 2),
+    # The same fault before the venue acted: the replacement is not there
+    # and the old order is still open, so the replace is refused and the
+    # order keeps its terms, on FIX as at the venue.
+    ("fault_5xx_before_replace", [], ["kind=5xx_before_place&on=replace"], """
+buy BTC/USDT 0.01 limit 59000 tif gtc id=o1
+%s
+replace o1 qty=0.02 price=59500 tif gtc id=o2
+wait-for OrderCancelReject ClOrdID=o2 OrigClOrdID=o1 OrdStatus=New CxlRejResponseTo=OrderCancelReplaceRequest timeout=15
+status o1 symbol=BTC/USDT side=buy
+expect ExecutionReport ExecType=OrderStatus OrdStatus=New ClOrdID=o1 OrderQty=0.01 Price=59000 LeavesQty=0.01
+admin POST /__sim/price symbol=BTCUSDT price=59000
+%s LastPx=59000 timeout=15
+""" % (NEW % "o1", FILLED % ("o1", "0.01")), 1),
     # Faults: the outcome of the order POST is unknown or refused; the
     # adapter must reconcile without a second venue order or a lost fill.
     ("fault_5xx_after_place", [], ["kind=5xx_after_place"], """
