@@ -3,6 +3,7 @@
  * nothing about venues.
  */
 #include "adapters/http.h"
+#include "bridge/grow.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -182,20 +183,13 @@ void fb_http_destroy(struct fb_http *h)
 /* Grows *buf to hold len + add + 1 bytes, up to max; 0 when over. */
 static int grow(char **buf, size_t *cap, size_t len, size_t add, size_t max)
 {
-    size_t need = len + add + 1, ncap;
     char *p;
     if (add > max || len > max - add)
         return 0;
-    if (need <= *cap)
-        return 1;
-    ncap = *cap ? *cap : 1024;
-    while (ncap < need)
-        ncap *= 2;
-    p = realloc(*buf, ncap);
+    p = fb_grow(*buf, cap, len + add + 1, 1024);
     if (!p)
         return 0;
     *buf = p;
-    *cap = ncap;
     return 1;
 }
 

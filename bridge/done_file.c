@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bridge/dirs.h"
+#include "bridge/grow.h"
 #include "bridge/log.h"
 
 /* Past this the buffer is written at once, so a long replay or a huge step
@@ -134,16 +135,10 @@ enum fb_err fb_done_file_append(struct fb_done_file *f, const void *rec, size_t 
 
     if (fb_done_file_end(f) + padded > DONE_MAX_BYTES)
         return FB_ERR_TOO_LARGE;
-    if (f->len + padded > f->cap) {
-        size_t ncap = f->cap ? f->cap : 65536;
-        while (ncap < f->len + padded)
-            ncap *= 2;
-        unsigned char *nb = realloc(f->buf, ncap);
-        if (!nb)
-            return FB_ERR_NOMEM;
-        f->buf = nb;
-        f->cap = ncap;
-    }
+    unsigned char *nb = fb_grow(f->buf, &f->cap, f->len + padded, 65536);
+    if (!nb)
+        return FB_ERR_NOMEM;
+    f->buf = nb;
     *off = fb_done_file_end(f);
     memcpy(f->buf + f->len, rec, len);
     memset(f->buf + f->len + len, 0, padded - len);

@@ -20,6 +20,7 @@
 #include "adapters/sim.h"
 #include "bridge/breaker.h"
 #include "bridge/engine_queue.h"
+#include "bridge/grow.h"
 #include "bridge/log.h"
 #include "bridge/journal.h"
 #include "bridge/done_file.h"
@@ -841,16 +842,10 @@ static int done_has_key(const struct done_order *d, const char *key)
 /* Room for n bytes in the record buffer *buf (capacity *cap). */
 static enum fb_err done_buf_reserve(struct done_order **buf, size_t *cap, size_t n)
 {
-    if (n <= *cap)
-        return FB_OK;
-    size_t ncap = *cap ? *cap : 1024;
-    while (ncap < n)
-        ncap *= 2;
-    struct done_order *nb = realloc(*buf, ncap);
+    struct done_order *nb = fb_grow(*buf, cap, n, 1024);
     if (!nb)
         return FB_ERR_NOMEM;
     *buf = nb;
-    *cap = ncap;
     return FB_OK;
 }
 
@@ -1535,16 +1530,10 @@ static enum fb_err outbox_put(struct fb_engine *e, size_t session, const char *m
     size = (size + 7) & ~(size_t)7;
     if (size > UINT32_MAX)
         return FB_ERR_TOO_LARGE;
-    if (ob->len + size > ob->cap) {
-        size_t cap = ob->cap ? ob->cap : 16384;
-        while (cap < ob->len + size)
-            cap *= 2;
-        unsigned char *nb = realloc(ob->buf, cap);
-        if (!nb)
-            return FB_ERR_NOMEM;
-        ob->buf = nb;
-        ob->cap = cap;
-    }
+    unsigned char *nb = fb_grow(ob->buf, &ob->cap, ob->len + size, 16384);
+    if (!nb)
+        return FB_ERR_NOMEM;
+    ob->buf = nb;
     unsigned char *p = ob->buf + ob->len;
     memset(&h, 0, sizeof h);
     h.session = session;

@@ -21,6 +21,7 @@
 
 #include "bench_proc.h"
 #include "bench_wire.h"
+#include "bridge/grow.h"
 
 #define IN_CAP (1u << 17)
 #define MAX_MSG 512
@@ -89,14 +90,10 @@ static int reserve(struct conn *c, size_t more)
         if (c->out_len + more <= c->out_cap)
             return 0;
     }
-    size_t cap = c->out_cap ? c->out_cap : 65536;
-    while (cap < c->out_len + more)
-        cap *= 2;
-    char *p = realloc(c->out, cap);
+    char *p = fb_grow(c->out, &c->out_cap, c->out_len + more, 65536);
     if (!p)
         return -1;
     c->out = p;
-    c->out_cap = cap;
     return 0;
 }
 
