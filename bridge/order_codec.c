@@ -181,9 +181,7 @@ static void put(struct out *o, const char *key, const char *val)
 static void fmt_i64(int64_t v, char *out)
 {
     struct fb_cat c = fb_cat_init(out, 21);
-    if (v < 0)
-        fb_cat_char(&c, '-');
-    fb_cat_u64(&c, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+    fb_cat_i64(&c, v);
 }
 
 static void put_fields(struct out *o, const void *base, const struct field *f, size_t n)

@@ -195,9 +195,7 @@ static void put_int(struct render *r, int tag, int v)
 {
     char buf[16];
     struct fb_cat c = fb_cat_init(buf, sizeof buf);
-    if (v < 0)
-        fb_cat_char(&c, '-');
-    fb_cat_u64(&c, v < 0 ? (uint64_t)0 - (uint64_t)(int64_t)v : (uint64_t)v);
+    fb_cat_i64(&c, v);
     put(r, tag, keep(r, buf, c.len));
 }
 

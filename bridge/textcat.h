@@ -62,4 +62,12 @@ static inline void fb_cat_u64(struct fb_cat *c, uint64_t v)
         fb_cat_char(c, rev[--n]);
 }
 
+/* v in decimal ("%lld"). */
+static inline void fb_cat_i64(struct fb_cat *c, int64_t v)
+{
+    if (v < 0)
+        fb_cat_char(c, '-');
+    fb_cat_u64(c, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+}
+
 #endif

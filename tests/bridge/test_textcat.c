@@ -34,11 +34,26 @@ START_TEST(textcat_matches_snprintf)
 }
 END_TEST
 
+/* "%lld" both ways, the extremes included. */
+START_TEST(textcat_i64_matches_snprintf)
+{
+    static const int64_t vals[] = {0, -1, 7, -42, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        char want[32], got[32];
+        snprintf(want, sizeof want, "%" PRId64, vals[i]);
+        struct fb_cat c = fb_cat_init(got, sizeof got);
+        fb_cat_i64(&c, vals[i]);
+        ck_assert_str_eq(got, want);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("textcat");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, textcat_matches_snprintf);
+    tcase_add_test(tc, textcat_i64_matches_snprintf);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
