@@ -20,7 +20,7 @@
 /* An offset is kept as a 32-bit count of FB_DONE_ALIGN units. */
 #define DONE_MAX_BYTES ((uint64_t)UINT32_MAX * FB_DONE_ALIGN)
 
-/* "<dir>/<yyyymmdd>.fbd" for the UTC day of now_ns (gmtime_r: no time zone
+/* "<dir>/<yyyymmdd><ext>" for the UTC day of now_ns (gmtime_r: no time zone
  * lookup). */
 static int day_path(const struct fb_done_file *f, int64_t now_ns, char *buf, size_t size)
 {
@@ -28,12 +28,12 @@ static int day_path(const struct fb_done_file *f, int64_t now_ns, char *buf, siz
     struct tm tm;
     if (!gmtime_r(&t, &tm))
         return -1;
-    int n = snprintf(buf, size, "%s/%04d%02d%02d.fbd", f->dir, tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday);
+    int n = snprintf(buf, size, "%s/%04d%02d%02d%s", f->dir, tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, f->ext);
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* Removes every *.fbd in f->dir but keep (NULL: all). */
+/* Removes every *<ext> in f->dir but keep (NULL: all). */
 static void remove_days(const struct fb_done_file *f, const char *keep)
 {
     DIR *d = opendir(f->dir);
@@ -41,9 +41,9 @@ static void remove_days(const struct fb_done_file *f, const char *keep)
     if (!d)
         return;
     while ((de = readdir(d)) != NULL) {
-        size_t n = strlen(de->d_name);
+        size_t n = strlen(de->d_name), xl = strlen(f->ext);
         char p[4400];
-        if (n < 5 || strcmp(de->d_name + n - 4, ".fbd") != 0)
+        if (n <= xl || strcmp(de->d_name + n - xl, f->ext) != 0)
             continue;
         snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
         if (keep && !strcmp(p, keep))
@@ -54,14 +54,20 @@ static void remove_days(const struct fb_done_file *f, const char *keep)
     closedir(d);
 }
 
-enum fb_err fb_done_file_open(struct fb_done_file *f, const char *data_dir, int64_t now_ns,
-                              char *errbuf, size_t errlen)
+enum fb_err fb_done_file_open(struct fb_done_file *f, const char *data_dir, const char *ext,
+                              int64_t now_ns, char *errbuf, size_t errlen)
 {
     enum fb_err rc = FB_ERR_IO;
     int n;
 
     memset(f, 0, sizeof *f);
     f->fd = -1;
+    if (strlen(ext) >= sizeof f->ext) {
+        snprintf(errbuf, errlen, "finished-orders file ending %s: too long", ext);
+        rc = FB_ERR_TOO_LARGE;
+        goto out;
+    }
+    memcpy(f->ext, ext, strlen(ext) + 1);
     n = snprintf(f->dir, sizeof f->dir, "%s/done", data_dir);
     if (n < 0 || (size_t)n >= sizeof f->dir) {
         snprintf(errbuf, errlen, "finished-orders directory under %s: too long", data_dir);
@@ -126,6 +132,19 @@ void fb_done_file_close(struct fb_done_file *f)
 uint64_t fb_done_file_end(const struct fb_done_file *f)
 {
     return f->written + f->len;
+}
+
+enum fb_err fb_done_file_reserve(struct fb_done_file *f, size_t len)
+{
+    size_t padded = (len + FB_DONE_ALIGN - 1) & ~(size_t)(FB_DONE_ALIGN - 1);
+
+    if (fb_done_file_end(f) + padded > DONE_MAX_BYTES)
+        return FB_ERR_TOO_LARGE;
+    unsigned char *nb = fb_grow(f->buf, &f->cap, f->len + padded, 65536);
+    if (!nb)
+        return FB_ERR_NOMEM;
+    f->buf = nb;
+    return FB_OK;
 }
 
 enum fb_err fb_done_file_append(struct fb_done_file *f, const void *rec, size_t len,

@@ -24,6 +24,7 @@
 #include "bridge/log.h"
 #include "bridge/journal.h"
 #include "bridge/done_file.h"
+#include "bridge/done_index.h"
 #include "bridge/kindex.h"
 #include "bridge/order.h"
 #include "bridge/order_codec.h"
@@ -133,7 +134,7 @@ struct eorder {
  * A finished order, collapsed once terminal (order_collapse): what the
  * trading day still needs to answer about it, in one allocation.
  *  - duplicate ClOrdID (F.1.b, CxlRejReason 6): every "<session>|<ClOrdID>"
- *    key the order used, exactly (e->done_h finds them by hash);
+ *    key the order used, exactly (e->done_idx finds them by hash);
  *  - an OrderStatusRequest, a late cancel or replace (too late), a
  *    duplicate NewOrderSingle or its PossResend copy: OrdStatus,
  *    OrdRejReason, CumQty, AvgPx, the terms (OrderQty, Price, ... and the
@@ -146,8 +147,8 @@ struct eorder {
  * client order id, then the keys, each NUL-terminated, then (unaligned)
  * the original terms if has_req_terms.
  * Not kept in memory: appended to the day's file (bridge/done_file.h) and
- * read back (done_read) on the rare paths that need it; the engine keeps
- * one index slot per key (e->done_h, e->done_off).
+ * read back (done_read) on the rare paths that need it; its keys go to
+ * an index of fixed memory (e->done_idx, bridge/done_index.h).
  */
 struct done_order {
     uint32_t len; /* of the whole record, this header included */
@@ -262,9 +263,7 @@ struct fb_engine {
      * FB_DONE_ALIGN units: 12 bytes a slot, the table 3/8 to 3/4 full. */
     struct fb_done_file done_file;
     size_t done_by_state[FB_ST_LAST];
-    uint64_t *done_h;
-    uint32_t *done_off;
-    size_t done_cap, done_used;
+    struct fb_done_index done_idx;
     /* Records read back, one buffer each, since a duplicate check
      * (done_find) may come while a view is in use: */
     struct done_order *done_look; /* done_find's candidate */
@@ -876,65 +875,28 @@ static struct done_order *done_read(struct fb_engine *e, uint64_t off, struct do
  * read (so the answer is unknown). */
 static const struct done_order *done_find(struct fb_engine *e, const char *key, int *io_err)
 {
-    uint64_t h;
+    struct fb_done_cursor cur;
+    uint64_t off;
+    int r;
     *io_err = 0;
-    if (!e->done_cap)
-        return NULL;
-    h = hash64(key);
-    for (size_t j = h & (e->done_cap - 1);; j = (j + 1) & (e->done_cap - 1)) {
-        if (!e->done_h[j])
-            return NULL;
-        if (e->done_h[j] != h)
-            continue;
-        const struct done_order *d = done_read(e, (uint64_t)e->done_off[j] * FB_DONE_ALIGN,
-                                               &e->done_look, &e->done_look_cap);
+    fb_done_index_seek(&e->done_idx, hash64(key), &cur);
+    while ((r = fb_done_index_next(&e->done_idx, &cur, &off)) != 0) {
+        const struct done_order *d =
+            r > 0 ? done_read(e, off, &e->done_look, &e->done_look_cap) : NULL;
         if (!d)
-            *io_err = 1;
+            *io_err = 1; /* keep looking: another candidate may be it */
         else if (done_has_key(d, key))
             return d;
     }
+    return NULL;
 }
 
-/* Room for n more keys, so the puts that follow cannot fail. */
-static enum fb_err done_index_reserve(struct fb_engine *e, size_t n)
-{
-    while ((e->done_used + n) * 4 >= e->done_cap * 3) {
-        size_t ncap = e->done_cap ? e->done_cap * 2 : 1024;
-        uint64_t *nh = calloc(ncap, sizeof *nh);
-        uint32_t *no = malloc(ncap * sizeof *no);
-        if (!nh || !no) {
-            free(nh);
-            free(no);
-            return FB_ERR_NOMEM;
-        }
-        for (size_t i = 0; i < e->done_cap; i++) {
-            if (!e->done_h[i])
-                continue;
-            size_t j = e->done_h[i] & (ncap - 1);
-            while (nh[j])
-                j = (j + 1) & (ncap - 1);
-            nh[j] = e->done_h[i];
-            no[j] = e->done_off[i];
-        }
-        free(e->done_h);
-        free(e->done_off);
-        e->done_h = nh;
-        e->done_off = no;
-        e->done_cap = ncap;
-    }
-    return FB_OK;
-}
-
-/* key -> the record at off (bytes, a multiple of FB_DONE_ALIGN). */
+/* key -> the record at off (bytes, a multiple of FB_DONE_ALIGN); cannot
+ * fail after fb_done_index_reserve. */
 static void done_index_put(struct fb_engine *e, const char *key, uint64_t off)
 {
-    uint64_t h = hash64(key);
-    size_t j = h & (e->done_cap - 1);
-    while (e->done_h[j])
-        j = (j + 1) & (e->done_cap - 1);
-    e->done_h[j] = h;
-    e->done_off[j] = (uint32_t)(off / FB_DONE_ALIGN);
-    e->done_used++;
+    if (fb_done_index_put(&e->done_idx, hash64(key), off) != FB_OK)
+        fb_error("engine", "finished-orders index: a reserved put failed (a bug)");
 }
 
 /* d, read back into e->done_vrec, as a read-only eorder in e->done_view
@@ -1167,8 +1129,13 @@ static enum fb_err order_collapse(struct fb_engine *e, struct eorder *eo)
     size_t len = DONE_HDR + sl + cl + fl + xl + (rt ? sizeof c->req_terms : 0);
     uint64_t off;
     enum fb_err rc;
-    if (done_index_reserve(e, nkeys) != FB_OK ||
-        done_buf_reserve(&e->done_build, &e->done_build_cap, sizeof(struct done_order) + len) != FB_OK)
+    /* room first, so that the record and its keys go in together or not
+     * at all (a record without its keys would list twice in
+     * /orders?state=all once the order is collapsed again) */
+    if ((rc = fb_done_index_reserve(&e->done_idx, nkeys)) != FB_OK ||
+        (rc = fb_done_file_reserve(&e->done_file, len)) != FB_OK)
+        return rc;
+    if (done_buf_reserve(&e->done_build, &e->done_build_cap, sizeof(struct done_order) + len) != FB_OK)
         return FB_ERR_NOMEM;
     struct done_order *d = e->done_build;
     memset(d, 0, sizeof *d); /* no stray bytes in the file */
@@ -1239,11 +1206,6 @@ static void collapse_finished(struct fb_engine *e)
  * rotated at the boundary, closed at the end). */
 static void done_free(struct fb_engine *e)
 {
-    free(e->done_h);
-    free(e->done_off);
-    e->done_h = NULL;
-    e->done_off = NULL;
-    e->done_cap = e->done_used = 0;
     memset(e->done_by_state, 0, sizeof e->done_by_state);
 }
 
@@ -3872,7 +3834,8 @@ static void new_trading_day(struct fb_engine *e)
     for (size_t st = 0; st < FB_ST_LAST; st++)
         dropped += e->done_by_state[st];
     done_free(e);
-    if (fb_done_file_rotate(&e->done_file, realtime_ns()) != FB_OK)
+    if (fb_done_file_rotate(&e->done_file, realtime_ns()) != FB_OK ||
+        fb_done_index_rotate(&e->done_idx, realtime_ns()) != FB_OK)
         fb_error("engine", "finished-orders file: cannot start the new day's");
     e->ndying = 0; /* the finished ones among these are freed below */
     for (; eo; eo = next) {
@@ -3964,6 +3927,7 @@ static void end_step(struct fb_engine *e)
     /* the step's finished orders: one write, like the journal's */
     if (e->done_file.len)
         (void)fb_done_file_flush(&e->done_file);
+    (void)fb_done_index_flush(&e->done_idx);
     if (e->journal && !e->journal_failed &&
         fb_journal_next_deadline(e->journal) <= realtime_ns()) {
         enum fb_err rc = fb_journal_tick(e->journal, realtime_ns());
@@ -4484,6 +4448,7 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     pthread_mutex_init(&e->step_mu, NULL); /* first: fb_engine_free destroys it */
     e->inline_steps = cfg->bridge.journal_fsync == FB_JOURNAL_FSYNC_NEVER;
     e->done_file.fd = -1; /* not open: fb_engine_free must not close fd 0 */
+    e->done_idx.entries.fd = -1;
     fb_kidx_init(&e->by_clordid);
     fb_kidx_init(&e->by_coid);
     fb_strmap_init(&e->exposure);
@@ -4580,11 +4545,13 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
      * they never repeat across restarts. */
     base36((uint64_t)(start / 1000000), e->id_prefix, sizeof e->id_prefix);
     /* before the replay, which writes the day's finished orders again */
-    if (fb_done_file_open(&e->done_file, cfg->bridge.data_dir, start, errbuf, errlen) != FB_OK)
+    if (fb_done_file_open(&e->done_file, cfg->bridge.data_dir, ".fbd", start, errbuf, errlen) != FB_OK ||
+        fb_done_index_open(&e->done_idx, cfg->bridge.data_dir, start, errbuf, errlen) != FB_OK)
         goto fail;
     if (journal_start(e, errbuf, errlen) != FB_OK)
         goto fail;
     (void)fb_done_file_flush(&e->done_file);
+    (void)fb_done_index_flush(&e->done_idx);
     e->next_day_ns = next_utc_midnight(start);
     return e;
 nomem:
@@ -4628,6 +4595,7 @@ void fb_engine_free(struct fb_engine *e)
     fb_engine_queue_close(&e->q);
     done_free(e);
     fb_done_file_close(&e->done_file);
+    fb_done_index_close(&e->done_idx);
     free(e->done_look);
     free(e->done_vrec);
     free(e->done_build);

@@ -30,7 +30,7 @@ START_TEST(done_file_append_read)
     uint64_t off[2000];
     snprintf(dir, sizeof dir, "/tmp/fb-done-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    ck_assert_int_eq(fb_done_file_open(&f, dir, 20 * DAY, err, sizeof err), FB_OK);
+    ck_assert_int_eq(fb_done_file_open(&f, dir, ".fbd", 20 * DAY, err, sizeof err), FB_OK);
     for (unsigned i = 0; i < 2000; i++) {
         size_t len = 100 + i % 150;
         mkrec(rec, len, i);
@@ -68,7 +68,7 @@ START_TEST(done_file_append_read)
     fb_done_file_close(&f);
 
     /* a restart: the cache starts empty whatever day it is */
-    ck_assert_int_eq(fb_done_file_open(&f, dir, 21 * DAY, err, sizeof err), FB_OK);
+    ck_assert_int_eq(fb_done_file_open(&f, dir, ".fbd", 21 * DAY, err, sizeof err), FB_OK);
     ck_assert_uint_eq(fb_done_file_end(&f), 0);
     struct stat st;
     ck_assert_int_eq(stat(f.path, &st), 0);
