@@ -26,6 +26,7 @@
 #include "bridge/done_file.h"
 #include "bridge/done_index.h"
 #include "bridge/kindex.h"
+#include "bridge/pool.h"
 #include "bridge/order.h"
 #include "bridge/order_codec.h"
 #include "bridge/policy.h"
@@ -264,6 +265,7 @@ struct fb_engine {
     struct fb_done_file done_file;
     size_t done_by_state[FB_ST_LAST];
     struct fb_done_index done_idx;
+    struct fb_pool orders; /* struct eorder */
     /* Records read back, one buffer each, since a duplicate check
      * (done_find) may come while a view is in use: */
     struct done_order *done_look; /* done_find's candidate */
@@ -601,14 +603,14 @@ static struct eorder *eorder_new(struct fb_engine *e, const char *order_id,
 {
     struct fb_order *o = &e->scratch;
     char buf[FACTS_STRS_MAX];
-    struct eorder *eo = calloc(1, sizeof *eo);
+    struct eorder *eo = fb_pool_get(&e->orders);
     if (!eo)
         return NULL;
     fb_order_init(o, order_id, e->venues[req->venue].name, req);
     size_t n = facts_pack(o, buf);
     char *strs = malloc(n);
     if (!strs) {
-        free(eo);
+        fb_pool_put(&e->orders, eo);
         return NULL;
     }
     memcpy(strs, buf, n);
@@ -619,7 +621,7 @@ static struct eorder *eorder_new(struct fb_engine *e, const char *order_id,
 }
 
 /* Frees eo and what it owns. */
-static void eorder_free(struct eorder *eo)
+static void eorder_free(struct fb_engine *e, struct eorder *eo)
 {
     if (!eo)
         return;
@@ -633,7 +635,7 @@ static void eorder_free(struct eorder *eo)
     }
     free(eo->rc);
     free(eo->strs);
-    free(eo);
+    fb_pool_put(&e->orders, eo);
 }
 
 /* Sets *slot (an owned string in eo's side struct) to a copy of text. */
@@ -1185,7 +1187,7 @@ static enum fb_err order_collapse(struct fb_engine *e, struct eorder *eo)
     unmap(&e->by_order_id, eo->o.order_id, eo);
     all_remove(e, eo);
     e->done_by_state[d->state]++;
-    eorder_free(eo);
+    eorder_free(e, eo);
     return FB_OK;
 }
 
@@ -2218,7 +2220,7 @@ static void handle_new(struct fb_engine *e, const struct fb_new_order *n, int64_
     if (remember_clordid(e, n->session, n->cl_ord_id, eo) != FB_OK ||
         coid_put(e, eo->venue, order_coid(eo, now), eo) != FB_OK) {
         fb_error("engine", "out of memory indexing order %s", n->cl_ord_id);
-        eorder_free(eo);
+        eorder_free(e, eo);
         return;
     }
     live_add(e, eo);
@@ -3842,7 +3844,7 @@ static void new_trading_day(struct fb_engine *e)
         next = eo->all_next;
         if (facts_terminal(&eo->o) && !eo->rc) {
             all_remove(e, eo);
-            eorder_free(eo);
+            eorder_free(e, eo);
             dropped++;
             continue;
         }
@@ -4040,7 +4042,7 @@ static enum fb_err replay_new(struct fb_engine *e, const struct fb_jrec_new *r)
     if (!eo)
         return FB_ERR_NOMEM;
     if (order_set_coid(eo, r->coid) != FB_OK) {
-        eorder_free(eo);
+        eorder_free(e, eo);
         return FB_ERR_NOMEM;
     }
     live_add(e, eo);
@@ -4449,6 +4451,7 @@ struct fb_engine *fb_engine_new(const struct fb_config *cfg, char *errbuf, size_
     e->inline_steps = cfg->bridge.journal_fsync == FB_JOURNAL_FSYNC_NEVER;
     e->done_file.fd = -1; /* not open: fb_engine_free must not close fd 0 */
     e->done_idx.entries.fd = -1;
+    fb_pool_init(&e->orders, sizeof(struct eorder), 1024);
     fb_kidx_init(&e->by_clordid);
     fb_kidx_init(&e->by_coid);
     fb_strmap_init(&e->exposure);
@@ -4602,9 +4605,10 @@ void fb_engine_free(struct fb_engine *e)
     free(e->dying);
     while (e->all) {
         struct eorder *next = e->all->all_next;
-        eorder_free(e->all);
+        eorder_free(e, e->all);
         e->all = next;
     }
+    fb_pool_free(&e->orders); /* after the last eorder_free */
     for (size_t i = 0; i < e->exposure.cap; i++)
         free(e->exposure.slots[i].value); /* NULL for empty and deleted slots */
     fb_strmap_free(&e->exposure);
