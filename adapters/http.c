@@ -21,6 +21,12 @@ struct fb_http {
     size_t max_response;
     size_t active;
     struct xfer *xfers; /* in flight, for destroy */
+    /* Finished transfers kept with their easy handle and buffers for the
+     * next request (HTTP_IDLE_MAX at most): a fresh easy handle costs
+     * several allocations and all its options, and libcurl allocates its
+     * download and upload buffers once per handle, all on the order path. */
+    struct xfer *idle;
+    size_t nidle;
     int unstarted;      /* handles added since the last perform */
     int64_t last_now;   /* of the last run() */
     int unwritten;      /* transfers whose written() is still owed */
@@ -38,19 +44,27 @@ struct fb_http {
     long curl_wait_ms;  /* curl_multi_timeout at the last run(); -1 none */
 };
 
-/* One transfer; owned by the multi handle until it completes. */
+/* Idle transfers kept for reuse, and the largest response buffer one may
+ * keep: a rare big answer should not pin megabytes. */
+#define HTTP_IDLE_MAX 8
+#define HTTP_KEEP_BODY (64u * 1024u)
+
+/* One transfer; owned by the multi handle until it completes. Its easy
+ * handle carries the client's fixed options for life (xfer_new); each
+ * request sets only what varies (xfer_prepare). */
 struct xfer {
     struct fb_http *h;
     struct xfer *prev, *next;
     CURL *easy;
-    struct curl_slist *hdrs;
+    struct curl_slist *hdrs; /* the request's headers, then "Expect:" */
+    size_t n_hdrs;           /* the request's, "Expect:" not counted */
     char *body;
     size_t body_len, body_cap;
     char *head;
     size_t head_len;
     int too_large;
     char *upload; /* the request body (non-GET), read once by on_upload */
-    size_t upload_len, upload_off;
+    size_t upload_len, upload_off, upload_cap;
     fb_http_done_fn done;
     void *user;
     void (*written)(void *user, int64_t written_ns); /* owed until it is called */
@@ -172,6 +186,11 @@ void fb_http_destroy(struct fb_http *h)
         curl_multi_remove_handle(h->multi, x->easy);
         xfer_free(x);
     }
+    while (h->idle) {
+        struct xfer *x = h->idle;
+        h->idle = x->next;
+        xfer_free(x);
+    }
     curl_multi_cleanup(h->multi);
     free(h->socks);
     free(h->ca_file);
@@ -250,39 +269,19 @@ static size_t on_upload(char *buf, size_t size, size_t nmemb, void *user)
     return n;
 }
 
-enum fb_err fb_http_submit(struct fb_http *h, const struct fb_http_request *req)
+/* A transfer with a new easy handle and the options every request of this
+ * client has. */
+static struct xfer *xfer_new(struct fb_http *h)
 {
-    struct xfer *x;
+    struct xfer *x = calloc(1, sizeof *x);
     CURL *e;
-    if (!h || !req || !req->url || !req->done || (!req->body && req->body_len) ||
-        (!req->headers && req->n_headers) || req->method > FB_HTTP_DELETE)
-        return FB_ERR_INVALID;
-    x = calloc(1, sizeof *x);
     if (!x)
-        return FB_ERR_NOMEM;
+        return NULL;
     x->h = h;
-    x->done = req->done;
-    x->user = req->user;
-    x->written = req->method != FB_HTTP_GET ? req->written : NULL;
     e = x->easy = curl_easy_init();
     if (!e)
         goto fail;
-    for (size_t i = 0; i < req->n_headers; i++) {
-        struct curl_slist *l = curl_slist_append(x->hdrs, req->headers[i]);
-        if (!l)
-            goto fail;
-        x->hdrs = l;
-    }
-    {
-        /* No 100-continue round trip: bodies are small and it only adds a
-         * state in which the request is half sent. */
-        struct curl_slist *l = curl_slist_append(x->hdrs, "Expect:");
-        if (!l)
-            goto fail;
-        x->hdrs = l;
-    }
     SETOPT(CURLOPT_PRIVATE, (char *)x);
-    SETOPT(CURLOPT_URL, req->url);
     SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
     SETOPT(CURLOPT_NOSIGNAL, 1L);
     SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
@@ -294,33 +293,148 @@ enum fb_err fb_http_submit(struct fb_http *h, const struct fb_http_request *req)
     if (h->ca_file)
         SETOPT(CURLOPT_CAINFO, h->ca_file);
     SETOPT(CURLOPT_USERAGENT, h->user_agent);
-    SETOPT(CURLOPT_HTTPHEADER, x->hdrs);
     SETOPT(CURLOPT_WRITEFUNCTION, on_body);
     SETOPT(CURLOPT_WRITEDATA, x);
     SETOPT(CURLOPT_HEADERFUNCTION, on_header);
     SETOPT(CURLOPT_HEADERDATA, x);
     SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_response);
     SETOPT(CURLOPT_TCP_NODELAY, 1L);
-    if (req->method != FB_HTTP_GET) {
-        /* Part H.1: the body is read once (see on_upload), never resent. */
-        x->upload = malloc(req->body_len ? req->body_len : 1);
-        if (!x->upload)
-            goto fail;
-        if (req->body_len)
-            memcpy(x->upload, req->body, req->body_len);
-        x->upload_len = req->body_len;
-        SETOPT(CURLOPT_POST, 1L);
-        SETOPT(CURLOPT_READFUNCTION, on_upload);
-        SETOPT(CURLOPT_READDATA, x);
-        SETOPT(CURLOPT_SEEKFUNCTION, (curl_seek_callback)NULL);
-        SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-        if (req->method == FB_HTTP_PUT)
-            SETOPT(CURLOPT_CUSTOMREQUEST, "PUT");
-        else if (req->method == FB_HTTP_DELETE)
-            SETOPT(CURLOPT_CUSTOMREQUEST, "DELETE");
+    /* Part H.1: a body is read once (see on_upload), never resent. */
+    SETOPT(CURLOPT_READFUNCTION, on_upload);
+    SETOPT(CURLOPT_READDATA, x);
+    SETOPT(CURLOPT_SEEKFUNCTION, (curl_seek_callback)NULL);
+    return x;
+fail:
+    xfer_free(x);
+    return NULL;
+}
+
+/* An idle transfer if there is one, else a new one. */
+static struct xfer *xfer_take(struct fb_http *h)
+{
+    struct xfer *x = h->idle;
+    if (!x)
+        return xfer_new(h);
+    h->idle = x->next;
+    h->nidle--;
+    x->prev = x->next = NULL;
+    return x;
+}
+
+/* A finished transfer (out of the multi handle) back to the idle list, or
+ * freed. */
+static void xfer_release(struct fb_http *h, struct xfer *x)
+{
+    if (h->nidle >= HTTP_IDLE_MAX || x->body_cap > HTTP_KEEP_BODY) {
+        xfer_free(x);
+        return;
     }
-    if (curl_multi_add_handle(h->multi, e) != CURLM_OK)
+    x->prev = NULL;
+    x->next = h->idle;
+    h->idle = x;
+    h->nidle++;
+}
+
+/* Whether x's header list is already headers[0..n) (a venue's requests
+ * mostly carry the same API-key line). */
+static int same_headers(const struct xfer *x, const char *const *headers, size_t n)
+{
+    const struct curl_slist *l = x->hdrs;
+    if (!l || x->n_hdrs != n)
+        return 0;
+    for (size_t i = 0; i < n; i++, l = l->next)
+        if (strcmp(l->data, headers[i]) != 0)
+            return 0;
+    return 1;
+}
+
+static int set_headers(struct xfer *x, const char *const *headers, size_t n)
+{
+    struct curl_slist *l = NULL;
+    if (same_headers(x, headers, n))
+        return 1;
+    for (size_t i = 0; i < n; i++) {
+        struct curl_slist *t = curl_slist_append(l, headers[i]);
+        if (!t)
+            goto fail;
+        l = t;
+    }
+    {
+        /* No 100-continue round trip: bodies are small and it only adds a
+         * state in which the request is half sent. */
+        struct curl_slist *t = curl_slist_append(l, "Expect:");
+        if (!t)
+            goto fail;
+        l = t;
+    }
+    if (curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, l) != CURLE_OK)
         goto fail;
+    curl_slist_free_all(x->hdrs);
+    x->hdrs = l;
+    x->n_hdrs = n;
+    return 1;
+fail:
+    curl_slist_free_all(l);
+    return 0;
+}
+
+/* The copy of the body on_upload hands over. */
+static int set_upload(struct xfer *x, const char *body, size_t len)
+{
+    char *p = fb_grow(x->upload, &x->upload_cap, len ? len : 1, 256);
+    if (!p)
+        return 0;
+    x->upload = p;
+    if (len)
+        memcpy(x->upload, body, len);
+    x->upload_len = len;
+    return 1;
+}
+
+/* What varies per request, set on x's handle, and x's per-transfer state
+ * cleared. Every option a previous request may have set differently is set
+ * again here (method, URL, headers, body size). */
+static int xfer_prepare(struct xfer *x, const struct fb_http_request *req)
+{
+    CURL *e = x->easy;
+    static const char *const custom[] = {NULL, NULL, "PUT", "DELETE"};
+    x->body_len = 0;
+    x->head_len = 0;
+    x->too_large = 0;
+    x->upload_len = x->upload_off = 0;
+    x->done = req->done;
+    x->user = req->user;
+    x->written = req->method != FB_HTTP_GET ? req->written : NULL;
+    if (!set_headers(x, req->headers, req->n_headers))
+        return 0;
+    SETOPT(CURLOPT_URL, req->url);
+    if (req->method == FB_HTTP_GET) {
+        SETOPT(CURLOPT_HTTPGET, 1L);
+    } else {
+        if (!set_upload(x, req->body, req->body_len))
+            return 0;
+        SETOPT(CURLOPT_POST, 1L);
+        SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    }
+    SETOPT(CURLOPT_CUSTOMREQUEST, custom[req->method]);
+    return 1;
+fail:
+    return 0;
+}
+
+enum fb_err fb_http_submit(struct fb_http *h, const struct fb_http_request *req)
+{
+    struct xfer *x;
+    if (!h || !req || !req->url || !req->done || (!req->body && req->body_len) ||
+        (!req->headers && req->n_headers) || req->method > FB_HTTP_DELETE)
+        return FB_ERR_INVALID;
+    x = xfer_take(h);
+    if (!x)
+        return FB_ERR_NOMEM;
+    if (!xfer_prepare(x, req) || curl_multi_add_handle(h->multi, x->easy) != CURLM_OK) {
+        xfer_free(x); /* its handle may hold a half-set request */
+        return FB_ERR_NOMEM;
+    }
     x->next = h->xfers;
     if (h->xfers)
         h->xfers->prev = x;
@@ -330,9 +444,6 @@ enum fb_err fb_http_submit(struct fb_http *h, const struct fb_http_request *req)
     if (x->written)
         h->unwritten++;
     return FB_OK;
-fail:
-    xfer_free(x);
-    return FB_ERR_NOMEM;
 }
 
 /* Errors that can only happen before a request byte is written. */
@@ -452,7 +563,7 @@ enum fb_err fb_http_run(struct fb_http *h, int64_t now_ns)
             curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
             curl_multi_remove_handle(h->multi, e);
             complete(h, x, code);
-            xfer_free(x);
+            xfer_release(h, x);
         }
         if (!h->unstarted && !h->unwritten)
             break;
