@@ -19,6 +19,7 @@
 
 #include "adapters/binance_proto.h"
 #include "adapters/http.h"
+#include "adapters/sign.h"
 #include "adapters/venue.h"
 #include "bridge/log.h"
 #include "bridge/strmap.h"
@@ -97,7 +98,8 @@ struct delayed {
 
 struct fb_bn {
     struct fb_binance_params p;
-    char *base_url, *key, *secret, *keyhdr;
+    char *base_url, *key, *keyhdr;
+    struct fb_sign_key *sign; /* the API secret, ready to sign with */
     char **symbols;
     struct fb_venue_sink sink;
     struct fb_http *http;
@@ -523,7 +525,7 @@ static enum fb_err send_call(struct fb_bn *bn, struct call *c)
     int in_body = m == FB_HTTP_POST;
 
     if (e == FB_OK && signed_op(c->op))
-        e = fb_bn_sign_query(&q, bn->secret, bn->p.recv_window_ms,
+        e = fb_bn_sign_query(&q, bn->sign, bn->p.recv_window_ms,
                              bn->now / NS_PER_MS + bn->offset_ms);
     if (e != FB_OK) {
         call_free(c);
@@ -1505,13 +1507,17 @@ static enum fb_err bn_create(const void *params, const struct fb_venue_sink *sin
     bn->weight_limit_1m = 6000; /* until exchangeInfo says (A.7) */
     bn->base_url = strdup(p->base_url);
     bn->key = dup_secret(p->api_key);
-    bn->secret = dup_secret(p->api_secret);
     kl = strlen(p->api_key) + sizeof "X-MBX-APIKEY: ";
     bn->keyhdr = malloc(kl);
     bn->symbols = calloc(p->n_symbols, sizeof *bn->symbols);
     bn->refs = calloc(p->n_symbols, sizeof *bn->refs);
-    if (!bn->base_url || !bn->key || !bn->secret || !bn->keyhdr || !bn->symbols || !bn->refs)
+    if (!bn->base_url || !bn->key || !bn->keyhdr || !bn->symbols || !bn->refs)
         goto nomem;
+    e = fb_sign_key_new(p->api_secret, &bn->sign);
+    if (e != FB_OK) {
+        snprintf(err, errlen, "binance: signing key: %s", fb_strerror(e));
+        goto fail;
+    }
     snprintf(bn->keyhdr, kl, "X-MBX-APIKEY: %s", p->api_key);
     for (size_t i = 0; i < p->n_symbols; i++)
         if (!(bn->symbols[i] = strdup(p->symbols[i])))
@@ -1559,14 +1565,12 @@ static void bn_destroy(void *state)
     if (bn->symbols)
         for (size_t i = 0; i < bn->p.n_symbols; i++)
             free(bn->symbols[i]);
-    if (bn->secret)
-        OPENSSL_cleanse(bn->secret, strlen(bn->secret));
+    fb_sign_key_free(bn->sign);
     if (bn->key)
         OPENSSL_cleanse(bn->key, strlen(bn->key));
     if (bn->keyhdr)
         OPENSSL_cleanse(bn->keyhdr, strlen(bn->keyhdr));
     free(bn->symbols);
-    free(bn->secret);
     free(bn->key);
     free(bn->keyhdr);
     free(bn->base_url);

@@ -60,10 +60,13 @@ int fb_bn_clordid_ok(const char *s);
 enum fb_err fb_bn_build_order(const struct fb_venue_order *o, struct fb_bn_query *q, char *why,
                               size_t whylen) FB_WARN_UNUSED;
 
+struct fb_sign_key; /* adapters/sign.h */
+
 /* Appends recvWindow (ms, 0 = omit), timestamp and the HMAC signature of
- * exactly q's bytes (all parameters in one place, A.4 vector 1). */
-enum fb_err fb_bn_sign_query(struct fb_bn_query *q, const char *secret, uint32_t recv_window_ms,
-                             int64_t timestamp_ms) FB_WARN_UNUSED;
+ * exactly q's bytes (all parameters in one place, A.4 vector 1), made with
+ * key (the API secret, prepared by fb_sign_key_new). */
+enum fb_err fb_bn_sign_query(struct fb_bn_query *q, struct fb_sign_key *key,
+                             uint32_t recv_window_ms, int64_t timestamp_ms) FB_WARN_UNUSED;
 
 /* ---- classifying answers (A.6, A.10, A.11) ---- */
 

@@ -196,8 +196,8 @@ enum fb_err fb_bn_build_order(const struct fb_venue_order *o, struct fb_bn_query
     return q->err;
 }
 
-enum fb_err fb_bn_sign_query(struct fb_bn_query *q, const char *secret, uint32_t recv_window_ms,
-                             int64_t timestamp_ms)
+enum fb_err fb_bn_sign_query(struct fb_bn_query *q, struct fb_sign_key *key,
+                             uint32_t recv_window_ms, int64_t timestamp_ms)
 {
     char sig[FB_SIGN_BINANCE_HEX_LEN + 1];
     enum fb_err err;
@@ -206,7 +206,7 @@ enum fb_err fb_bn_sign_query(struct fb_bn_query *q, const char *secret, uint32_t
     fb_bn_q_add_i64(q, "timestamp", timestamp_ms);
     if (q->err != FB_OK)
         return q->err;
-    err = fb_sign_binance(secret, q->buf, q->len, NULL, 0, sig);
+    err = fb_sign_binance_key(key, q->buf, q->len, NULL, 0, sig);
     if (err != FB_OK)
         return err;
     fb_bn_q_add(q, "signature", sig);

@@ -5,6 +5,7 @@
  */
 #include "adapters/sign.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -73,31 +74,92 @@ out:
     return err;
 }
 
-enum fb_err fb_sign_binance(const char *secret, const char *query, size_t qlen, const char *body,
-                            size_t blen, char out[FB_SIGN_BINANCE_HEX_LEN + 1])
+struct fb_sign_key {
+    EVP_MAC_CTX *mac; /* HMAC-SHA256, keyed: re-initialised per signature */
+};
+
+enum fb_err fb_sign_key_new(const char *secret, struct fb_sign_key **out)
+{
+    static char sha256[] = "SHA256"; /* OSSL_PARAM takes it non-const */
+    enum fb_err err = FB_ERR_INTERNAL;
+    EVP_MAC *m = NULL;
+    struct fb_sign_key *k = NULL;
+    OSSL_PARAM prm[2];
+
+    if (!out)
+        return FB_ERR_INVALID;
+    *out = NULL;
+    if (!secret || !secret[0])
+        return FB_ERR_INVALID;
+    m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    k = calloc(1, sizeof *k);
+    if (!m || !k || !(k->mac = EVP_MAC_CTX_new(m)))
+        goto out;
+    prm[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, sha256, 0);
+    prm[1] = OSSL_PARAM_construct_end();
+    if (!EVP_MAC_init(k->mac, (const unsigned char *)secret, strlen(secret), prm))
+        goto out;
+    *out = k;
+    k = NULL;
+    err = FB_OK;
+out:
+    fb_sign_key_free(k);
+    EVP_MAC_free(m);
+    return err;
+}
+
+void fb_sign_key_free(struct fb_sign_key *k)
+{
+    if (!k)
+        return;
+    EVP_MAC_CTX_free(k->mac); /* cleanses the key and pad states */
+    free(k);
+}
+
+enum fb_err fb_sign_binance_key(struct fb_sign_key *k, const char *query, size_t qlen,
+                                const char *body, size_t blen, char out[FB_SIGN_BINANCE_HEX_LEN + 1])
 {
     static const char hx[] = "0123456789abcdef";
     unsigned char mac[EVP_MAX_MD_SIZE];
     size_t len = 0;
-    enum fb_err err;
-    struct part parts[2];
+    enum fb_err err = FB_ERR_INTERNAL;
 
-    if (!secret || !secret[0] || !out || (!query && qlen) || (!body && blen))
+    if (!k || !out || (!query && qlen) || (!body && blen))
         return FB_ERR_INVALID;
-    parts[0].p = query;
-    parts[0].n = qlen;
-    parts[1].p = body;
-    parts[1].n = blen;
-    err = hmac("SHA256", secret, strlen(secret), parts, 2, mac, &len);
-    if (err != FB_OK || len != 32)
-        return err != FB_OK ? err : FB_ERR_INTERNAL;
+    /* A NULL key re-initialises from the pad states computed at
+     * fb_sign_key_new: the key is not hashed again. */
+    if (!EVP_MAC_init(k->mac, NULL, 0, NULL))
+        goto out;
+    if (qlen && !EVP_MAC_update(k->mac, (const unsigned char *)query, qlen))
+        goto out;
+    if (blen && !EVP_MAC_update(k->mac, (const unsigned char *)body, blen))
+        goto out;
+    if (!EVP_MAC_final(k->mac, mac, &len, sizeof mac) || len != 32)
+        goto out;
     for (size_t i = 0; i < len; i++) {
         out[2 * i] = hx[mac[i] >> 4];
         out[2 * i + 1] = hx[mac[i] & 15];
     }
     out[2 * len] = '\0';
+    err = FB_OK;
+out:
     OPENSSL_cleanse(mac, sizeof mac);
-    return FB_OK;
+    return err;
+}
+
+enum fb_err fb_sign_binance(const char *secret, const char *query, size_t qlen, const char *body,
+                            size_t blen, char out[FB_SIGN_BINANCE_HEX_LEN + 1])
+{
+    struct fb_sign_key *k = NULL;
+    enum fb_err err;
+
+    if (!secret || !secret[0] || !out || (!query && qlen) || (!body && blen))
+        return FB_ERR_INVALID;
+    err = fb_sign_key_new(secret, &k);
+    if (err == FB_OK)
+        err = fb_sign_binance_key(k, query, qlen, body, blen, out);
+    fb_sign_key_free(k);
+    return err;
 }
 
 static int b64_char(char c)

@@ -1,11 +1,13 @@
 /*
- * Request signing for the REST venues (pure: no I/O, no clock, no state).
+ * Request signing for the REST venues (pure: no I/O, no clock; the only
+ * state is an fb_sign_key its owner keeps).
  *
  * Binance (REFERENCE.md A.4): hex(HMAC-SHA256(secret, query || body)) over
  * exactly the bytes sent, after percent-encoding. Kraken (B.2):
  * base64(HMAC-SHA512(base64decode(secret), path || SHA256(nonce || postdata))).
  *
- * Secrets are only read; nothing here logs or keeps them.
+ * Secrets are only read; nothing here logs them, and only an fb_sign_key
+ * keeps one (as its HMAC state), until it is freed.
  */
 #ifndef FB_SIGN_H
 #define FB_SIGN_H
@@ -37,6 +39,26 @@ enum fb_err fb_pct_encode(const char *in, size_t n, char *out, size_t cap,
  */
 enum fb_err fb_sign_binance(const char *secret, const char *query, size_t qlen, const char *body,
                             size_t blen, char out[FB_SIGN_BINANCE_HEX_LEN + 1]) FB_WARN_UNUSED;
+
+/*
+ * A Binance secret made ready to sign with: the HMAC-SHA256 state after the
+ * key, computed once. Signing from scratch fetches the algorithm, allocates
+ * a context and hashes the padded key twice for every request (~1.5 µs of
+ * the order path); with a key, a request hashes only its payload. The key
+ * holds secret material (fb_sign_key_free cleanses it) and is changed by
+ * each signature: one thread at a time.
+ */
+struct fb_sign_key;
+
+/* FB_ERR_INVALID on NULL or an empty secret, FB_ERR_INTERNAL (OpenSSL). */
+enum fb_err fb_sign_key_new(const char *secret, struct fb_sign_key **out) FB_WARN_UNUSED;
+/* NULL is a no-op. */
+void fb_sign_key_free(struct fb_sign_key *k);
+
+/* fb_sign_binance with a prepared key: the same 64 hex characters. */
+enum fb_err fb_sign_binance_key(struct fb_sign_key *k, const char *query, size_t qlen,
+                                const char *body, size_t blen,
+                                char out[FB_SIGN_BINANCE_HEX_LEN + 1]) FB_WARN_UNUSED;
 
 /*
  * Kraken API-Sign. secret_b64 is the API secret as Kraken gives it (standard

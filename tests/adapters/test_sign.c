@@ -105,12 +105,40 @@ START_TEST(pct_too_large)
 }
 END_TEST
 
+/* One prepared key signs every vector in turn, twice over: each signature
+ * starts from the key alone, nothing of the previous payload carries over. */
+START_TEST(binance_key_reused)
+{
+    struct fb_sign_key *k = NULL;
+    char sig[FB_SIGN_BINANCE_HEX_LEN + 1];
+    ck_assert_int_eq(fb_sign_key_new(BN_SECRET, &k), FB_OK);
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < sizeof bn_vecs / sizeof bn_vecs[0]; i++) {
+            const struct bn_vec *v = &bn_vecs[i];
+            ck_assert_int_eq(fb_sign_binance_key(k, v->query, strlen(v->query), v->body,
+                                                 strlen(v->body), sig),
+                             FB_OK);
+            ck_assert_msg(strcmp(sig, v->sig) == 0, "vector %s, round %d: got %s want %s",
+                          v->name, round, sig, v->sig);
+        }
+    }
+    fb_sign_key_free(k);
+}
+END_TEST
+
 START_TEST(binance_bad_args)
 {
     char sig[FB_SIGN_BINANCE_HEX_LEN + 1];
     ck_assert_int_eq(fb_sign_binance("", "a", 1, "", 0, sig), FB_ERR_INVALID);
     ck_assert_int_eq(fb_sign_binance(NULL, "a", 1, "", 0, sig), FB_ERR_INVALID);
     ck_assert_int_eq(fb_sign_binance(BN_SECRET, NULL, 3, "", 0, sig), FB_ERR_INVALID);
+    struct fb_sign_key *k = (struct fb_sign_key *)1;
+    ck_assert_int_eq(fb_sign_key_new("", &k), FB_ERR_INVALID);
+    ck_assert_ptr_null(k);
+    ck_assert_int_eq(fb_sign_key_new(NULL, &k), FB_ERR_INVALID);
+    ck_assert_int_eq(fb_sign_key_new(BN_SECRET, NULL), FB_ERR_INVALID);
+    ck_assert_int_eq(fb_sign_binance_key(NULL, "a", 1, "", 0, sig), FB_ERR_INVALID);
+    fb_sign_key_free(NULL);
 }
 END_TEST
 
@@ -232,6 +260,7 @@ static Suite *sign_suite(void)
     tcase_add_test(tc, binance_vector2_from_raw_symbol);
     tcase_add_loop_test(tc, pct_table, 0, (int)(sizeof pct_vecs / sizeof pct_vecs[0]));
     tcase_add_test(tc, pct_too_large);
+    tcase_add_test(tc, binance_key_reused);
     tcase_add_test(tc, binance_bad_args);
     tcase_add_test(tc, kraken_vector);
     tcase_add_loop_test(tc, kraken_bad_secret, 0,
