@@ -175,6 +175,28 @@ static void drive(struct fb_http *h, struct got *g)
     ck_assert_int_eq(g->done, 1);
 }
 
+/* request() with header line hdr (NULL: none) instead of the API key. */
+static void request_hdr(struct fb_http *h, enum fb_http_method m, const char *path,
+                        const char *body, const char *hdr, struct got *g)
+{
+    char url[128];
+    const char *hdrs[] = {hdr};
+    struct fb_http_request r;
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
+    memset(g, 0, sizeof *g);
+    memset(&r, 0, sizeof r);
+    r.method = m;
+    r.url = url;
+    r.body = body;
+    r.body_len = body ? strlen(body) : 0;
+    r.headers = hdr ? hdrs : NULL;
+    r.n_headers = hdr ? 1 : 0;
+    r.done = on_done;
+    r.user = g;
+    ck_assert_int_eq(fb_http_submit(h, &r), FB_OK);
+    drive(h, g);
+}
+
 static void request(struct fb_http *h, enum fb_http_method m, const char *path, const char *body,
                     struct got *g)
 {
@@ -357,6 +379,44 @@ START_TEST(body_and_headers_sent_as_given)
 }
 END_TEST
 
+/* Finished transfers' handles serve the next requests: nothing of one
+ * request (method, body, headers) may carry over into the next. */
+START_TEST(reused_handles_carry_nothing_over)
+{
+    struct fb_http *h;
+    struct got g;
+    srv_start();
+    h = client(NULL);
+    request_hdr(h, FB_HTTP_POST, "/echo", "symbol=LONGER&i=1", "X-MBX-APIKEY: k1", &g);
+    ck_assert_str_eq(last_method, "POST");
+    ck_assert_str_eq(g.body, "symbol=LONGER&i=1");
+    ck_assert_str_eq(last_key, "k1");
+    request_hdr(h, FB_HTTP_GET, "/ok", NULL, NULL, &g);
+    ck_assert_int_eq(g.status, 200);
+    ck_assert_str_eq(last_method, "GET");
+    ck_assert_str_eq(last_body, "");
+    ck_assert_str_eq(last_key, "");
+    request_hdr(h, FB_HTTP_PUT, "/echo", "b=2", "X-MBX-APIKEY: k2", &g);
+    ck_assert_str_eq(last_method, "PUT");
+    ck_assert_str_eq(g.body, "b=2");
+    ck_assert_str_eq(last_key, "k2");
+    request_hdr(h, FB_HTTP_DELETE, "/echo", "", "X-MBX-APIKEY: k2", &g);
+    ck_assert_str_eq(last_method, "DELETE");
+    ck_assert_str_eq(g.body, "");
+    request_hdr(h, FB_HTTP_POST, "/echo", "c", "X-MBX-APIKEY: k1", &g);
+    ck_assert_str_eq(last_method, "POST");
+    ck_assert_str_eq(g.body, "c");
+    ck_assert_str_eq(last_key, "k1");
+    request_hdr(h, FB_HTTP_GET, "/ok", NULL, "X-MBX-APIKEY: k1", &g);
+    ck_assert_str_eq(last_method, "GET");
+    ck_assert_str_eq(g.body, "hello");
+    ck_assert_int_eq(atomic_load(&n_requests), 6);
+    ck_assert_int_eq(atomic_load(&n_conns), 1);
+    fb_http_destroy(h);
+    srv_stop();
+}
+END_TEST
+
 START_TEST(destroy_with_requests_in_flight)
 {
     struct fb_http *h;
@@ -478,6 +538,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, posts_reuse_the_connection);
     tcase_add_test(tc, post_never_resent);
     tcase_add_test(tc, body_and_headers_sent_as_given);
+    tcase_add_test(tc, reused_handles_carry_nothing_over);
     tcase_add_test(tc, destroy_with_requests_in_flight);
     tcase_add_test(tc, answers_by_socket_readiness);
     tcase_add_test(tc, bad_params);
