@@ -269,9 +269,10 @@ FIX::MessageStore *StoreFactory::create(const FIX::SessionID &id)
         return never ? new NeverResetStore<FIX::MemoryStore>() : new FIX::MemoryStore();
     // FlatStore, not FIX::FileStore: the latter keeps an in-memory entry per
     // stored message for the life of the session (see fix/flat_store.h).
-    if (never)
-        return new NeverResetStore<FlatStore>(s.data_dir + "/store", id);
-    return new FlatStore(s.data_dir + "/store", id);
+    FlatStore *f = never ? new NeverResetStore<FlatStore>(s.data_dir + "/store", id)
+                         : new FlatStore(s.data_dir + "/store", id);
+    acceptor_->note_store((size_t)slot, f);
+    return f;
 }
 
 void StoreFactory::destroy(FIX::MessageStore *store)

@@ -230,6 +230,8 @@ FlatStore::FlatStore(const std::string &dir, const FIX::SessionID &id)
 
 FlatStore::~FlatStore()
 {
+    std::string err;
+    (void)flush_pending(&err); // logged if it fails
     close_files(true);
 }
 
@@ -452,8 +454,66 @@ void FlatStore::read_session()
     write_session();
 }
 
+// Whether the calling thread is corked (fix/transport.cc).
+bool fb_transport_corked();
+
+bool FlatStore::flush_locked(std::string *err)
+{
+    if (!pending_.load(std::memory_order_relaxed))
+        return true;
+    if (!pend_body_.empty() &&
+        !pwrite_all(body_fd_, pend_body_.data(), pend_body_.size(), body_end_ - pend_body_.size())) {
+        *err = sys_error("cannot write", prefix_ + "body");
+        return false;
+    }
+    // body first, then the records: a crash in between leaves body bytes
+    // no record points to, which the next open cuts
+    if (!pend_index_.empty() &&
+        !pwrite_all(index_fd_, pend_index_.data(), pend_index_.size(), pend_first_ * kRec)) {
+        *err = sys_error("cannot write", prefix_ + "index");
+        return false;
+    }
+    pend_body_.clear();
+    pend_index_.clear();
+    if (seq_dirty_) {
+        char buf[32];
+        int n = std::snprintf(buf, sizeof buf, "%10.10d : %10.10d", next_sender_, next_target_);
+        if (n < 0 || !pwrite_all(seq_fd_, buf, (size_t)n, 0)) {
+            *err = sys_error("cannot write", prefix_ + "seqnums");
+            return false;
+        }
+        seq_dirty_ = false;
+    }
+    pending_.store(false, std::memory_order_release);
+    return true;
+}
+
+bool FlatStore::flush_pending(std::string *err)
+{
+    std::lock_guard<std::mutex> lock(pend_mu_);
+    if (flush_locked(err))
+        return true;
+    // kept, so a later flush may still make it; the caller sends nothing
+    fb_error("fix", "store %s: %s; the messages are not sent", prefix_.c_str(), err->c_str());
+    return false;
+}
+
+void FlatStore::flush_or_throw()
+{
+    std::string err;
+    if (!flush_locked(&err))
+        throw FIX::IOException(err);
+}
+
 void FlatStore::write_seqnums()
 {
+    if (fb_transport_corked()) {
+        seq_dirty_ = true; // flush_pending writes it with the messages
+        pending_.store(true, std::memory_order_release);
+        return;
+    }
+    flush_or_throw(); // in order: what was noted first
+    seq_dirty_ = false;
     char buf[32];
     int n = std::snprintf(buf, sizeof buf, "%10.10d : %10.10d", next_sender_, next_target_);
     if (n < 0 || !pwrite_all(seq_fd_, buf, (size_t)n, 0))
@@ -476,17 +536,31 @@ bool FlatStore::set(int seq, const std::string &msg) throw(FIX::IOException)
     if (msg.size() > UINT32_MAX)
         throw FIX::IOException("message too long for the store");
     uint64_t slot = (uint64_t)seq;
+    std::lock_guard<std::mutex> lock(pend_mu_);
+    bool corked = fb_transport_corked();
+    // what is noted goes first unless this one simply follows it
+    if (!corked || slot < top_ ||
+        (!pend_index_.empty() && slot != pend_first_ + pend_index_.size() / kRec))
+        flush_or_throw();
     if (slot < top_ && ftruncate(index_fd_, (off_t)(slot * kRec)) < 0)
         throw FIX::IOException(sys_error("cannot truncate", prefix_ + "index"));
-    // Body first, then its record: a crash in between leaves body bytes no
-    // record points to, which the next open cuts.
-    if (!pwrite_all(body_fd_, msg.data(), msg.size(), body_end_))
-        throw FIX::IOException(sys_error("cannot write", prefix_ + "body"));
     Rec r = {body_end_, (uint32_t)msg.size(), (uint32_t)seq, fb_crc32c(0, msg.data(), msg.size())};
     unsigned char rec[kRec];
     encode(rec, r);
-    if (!pwrite_all(index_fd_, rec, kRec, slot * kRec))
-        throw FIX::IOException(sys_error("cannot write", prefix_ + "index"));
+    if (corked) {
+        if (pend_index_.empty())
+            pend_first_ = slot;
+        pend_body_ += msg;
+        pend_index_.append((const char *)rec, kRec);
+        pending_.store(true, std::memory_order_release);
+    } else {
+        // Body first, then its record: a crash in between leaves body bytes
+        // no record points to, which the next open cuts.
+        if (!pwrite_all(body_fd_, msg.data(), msg.size(), body_end_))
+            throw FIX::IOException(sys_error("cannot write", prefix_ + "body"));
+        if (!pwrite_all(index_fd_, rec, kRec, slot * kRec))
+            throw FIX::IOException(sys_error("cannot write", prefix_ + "index"));
+    }
     body_end_ += msg.size();
     top_ = slot;
     return true;
@@ -495,6 +569,12 @@ bool FlatStore::set(int seq, const std::string &msg) throw(FIX::IOException)
 void FlatStore::get(int begin, int end, std::vector<std::string> &result) const
     throw(FIX::IOException)
 {
+    {
+        // a resend reads the files: what is noted must be in them
+        FlatStore *self = const_cast<FlatStore *>(this);
+        std::lock_guard<std::mutex> lock(self->pend_mu_);
+        self->flush_or_throw();
+    }
     result.clear();
     uint64_t b = begin < 1 ? 1 : (uint64_t)begin;
     uint64_t e = end < 1 ? 0 : (uint64_t)end;
@@ -536,24 +616,28 @@ int FlatStore::getNextTargetMsgSeqNum() const throw(FIX::IOException)
 
 void FlatStore::setNextSenderMsgSeqNum(int v) throw(FIX::IOException)
 {
+    std::lock_guard<std::mutex> lock(pend_mu_);
     next_sender_ = v;
     write_seqnums();
 }
 
 void FlatStore::setNextTargetMsgSeqNum(int v) throw(FIX::IOException)
 {
+    std::lock_guard<std::mutex> lock(pend_mu_);
     next_target_ = v;
     write_seqnums();
 }
 
 void FlatStore::incrNextSenderMsgSeqNum() throw(FIX::IOException)
 {
+    std::lock_guard<std::mutex> lock(pend_mu_);
     ++next_sender_;
     write_seqnums();
 }
 
 void FlatStore::incrNextTargetMsgSeqNum() throw(FIX::IOException)
 {
+    std::lock_guard<std::mutex> lock(pend_mu_);
     ++next_target_;
     write_seqnums();
 }
@@ -567,6 +651,8 @@ void FlatStore::reset() throw(FIX::IOException)
 {
     // The messages go first and durably: sequence numbers back at 1 next to
     // the old day's messages would let a resend send them again.
+    std::lock_guard<std::mutex> lock(pend_mu_);
+    flush_or_throw();
     if (ftruncate(index_fd_, (off_t)kRec) < 0 || ftruncate(body_fd_, 0) < 0 ||
         fdatasync(index_fd_) < 0 || fdatasync(body_fd_) < 0)
         throw FIX::IOException(sys_error("cannot reset", prefix_ + "index/body"));
@@ -575,6 +661,7 @@ void FlatStore::reset() throw(FIX::IOException)
     next_sender_ = 1;
     next_target_ = 1;
     write_seqnums();
+    flush_or_throw(); // written now even on a corked thread: synced below
     creation_ = FIX::UtcTimeStamp();
     write_session();
     if (fdatasync(seq_fd_) < 0 || fdatasync(session_fd_) < 0)
@@ -584,6 +671,8 @@ void FlatStore::reset() throw(FIX::IOException)
 void FlatStore::refresh() throw(FIX::IOException)
 {
     // Re-reads everything from disk (an operator may have edited .seqnums).
+    std::lock_guard<std::mutex> lock(pend_mu_);
+    flush_or_throw();
     close_files(false);
     try {
         open_files();

@@ -25,10 +25,16 @@
 // highest first cuts the index after it (the numbers above belong to a
 // numbering that no longer exists: they must never be resent).
 //
-// Durability (fsync policy). Each set() is two pwrite()s (body, then index)
-// and each sequence number change one pwrite(): everything QuickFIX was told
-// is stored is in the kernel before the message goes on the wire, so a
-// process crash (SIGKILL) loses nothing. (The sequence numbers are a
+// Durability (fsync policy). Everything QuickFIX was told is stored is in
+// the kernel before the message goes on the wire, so a process crash
+// (SIGKILL) loses nothing. Uncorked, each set() is two pwrite()s (body, then
+// index) and each sequence number change one pwrite(). On a corked thread
+// (fb_fix_cork: the engine sending a step's reports) set() and the sequence
+// numbers only note what to write, and flush_pending() writes it all, one
+// pwrite() each for body, index and sequence numbers; the transport calls it
+// before any byte of the connection's output leaves (Connection::
+// write_locked), whichever thread writes, so the rule holds (issue #7: a
+// step's two reports per order were six pwrite()s, now three per step). (The sequence numbers are a
 // pwrite, not a store into an mmap of .seqnums, which would save the call:
 // a SIGKILL between two CPU stores of the copy could leave a half-new
 // number, while the kernel copies a pwrite whole.)
@@ -59,13 +65,17 @@
 // is MessageStore's interface; a ResendRequest for the whole day holds the
 // whole day's messages until QuickFIX has sent them. Nothing else grows.
 //
-// Not thread-safe: QuickFIX calls a session's store under the session's lock.
+// Threads: QuickFIX calls a session's store under the session's lock; the
+// transport may call flush_pending() from any thread. pend_mu_ covers what
+// both touch (the pending writes, the files' ends, the sequence numbers).
 // Errors: the constructor throws FIX::ConfigError (the message names the
 // file); the rest throw FIX::IOException, as MessageStore declares.
 #ifndef FB_FLAT_STORE_H
 #define FB_FLAT_STORE_H
 
+#include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -105,6 +115,15 @@ class FlatStore : public FIX::MessageStore
     void reset() throw(FIX::IOException) override;
     void refresh() throw(FIX::IOException) override;
 
+    // Writes what corked set()s and sequence number changes noted. False
+    // (logged, with why in *err) if the disk refused: the caller must not
+    // send the messages. Any thread; cheap when nothing is pending.
+    bool flush_pending(std::string *err);
+    bool has_pending() const
+    {
+        return pending_.load(std::memory_order_acquire);
+    }
+
     const Recovery &recovery() const
     {
         return recovery_;
@@ -124,6 +143,8 @@ class FlatStore : public FIX::MessageStore
     void read_session();
     void write_seqnums();
     void write_session();
+    void flush_or_throw(); // flush_pending, or FIX::IOException
+    bool flush_locked(std::string *err);
 
     std::string dir_, prefix_;
     int body_fd_ = -1, index_fd_ = -1, seq_fd_ = -1, session_fd_ = -1;
@@ -132,6 +153,16 @@ class FlatStore : public FIX::MessageStore
     int next_sender_ = 1, next_target_ = 1;
     FIX::UtcTimeStamp creation_;
     Recovery recovery_;
+
+    // Corked writes not made yet: body bytes from body_end_ - pend_body_
+    // .size(), index records of slots pend_first_.. (contiguous), and
+    // whether .seqnums is behind.
+    std::mutex pend_mu_;
+    std::atomic<bool> pending_{false};
+    std::string pend_body_;
+    std::string pend_index_;
+    uint64_t pend_first_ = 0;
+    bool seq_dirty_ = false;
 };
 
 // Creates a FlatStore per session under one directory.

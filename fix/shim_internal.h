@@ -62,6 +62,7 @@ struct SessionConf {
 };
 
 class Acceptor;
+class FlatStore;
 
 // One accepted TCP (or TLS) connection. QuickFIX's Session sends through it
 // (Responder), from the I/O thread or from any thread calling fb_fix_send.
@@ -87,6 +88,7 @@ class Connection : public FIX::Responder
     FIX::Parser parser;
     size_t buffered = 0;        // bytes handed to the parser, not yet consumed
     FIX::Session *session = nullptr;
+    FlatStore *store = nullptr; // its session's, if store: file (flushed before each write)
     long slot = -1;
     int64_t accepted_ms = 0;
     std::atomic<bool> closing{false};
@@ -172,6 +174,7 @@ class App : public FIX::Application
 class Acceptor;
 // The calling thread's cork (see fb_fix_cork in fix_shim.h).
 void fb_transport_cork();
+bool fb_transport_corked(); // flat_store.cc notes writes while it is
 void fb_transport_uncork(Acceptor *a);
 // When the I/O thread read the bytes it is parsing now (CLOCK_REALTIME ns).
 int64_t fb_transport_read_ns();
@@ -211,6 +214,14 @@ class Acceptor
     // Writes what a corked thread queued for the session in slot (any
     // thread; see fb_fix_cork).
     void flush_slot(size_t slot);
+    // The FlatStore of a session (nullptr: another store), for its
+    // connections to flush before they write (StoreFactory notes it).
+    void note_store(size_t slot, FlatStore *s)
+    {
+        if (flat_stores_.size() <= slot)
+            flat_stores_.resize(slot + 1, nullptr);
+        flat_stores_[slot] = s;
+    }
 
     fb_fix_callbacks cb;
     RedactingLogFactory logs;
@@ -235,6 +246,7 @@ class Acceptor
     std::vector<Listener> listeners_;
     std::vector<Connection *> conns_;
     std::vector<Connection *> bound_; // per slot, the connection it runs on
+    std::vector<FlatStore *> flat_stores_; // per slot (note_store)
     // Guards bound_'s writes and a connection's deletion against
     // flush_slot() from another thread (the I/O thread alone writes both,
     // so its own reads need no lock).

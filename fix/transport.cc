@@ -20,6 +20,7 @@
 
 #include "bridge/log.h"
 #include "fix/fix_raw.h"
+#include "fix/flat_store.h"
 #include "fix/shim_internal.h"
 
 namespace fbfix
@@ -130,6 +131,15 @@ Connection::~Connection()
 // Writes as much of out_ as the socket takes. Caller holds mu_.
 bool Connection::write_locked()
 {
+    // Stored before sent: what a corked thread noted in the session's store
+    // is written before any of its bytes leave, whoever writes them.
+    if (store && !out_.empty() && store->has_pending()) {
+        std::string err;
+        if (!store->flush_pending(&err)) {
+            out_.clear(); // not sent; the session is dropped (logged)
+            return false;
+        }
+    }
     while (!out_.empty()) {
         ssize_t n;
         if (ssl) {
@@ -184,6 +194,11 @@ bool cork_slot(long slot)
 void fb_transport_cork()
 {
     t_cork++;
+}
+
+bool fb_transport_corked()
+{
+    return t_cork > 0;
 }
 
 void fb_transport_uncork(Acceptor *a)
@@ -574,6 +589,7 @@ bool Acceptor::bind_conn(Connection *c, size_t slot)
     if (bound_[slot] || !FIX::Session::registerSession(ids_[slot]))
         return false;
     c->session = s;
+    c->store = slot < flat_stores_.size() ? flat_stores_[slot] : nullptr;
     c->slot = (long)slot;
     {
         std::lock_guard<std::mutex> lock(bound_mu_);

@@ -19,6 +19,7 @@
 #include <quickfix/FieldConvertors.h>
 
 #include "fix/flat_store.h"
+#include "fix/shim_internal.h"
 
 // Last: check.h defines macros (fail) that clash with libstdc++ names.
 #include <check.h>
@@ -396,6 +397,89 @@ START_TEST(foreign_index_refused)
 }
 END_TEST
 
+
+// A corked thread's sets and sequence numbers wait for flush_pending() (the
+// transport calls it before the bytes leave): one write each for body,
+// index and .seqnums; a resend, an uncorked set or a gap writes them first.
+START_TEST(corked_writes_wait_for_flush)
+{
+    auto s = open_store();
+    fbfix::fb_transport_cork();
+    for (int i = 1; i <= 3; i++) {
+        s->set(i, msg(i));
+        s->incrNextSenderMsgSeqNum();
+    }
+    ck_assert(s->has_pending());
+    ck_assert_int_eq(fsize("body"), 0);
+    ck_assert_int_eq(fsize("index"), 24); /* the header alone */
+    STR_EQ(slurp("seqnums"), "0000000001 : 0000000001");
+    ck_assert_int_eq(s->getNextSenderMsgSeqNum(), 4);
+    // a resend reads the files: they are written first
+    std::vector<std::string> v = get(*s, 1, 3);
+    ck_assert_uint_eq(v.size(), 3);
+    STR_EQ(v[2], msg(3));
+    ck_assert(!s->has_pending());
+    STR_EQ(slurp("seqnums"), "0000000004 : 0000000001");
+    s->set(4, msg(4));
+    s->set(5, msg(5));
+    s->incrNextSenderMsgSeqNum();
+    s->incrNextSenderMsgSeqNum();
+    // 6 is an admin message (not stored): 7 does not follow 5, so 4-5 go first
+    s->incrNextSenderMsgSeqNum();
+    s->set(7, msg(7));
+    ck_assert_int_eq(fsize("index"), 24 * 6);
+    std::string err;
+    ck_assert(s->flush_pending(&err));
+    ck_assert_int_eq(fsize("index"), 24 * 8);
+    ck_assert_int_eq(fsize("body"), (long)(msg(1).size() * 3 + msg(4).size() * 2 + msg(7).size()));
+    s->incrNextTargetMsgSeqNum();
+    fbfix::fb_transport_uncork(nullptr);
+    // uncorked: what was noted, then this one, at once
+    s->set(8, msg(8));
+    STR_EQ(slurp("seqnums"), "0000000007 : 0000000002");
+    ck_assert(!s->has_pending());
+    s.reset();
+    s = open_store();
+    v = get(*s, 1, 8);
+    ck_assert_uint_eq(v.size(), 7); /* 6 is a hole */
+    STR_EQ(v[5], msg(7));
+    STR_EQ(v[6], msg(8));
+    ck_assert_uint_eq(s->recovery().records_cut, 0);
+    ck_assert_uint_eq(s->recovery().body_bytes_cut, 0);
+    ck_assert_int_eq(s->getNextSenderMsgSeqNum(), 7);
+}
+END_TEST
+
+// Killed with writes noted and not flushed: they were never sent (the
+// transport flushes before any byte leaves), and the store reopens at what
+// was flushed, with nothing to repair.
+START_TEST(killed_before_flush)
+{
+    {
+        auto s = open_store();
+        s->set(1, msg(1));
+        s->incrNextSenderMsgSeqNum();
+    }
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        auto s = open_store();
+        fbfix::fb_transport_cork();
+        s->set(2, msg(2));
+        s->incrNextSenderMsgSeqNum();
+        raise(SIGKILL);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFSIGNALED(st));
+    auto s = open_store();
+    ck_assert_int_eq(s->getNextSenderMsgSeqNum(), 2);
+    ck_assert_uint_eq(get(*s, 1, 2).size(), 1);
+    ck_assert_uint_eq(s->recovery().records_cut, 0);
+    ck_assert_uint_eq(s->recovery().body_bytes_cut, 0);
+}
+END_TEST
+
 static Suite *flat_store_suite(void)
 {
     Suite *s = suite_create("flat_store");
@@ -407,6 +491,8 @@ static Suite *flat_store_suite(void)
     tcase_add_test(tc, reset_empties_store);
     tcase_add_test(tc, lower_number_voids_the_rest);
     tcase_add_test(tc, converts_filestore);
+    tcase_add_test(tc, corked_writes_wait_for_flush);
+    tcase_add_test(tc, killed_before_flush);
     suite_add_tcase(s, tc);
     TCase *lim = tcase_create("limits");
     tcase_add_checked_fixture(lim, setup, teardown);
