@@ -30,6 +30,8 @@
  *     3000), drop_after_place, malformed_after_place, 429 (Retry-After S,
  *     default 1), 1007_after_place (HTTP 503 with -1007), clear.
  *     "after_place" kinds run the request first, then spoil the answer.
+ *     count 1..1000000, ms 0..600000, retry_after 0..3600, digits only;
+ *     anything else is answered 400 -1130 with the reason.
  *   POST /__sim/price?symbol=S&price=P   moves the reference and matches.
  *   GET  /__sim/orders[?clientOrderId=C] every order the venue created
  *     (per clientOrderId: posts = requests received, orders = orders made).

@@ -342,6 +342,31 @@ json_t *fb_vsim_price_json(const struct fb_sim_book *b, size_t m, const char *sy
 
 /* ---- faults ---- */
 
+/* Parameter key of p, if given, into *out: decimal digits only, lo..hi.
+ * A test that mistypes a number must hear so, not get a fault it did not
+ * ask for (strtoul would take "3s" as 3 and "x" as 0). */
+static int fault_number(struct vs_params *p, const char *key, uint32_t lo, uint32_t hi,
+                        uint32_t *out, char *err, size_t errlen)
+{
+    const char *v = fb_vsim_param(p, key);
+    unsigned long n = 0;
+    if (!v)
+        return 0;
+    for (const char *c = v; *c; c++) {
+        if (*c < '0' || *c > '9' || n > hi) {
+            n = (unsigned long)hi + 1;
+            break;
+        }
+        n = n * 10 + (unsigned long)(*c - '0');
+    }
+    if (!*v || n < lo || n > hi) {
+        snprintf(err, errlen, "%s= must be a whole number %u..%u, not '%s'", key, lo, hi, v);
+        return -1;
+    }
+    *out = (uint32_t)n;
+    return 0;
+}
+
 enum fb_err fb_vsim_fault_add(struct fb_vsim_faults *q, struct vs_params *p,
                               const struct fb_vsim_fault_name *names, size_t n_names, char *err,
                               size_t errlen)
@@ -365,12 +390,11 @@ enum fb_err fb_vsim_fault_add(struct fb_vsim_faults *q, struct vs_params *p,
         return FB_ERR_INVALID;
     }
     f.kind = names[i].kind;
-    if ((v = fb_vsim_param(p, "count")))
-        f.count = (uint32_t)strtoul(v, NULL, 10);
-    if ((v = fb_vsim_param(p, "ms")))
-        f.ms = (uint32_t)strtoul(v, NULL, 10);
-    if ((v = fb_vsim_param(p, "retry_after")))
-        f.retry_after = (uint32_t)strtoul(v, NULL, 10);
+    if (fault_number(p, "count", 1, FB_VSIM_FAULT_COUNT_MAX, &f.count, err, errlen) ||
+        fault_number(p, "ms", 0, FB_VSIM_FAULT_MS_MAX, &f.ms, err, errlen) ||
+        fault_number(p, "retry_after", 0, FB_VSIM_FAULT_RETRY_MAX, &f.retry_after, err,
+                     errlen))
+        return FB_ERR_INVALID;
     if ((v = fb_vsim_param(p, "on"))) {
         for (i = 0; i < 5 && strcmp(v, ons[i]) != 0; i++)
             ;
@@ -380,9 +404,8 @@ enum fb_err fb_vsim_fault_add(struct fb_vsim_faults *q, struct vs_params *p,
         }
         f.on = (enum vs_on)i;
     }
-    if (f.count == 0 || q->n == FB_VSIM_FAULTS_MAX) {
-        snprintf(err, errlen, "count must be >= 1 and at most %d faults queued",
-                 FB_VSIM_FAULTS_MAX);
+    if (q->n == FB_VSIM_FAULTS_MAX) {
+        snprintf(err, errlen, "at most %d faults queued", FB_VSIM_FAULTS_MAX);
         return FB_ERR_INVALID;
     }
     q->f[q->n++] = f;

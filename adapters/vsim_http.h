@@ -28,6 +28,9 @@ extern "C" {
 #define FB_VSIM_URI_MAX 4096
 #define FB_VSIM_BODY_MAX 8192 /* a longer body is refused (too_large) */
 #define FB_VSIM_FAULTS_MAX 16
+#define FB_VSIM_FAULT_COUNT_MAX 1000000
+#define FB_VSIM_FAULT_MS_MAX 600000 /* 10 minutes */
+#define FB_VSIM_FAULT_RETRY_MAX 3600
 
 /* What a simulator is started with (fb_vsim_start, fb_vsim_kraken_start). */
 struct fb_vsim_params {
@@ -191,7 +194,9 @@ struct fb_vsim_faults {
 
 /* Queues the fault p describes (kind= one of names[0..n_names), or
  * "clear" to empty the queue); defaults count 1, on=new, ms 3000,
- * retry_after 1. FB_ERR_INVALID with a reason in err. */
+ * retry_after 1. count is 1..FB_VSIM_FAULT_COUNT_MAX, ms
+ * 0..FB_VSIM_FAULT_MS_MAX, retry_after 0..FB_VSIM_FAULT_RETRY_MAX, all
+ * in decimal digits. FB_ERR_INVALID with a reason in err. */
 enum fb_err fb_vsim_fault_add(struct fb_vsim_faults *q, struct vs_params *p,
                               const struct fb_vsim_fault_name *names, size_t n_names, char *err,
                               size_t errlen) FB_WARN_UNUSED;

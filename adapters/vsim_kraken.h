@@ -47,6 +47,8 @@
  *     (EAPI:Rate limit exceeded), order_rate_limit (EOrder:Rate limit
  *     exceeded), clear. "after_place" kinds run the request first.
  *     on=query is QueryOrders/OpenOrders/ClosedOrders/QueryTrades.
+ *     count 1..1000000, ms 0..600000, retry_after 0..3600, digits only;
+ *     anything else is refused with the reason.
  *   POST /__sim/price?symbol=S&price=P   moves the reference and matches.
  *   POST /__sim/limits?rest_max=N&rest_decay_milli=D  the REST call counter
  *     (B.7: +1 a private non-trading call, +2 QueryTrades, -D/1000 per
