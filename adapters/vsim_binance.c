@@ -181,6 +181,7 @@ static const struct fb_vsim_fault_name fault_names[] = {
     {"malformed_after_place", VS_F_MALFORMED_AFTER},
     {"429", VS_F_429},
     {"1007_after_place", VS_F_1007_AFTER},
+    {"hide_trades", VS_F_HIDE_TRADES},
 };
 
 static enum fb_err add_fault(struct fb_vsim *vs, struct vs_params *p, char *err, size_t errlen)
@@ -428,7 +429,7 @@ static void handler(void *user, const struct fb_vsim_request *rq, struct fb_vsim
         vs_open_orders(vs, p, &a);
         break;
     case R_TRADES:
-        vs_my_trades(vs, p, &a);
+        vs_my_trades(vs, p, &a, now);
         break;
     case R_TICKER:
         vs_book_ticker(vs, p, &a);
@@ -466,6 +467,13 @@ static void handler(void *user, const struct fb_vsim_request *rq, struct fb_vsim
             fprintf(stderr, "venue-sim: fault delay_after_place %u ms on %s %s\n", f.ms, method,
                     path);
             rp->delay_ms = f.ms; /* the server sleeps, without vs->mu */
+            break;
+        case VS_F_HIDE_TRADES:
+            /* a placed order is the last one made (new order, or the new
+             * leg of a cancelReplace) */
+            if (placed)
+                vs->orders[vs->n_orders - 1].hide_trades_ms = f.ms;
+            fprintf(stderr, "venue-sim: fault hide_trades %u ms on %s %s\n", f.ms, method, path);
             break;
         default:
             break;

@@ -28,8 +28,12 @@
  *        [&ms=DELAY][&retry_after=S]
  *     K: 5xx_after_place, 5xx_before_place, delay_after_place (ms, default
  *     3000), drop_after_place, malformed_after_place, 429 (Retry-After S,
- *     default 1), 1007_after_place (HTTP 503 with -1007), clear.
- *     "after_place" kinds run the request first, then spoil the answer.
+ *     default 1), 1007_after_place (HTTP 503 with -1007), hide_trades,
+ *     clear. "after_place" kinds run the request first, then spoil the
+ *     answer. hide_trades (on=new or replace) spoils nothing: the order the
+ *     request makes has GET myTrades leave out each of its trades until ms
+ *     (at least 1, default 3000) after it, while GET order counts it in
+ *     executedQty (the new-order answer's own fills are not hidden).
  *     count 1..1000000, ms 0..600000, retry_after 0..3600, digits only;
  *     anything else is answered 400 -1130 with the reason.
  *   POST /__sim/price?symbol=S&price=P   moves the reference and matches.

@@ -31,6 +31,10 @@ struct vs_order {
     struct fb_dec quote_qty, iceberg, stop;
     int64_t time_ms, update_ms;
     bool expired; /* IOC/FOK/market remainder: Binance says EXPIRED */
+    /* fault hide_trades: myTrades lists a trade of this order only this
+     * many ms after it happened (0: at once), while its status already
+     * counts it -- the lag a bridge must not paper over */
+    uint32_t hide_trades_ms;
 };
 
 struct vs_trade {
@@ -91,7 +95,8 @@ void vs_cancel_replace(struct fb_vsim *vs, struct vs_params *p, struct vs_answer
                        int64_t now_ns, bool *placed);
 void vs_query(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a);
 void vs_open_orders(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a);
-void vs_my_trades(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a);
+/* Leaves out the trades a hide_trades fault still hides at now_ns. */
+void vs_my_trades(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a, int64_t now_ns);
 /* GET /api/v3/ticker/bookTicker: symbol= (an object), symbols= or none
  * (an array); bid/ask are the book's touch (reference -/+ spread). */
 void vs_book_ticker(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a);

@@ -714,7 +714,7 @@ void vs_open_orders(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a
     answer(a, 200, arr);
 }
 
-void vs_my_trades(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a)
+void vs_my_trades(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a, int64_t now_ns)
 {
     int m = market_of(vs, p, true, a);
     const char *oid, *from, *lim;
@@ -742,6 +742,8 @@ void vs_my_trades(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a)
         if (oid && v->order_id != strtoll(oid, NULL, 10))
             continue;
         if (from && x->id < strtoll(from, NULL, 10))
+            continue;
+        if (now_ns / NS_PER_MS < x->time_ms + (int64_t)v->hide_trades_ms)
             continue;
         if (fb_dec_mul(x->price, x->qty, FB_ROUND_HALF_EVEN, &qq) != FB_OK)
             qq = fb_dec_zero();

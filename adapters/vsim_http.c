@@ -391,9 +391,9 @@ enum fb_err fb_vsim_fault_add(struct fb_vsim_faults *q, struct vs_params *p,
     }
     f.kind = names[i].kind;
     if (fault_number(p, "count", 1, FB_VSIM_FAULT_COUNT_MAX, &f.count, err, errlen) ||
-        fault_number(p, "ms", 0, FB_VSIM_FAULT_MS_MAX, &f.ms, err, errlen) ||
-        fault_number(p, "retry_after", 0, FB_VSIM_FAULT_RETRY_MAX, &f.retry_after, err,
-                     errlen))
+        fault_number(p, "ms", f.kind == VS_F_HIDE_TRADES ? 1 : 0, FB_VSIM_FAULT_MS_MAX, &f.ms, err,
+                     errlen) ||
+        fault_number(p, "retry_after", 0, FB_VSIM_FAULT_RETRY_MAX, &f.retry_after, err, errlen))
         return FB_ERR_INVALID;
     if ((v = fb_vsim_param(p, "on"))) {
         for (i = 0; i < 5 && strcmp(v, ons[i]) != 0; i++)
@@ -403,6 +403,12 @@ enum fb_err fb_vsim_fault_add(struct fb_vsim_faults *q, struct vs_params *p,
             return FB_ERR_INVALID;
         }
         f.on = (enum vs_on)i;
+    }
+    if (f.kind == VS_F_HIDE_TRADES && f.on != VS_ON_NEW && f.on != VS_ON_REPLACE) {
+        /* only those requests make an order whose trades there are to hide */
+        snprintf(err, errlen, "%s: on= must be new or replace, the requests that make an order",
+                 kind);
+        return FB_ERR_INVALID;
     }
     if (q->n == FB_VSIM_FAULTS_MAX) {
         snprintf(err, errlen, "at most %d faults queued", FB_VSIM_FAULTS_MAX);

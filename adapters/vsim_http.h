@@ -160,16 +160,18 @@ struct json_t *fb_vsim_price_json(const struct fb_sim_book *b, size_t m, const c
 
 /* Every kind any simulator knows; each accepts those in its name table. */
 enum vs_fault_kind {
-    VS_F_5XX_AFTER = 0,   /* run the request, answer 5xx */
-    VS_F_5XX_BEFORE,      /* answer 5xx without running it */
-    VS_F_DELAY_AFTER,     /* run it, answer after ms */
-    VS_F_DROP_AFTER,      /* run it, close the connection without an answer */
-    VS_F_MALFORMED_AFTER, /* run it, answer half the JSON */
-    VS_F_429,             /* HTTP 429 with Retry-After, not run */
-    VS_F_1007_AFTER,      /* Binance: run it, answer -1007 */
-    VS_F_UNAVAIL_AFTER,   /* Kraken: run it, answer EService:Unavailable */
-    VS_F_RATE_LIMIT,      /* Kraken: EAPI:Rate limit exceeded, not run */
-    VS_F_ORDER_RATE_LIMIT /* Kraken: EOrder:Rate limit exceeded, not run */
+    VS_F_5XX_AFTER = 0,    /* run the request, answer 5xx */
+    VS_F_5XX_BEFORE,       /* answer 5xx without running it */
+    VS_F_DELAY_AFTER,      /* run it, answer after ms */
+    VS_F_DROP_AFTER,       /* run it, close the connection without an answer */
+    VS_F_MALFORMED_AFTER,  /* run it, answer half the JSON */
+    VS_F_429,              /* HTTP 429 with Retry-After, not run */
+    VS_F_1007_AFTER,       /* Binance: run it, answer -1007 */
+    VS_F_UNAVAIL_AFTER,    /* Kraken: run it, answer EService:Unavailable */
+    VS_F_RATE_LIMIT,       /* Kraken: EAPI:Rate limit exceeded, not run */
+    VS_F_ORDER_RATE_LIMIT, /* Kraken: EOrder:Rate limit exceeded, not run */
+    VS_F_HIDE_TRADES       /* Binance: run it; the order it makes keeps its trades out of
+                            * myTrades for ms after each trade (on=new or replace) */
 };
 
 enum vs_on { VS_ON_NEW = 0, VS_ON_CANCEL, VS_ON_REPLACE, VS_ON_QUERY, VS_ON_ANY };
@@ -195,8 +197,9 @@ struct fb_vsim_faults {
 /* Queues the fault p describes (kind= one of names[0..n_names), or
  * "clear" to empty the queue); defaults count 1, on=new, ms 3000,
  * retry_after 1. count is 1..FB_VSIM_FAULT_COUNT_MAX, ms
- * 0..FB_VSIM_FAULT_MS_MAX, retry_after 0..FB_VSIM_FAULT_RETRY_MAX, all
- * in decimal digits. FB_ERR_INVALID with a reason in err. */
+ * 0..FB_VSIM_FAULT_MS_MAX (hide_trades: at least 1), retry_after
+ * 0..FB_VSIM_FAULT_RETRY_MAX, all in decimal digits. FB_ERR_INVALID with
+ * a reason in err. */
 enum fb_err fb_vsim_fault_add(struct fb_vsim_faults *q, struct vs_params *p,
                               const struct fb_vsim_fault_name *names, size_t n_names, char *err,
                               size_t errlen) FB_WARN_UNUSED;
