@@ -317,9 +317,10 @@ struct fb_engine {
     struct fb_strmap exposure;
 
     /* Orders whose venue reported more CumQty than the journal has: the
-     * adapter owes their fills. Checked again after OWED_CHECK_NS, and the
-     * venue asked once more each time, so a stalled adapter is noticed
-     * (log, /metrics) instead of leaving the order short for good. */
+     * adapter owes their fills. Checked again after owed_fills_check_ms
+     * (bridge:), and the venue asked once more each time, so a stalled
+     * adapter is noticed (log, /metrics) instead of leaving the order
+     * short for good. */
     struct owed {
         char order_id[FB_ID_LEN + 1];
         struct fb_dec cum; /* what the venue said */
@@ -2772,7 +2773,10 @@ static void venue_text(const struct fb_venue_inst *v, const struct fb_venue_reje
 static void reconcile(struct fb_engine *e, struct eorder *eo, const struct fb_venue_inst *v,
                       const struct fb_venue_event *vev);
 
-#define OWED_CHECK_NS (30LL * 1000000000LL)
+static int64_t owed_check_ns(const struct fb_engine *e)
+{
+    return (int64_t)e->cfg->bridge.owed_fills_check_ms * 1000000LL;
+}
 
 /* The venue has cum for eo, more than the journal: expect the fills. */
 static void owe_fills(struct fb_engine *e, const struct eorder *eo, struct fb_dec cum)
@@ -2790,7 +2794,7 @@ static void owe_fills(struct fb_engine *e, const struct eorder *eo, struct fb_de
     struct owed *w = &e->owed[e->nowed++];
     copy_str(w->order_id, sizeof w->order_id, eo->o.order_id);
     w->cum = cum;
-    w->due_ns = realtime_ns() + OWED_CHECK_NS;
+    w->due_ns = realtime_ns() + owed_check_ns(e);
 }
 
 static void check_owed(struct fb_engine *e, int64_t now)
@@ -2811,7 +2815,7 @@ static void check_owed(struct fb_engine *e, int64_t now)
                               "again",
                     eo->o.order_id, v->name, vcum, jcum);
             e->owed_overdue++;
-            w->due_ns = now + OWED_CHECK_NS;
+            w->due_ns = now + owed_check_ns(e);
             if (v->ops->query(v->state, order_coid(eo, coid), now) != FB_OK)
                 fb_warn("engine", "order %s: cannot ask %s about it", eo->o.order_id, v->name);
         }

@@ -76,6 +76,7 @@ struct fb_bridge_cfg {
     unsigned journal_group_commit_ms;    /* group: most ms before the fsync */
     uint64_t journal_segment_bytes;      /* roll segment files beyond this */
     enum fb_orphan_policy orphan_orders; /* venue orders unknown to the journal */
+    unsigned owed_fills_check_ms;        /* fills a venue's status counts, still missing */
 };
 
 struct fb_credentials_cfg {

@@ -93,6 +93,14 @@ static const struct cfg_key bridge_keys[] = {
      .def = "report",
      .off = offsetof(ST, orphan_orders),
      .doc = "venue orders the journal does not know, found at start: report or cancel"},
+    {.name = "owed_fills_check_ms",
+     .type = CFG_UINT,
+     .min = 100,
+     .max = 3600000,
+     .def = "30000",
+     .off = offsetof(ST, owed_fills_check_ms),
+     .doc = "how long fills a venue's order status counts may stay missing before the bridge "
+            "warns, counts it in /metrics and asks the venue again (and again each time)"},
 };
 #undef ST
 static const struct cfg_table bridge_table = {.what = "bridge",
