@@ -32,7 +32,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -45,6 +47,7 @@ SECRET = "vsimSecret0123456789abcdef"
 CONFIG = """bridge:
   data_dir: data
   log_level: info
+%(bridge_extra)s
 admin:
   listen: 127.0.0.1
   port: 0
@@ -581,6 +584,131 @@ CASES += [
      {"sessions": TWO_SESSIONS, "run": mass_cancel_on_venue}),
     ("cancel_on_disconnect_on_venue", [], [], None, 2,
      {"sessions": COD_SESSIONS, "run": cancel_on_disconnect_on_venue}),
+]
+
+# ---- fills a venue's status counts before its trades list them ---------
+OWED = "fixbridge_owed_fills_orders"
+OVERDUE = "fixbridge_owed_fills_overdue_total"
+OWED_CHECK_MS = 1000
+HIDE_MS = 8000  # from o1's trade; the checks below need about 4 s of it
+
+
+def metric_value(run, name):
+    """The value of the sample line `name VALUE` in /metrics, as text."""
+    line = run.metric(name + " ")
+    return line.rsplit(" ", 1)[1] if line else None
+
+
+def hide_trades_refuses(run, params, want):
+    """POST /__sim/fault with bad hide_trades parameters: 400, reason."""
+    try:
+        body = http("POST", run.sim_port, "/__sim/fault", params)
+    except urllib.error.HTTPError as e:
+        body = e.read().decode()
+        if e.code == 400 and want in body:
+            return True
+        run.out += "\nfault %s: HTTP %d %s, want 400 with %r" % (params, e.code, body, want)
+        return False
+    run.out += "\nfault %s was accepted (%s): want 400 with %r" % (params, body, want)
+    return False
+
+
+def owed_fills_watch(run):
+    """The engine's owed-fills watch (bridge.owed_fills_check_ms, here 1 s).
+    o1 (0.02) rests; the bridge stops; half of o1 fills at the venue-sim
+    (partial fills, the other half due only a tick, 10 minutes, later),
+    whose hide_trades fault keeps the trade out of myTrades for HIDE_MS
+    while GET order says PARTIALLY_FILLED, executedQty 0.01. On restart
+    the venue's CumQty (0.01) is ahead of the journal's (0): the order is
+    watched (gauge 1) and the OMS hears nothing of a fill the bridge
+    cannot yet account for (no ExecutionReport; a status request says
+    New, CumQty 0). After the check interval the overdue counter rises
+    and the bridge asks the venue again (its log says so). When the
+    venue-sim lets the trade out, the fill reaches the OMS once, with
+    CumQty, LeavesQty and AvgPx that agree, and the gauge goes back to 0:
+    the order is still open, so only the watch's own comparison of the
+    journal's CumQty with the venue's can end it."""
+    for params, want in (
+            ({"kind": "hide_trades", "on": "cancel"},
+             "hide_trades: on= must be new or replace"),
+            ({"kind": "hide_trades", "ms": "0"}, "ms= must be a whole number 1..600000, not '0'"),
+            ({"kind": "hide_trades", "ms": "5s"},
+             "ms= must be a whole number 1..600000, not '5s'"),
+            ({"kind": "hide_trades", "count": "0"},
+             "count= must be a whole number 1..1000000, not '0'")):
+        if not hide_trades_refuses(run, params, want):
+            return False
+    http("POST", run.sim_port, "/__sim/fault", {"kind": "hide_trades", "ms": str(HIDE_MS)})
+    if not run.script("buy BTC/USDT 0.02 limit 59000 tif gtc id=o1\n" + NEW % "o1"):
+        return False
+    code = run.bridge.stop()
+    if code != 0:
+        run.out += "\nfixbridge exited %s on SIGTERM" % code
+        return False
+    http("POST", run.sim_port, "/__sim/price", {"symbol": "BTCUSDT", "price": "59000"})
+    released = time.time() + HIDE_MS / 1000.0
+    o1 = http("GET", run.sim_port, "/__sim/orders")["orders"][0]
+    if (o1["status"], o1["executedQty"]) != ("PARTIALLY_FILLED", "0.01"):
+        run.out += "\no1 at the venue-sim: %s, want PARTIALLY_FILLED 0.01" % o1
+        return False
+    run.bridge.restart(append_log=True)
+    if not run.wait_metric(OWED + " ", "1", 5):
+        return False
+    # The OMS in the meantime, in a thread: nothing unsolicited, the
+    # journal's word on a status request, then the fill exactly once.
+    results = {}
+
+    def oms():
+        results["ok"] = run.script("""
+expect-none 0.5
+status o1 symbol=BTC/USDT side=buy
+expect ExecutionReport ExecType=OrderStatus OrdStatus=New ClOrdID=o1 CumQty=0 LeavesQty=0.02
+expect-none 1
+expect ExecutionReport ExecType=Trade OrdStatus=PartiallyFilled ClOrdID=o1 LastQty=0.01 LastPx=59000 CumQty=0.01 LeavesQty=0.01 AvgPx=59000 timeout=20
+expect-none 1
+status o1 symbol=BTC/USDT side=buy
+expect ExecutionReport ExecType=OrderStatus OrdStatus=PartiallyFilled ClOrdID=o1 CumQty=0.01 LeavesQty=0.01 AvgPx=59000
+""")
+
+    thread = threading.Thread(target=oms)
+    thread.start()
+    notes = []  # run.out is the thread's until it is done
+    try:
+        # overdue before the trade is out: one scrape has both
+        deadline, seen = time.time() + 5, None
+        while time.time() < deadline and seen is None:
+            owed, overdue = metric_value(run, OWED), metric_value(run, OVERDUE)
+            if overdue not in (None, "0"):
+                seen = (owed, overdue)
+            time.sleep(0.05)
+        notes.append("owed, overdue: %s (%.1f s before the trade is out)" % (
+            seen, released - time.time()))
+        ok = seen is not None and seen[0] == "1" and time.time() < released
+        if not ok:
+            notes.append("wanted the overdue counter up while o1 is still owed its fill")
+        asked = "reported CumQty 0.01, the bridge still has 0; asking again"
+        if ok and asked not in run.bridge.read_log():
+            notes.append("the bridge log does not say %r" % asked)
+            ok = False
+    finally:
+        thread.join()
+        run.out += "".join("\n" + n for n in notes)
+    if not ok or not results.get("ok"):
+        return False
+    if not run.wait_metric(OWED + " ", "0", 5):
+        return False
+    trades = metric_value(run, 'fixbridge_execution_reports_total{exec_type="Trade"}')
+    if trades != "1":
+        run.out += "\nTrade ExecutionReports since the restart: %s, want 1" % trades
+        return False
+    o1 = http("GET", run.sim_port, "/__sim/orders")["orders"][0]
+    run.out += "\no1 at the venue-sim: %s" % o1
+    return o1["trades"] == 1
+
+
+CASES += [
+    ("owed_fills_watch", ["--fill", "partial", "--parts", "2", "--tick-ms", "600000"], [],
+     None, 1, {"bridge": "  owed_fills_check_ms: %d" % OWED_CHECK_MS, "run": owed_fills_watch}),
 ]
 
 VENUE = vsimtest.Venue("binance", "BTCUSDT:60000:0.01:0.00001:5", KEY, SECRET, CONFIG,

@@ -8,11 +8,13 @@ order id with more than one order (no duplicate venue order).
 
 A case is (name, extra venue-sim args, faults, script, venue orders
 expected[, opts]). opts: "policy" (YAML replacing the default policy),
-"venue" (YAML lines added to the venue), "sessions" (YAML added to the
-first session), "limits" (POST /__sim/limits parameters, before the bridge
-starts), "run" (a phased case: a function of a Run, instead of the
-script), "venue_types" (the venue orders' types, in order), "amended" (the
-venue orders' amended flags). Python 3 standard library only."""
+"venue" (YAML lines added to the venue), "bridge" (YAML lines added to
+the bridge: section, where the suite's config has a place for them),
+"sessions" (YAML added to the first session), "limits" (POST
+/__sim/limits parameters, before the bridge starts), "run" (a phased case:
+a function of a Run, instead of the script), "venue_types" (the venue
+orders' types, in order), "amended" (the venue orders' amended flags).
+Python 3 standard library only."""
 import concurrent.futures
 import json
 import os
@@ -187,6 +189,7 @@ def run_case(binary, venue, case):
         return False, str(e)
     config = venue.config % {"port": sim_port, "venue_extra": opts.get("venue", ""),
                              "policy": opts.get("policy", ""),
+                             "bridge_extra": opts.get("bridge", ""),
                              "session_extra": opts.get("sessions", "")}
     bridge = fbtest.Bridge(binary, config, name=name,
                            env={"FB_VSIM_KEY": venue.key, "FB_VSIM_SECRET": venue.secret})
