@@ -33,7 +33,8 @@
  *     answer. hide_trades (on=new or replace) spoils nothing: the order the
  *     request makes has GET myTrades leave out each of its trades until ms
  *     (at least 1, default 3000) after it, while GET order counts it in
- *     executedQty (the new-order answer's own fills are not hidden).
+ *     executedQty (the new-order answer's own fills are not hidden); the
+ *     fault queued after it may still spoil the same request.
  *     count 1..1000000, ms 0..600000, retry_after 0..3600, digits only;
  *     anything else is answered 400 -1130 with the reason.
  *   POST /__sim/price?symbol=S&price=P   moves the reference and matches.
