@@ -4294,8 +4294,11 @@ static void reconcile_status(struct fb_engine *e, struct eorder *eo,
     case FB_VOS_PARTIALLY_FILLED:
     case FB_VOS_FILLED:
         if (!eo->o.acked) {
+            /* acknowledged first; fills it had meanwhile are owed like
+             * any others, or a stalled adapter would leave it short */
             event_init(&ev, FB_OEV_ACK);
-            break;
+            copy_str(ev.venue_order_id, sizeof ev.venue_order_id, vev->venue_order_id);
+            (void)apply(e, eo, &ev);
         }
         if (fb_dec_cmp(st->cum_qty, eo->o.cum_qty) != 0)
             fb_warn("engine", "order %s: %s reports CumQty differently than the journal; its "

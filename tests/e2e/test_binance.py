@@ -613,56 +613,35 @@ def hide_trades_refuses(run, params, want):
     return False
 
 
-def owed_fills_watch(run):
-    """The engine's owed-fills watch (bridge.owed_fills_check_ms, here 1 s).
-    o1 (0.02) rests; the bridge stops; half of o1 fills at the venue-sim
-    (partial fills, the other half due only a tick, 10 minutes, later),
-    whose hide_trades fault keeps the trade out of myTrades for HIDE_MS
-    while GET order says PARTIALLY_FILLED, executedQty 0.01. On restart
-    the venue's CumQty (0.01) is ahead of the journal's (0): the order is
-    watched (gauge 1) and the OMS hears nothing of a fill the bridge
-    cannot yet account for (no ExecutionReport; a status request says
-    New, CumQty 0). After the check interval the overdue counter rises
-    and the bridge asks the venue again (its log says so). When the
-    venue-sim lets the trade out, the fill reaches the OMS once, with
-    CumQty, LeavesQty and AvgPx that agree, and the gauge goes back to 0:
-    the order is still open, so only the watch's own comparison of the
-    journal's CumQty with the venue's can end it."""
-    for params, want in (
-            ({"kind": "hide_trades", "on": "cancel"},
-             "hide_trades: on= must be new or replace"),
-            ({"kind": "hide_trades", "ms": "0"}, "ms= must be a whole number 1..600000, not '0'"),
-            ({"kind": "hide_trades", "ms": "5s"},
-             "ms= must be a whole number 1..600000, not '5s'"),
-            ({"kind": "hide_trades", "count": "0"},
-             "count= must be a whole number 1..1000000, not '0'")):
-        if not hide_trades_refuses(run, params, want):
-            return False
-    http("POST", run.sim_port, "/__sim/fault", {"kind": "hide_trades", "ms": str(HIDE_MS)})
-    if not run.script("buy BTC/USDT 0.02 limit 59000 tif gtc id=o1\n" + NEW % "o1"):
-        return False
-    code = run.bridge.stop()
-    if code != 0:
-        run.out += "\nfixbridge exited %s on SIGTERM" % code
-        return False
+def fill_o1_while_down(run):
+    """With the bridge down: the price moves to o1's limit and half of o1
+    fills at the venue-sim (its trade hidden by hide_trades); then the
+    bridge starts again. When the venue-sim will let the trade out (a
+    time.time()), or None (notes in run.out)."""
     http("POST", run.sim_port, "/__sim/price", {"symbol": "BTCUSDT", "price": "59000"})
     released = time.time() + HIDE_MS / 1000.0
     o1 = http("GET", run.sim_port, "/__sim/orders")["orders"][0]
     if (o1["status"], o1["executedQty"]) != ("PARTIALLY_FILLED", "0.01"):
         run.out += "\no1 at the venue-sim: %s, want PARTIALLY_FILLED 0.01" % o1
-        return False
+        return None
     run.bridge.restart(append_log=True)
+    return released
+
+
+def owed_fill_arrives(run, released, oms_first):
+    """After a restart that found o1's venue CumQty (0.01) ahead of the
+    journal's (0), its trade still hidden: the gauge is 1; the OMS (a
+    thread, whose script starts with oms_first: logon, then a status
+    request answered with the journal's New, CumQty 0) hears of no fill;
+    the overdue counter rises while the fill is still owed and the log
+    says the bridge asks again; once the trade is out, one Trade report
+    with CumQty, LeavesQty and AvgPx in agreement, and the gauge is 0."""
     if not run.wait_metric(OWED + " ", "1", 5):
         return False
-    # The OMS in the meantime, in a thread: nothing unsolicited, the
-    # journal's word on a status request, then the fill exactly once.
     results = {}
 
     def oms():
-        results["ok"] = run.script("""
-expect-none 0.5
-status o1 symbol=BTC/USDT side=buy
-expect ExecutionReport ExecType=OrderStatus OrdStatus=New ClOrdID=o1 CumQty=0 LeavesQty=0.02
+        results["ok"] = run.script(oms_first + """
 expect-none 1
 expect ExecutionReport ExecType=Trade OrdStatus=PartiallyFilled ClOrdID=o1 LastQty=0.01 LastPx=59000 CumQty=0.01 LeavesQty=0.01 AvgPx=59000 timeout=20
 expect-none 1
@@ -706,9 +685,81 @@ expect ExecutionReport ExecType=OrderStatus OrdStatus=PartiallyFilled ClOrdID=o1
     return o1["trades"] == 1
 
 
+def owed_fills_watch(run):
+    """The engine's owed-fills watch (bridge.owed_fills_check_ms, here 1 s).
+    o1 (0.02) rests; the bridge stops; half of o1 fills at the venue-sim
+    (partial fills, the other half due only a tick, 10 minutes, later),
+    whose hide_trades fault keeps the trade out of myTrades for HIDE_MS
+    while GET order says PARTIALLY_FILLED, executedQty 0.01. On restart
+    the venue's CumQty (0.01) is ahead of the journal's (0): see
+    owed_fill_arrives. The OMS gets nothing unsolicited at logon. o1
+    stays open, so only the watch's own comparison of the journal's
+    CumQty with the venue's can end the watch (a finished order leaves
+    it through the order index). Bad hide_trades parameters are refused
+    with their reason."""
+    for params, want in (
+            ({"kind": "hide_trades", "on": "cancel"},
+             "hide_trades: on= must be new or replace"),
+            ({"kind": "hide_trades", "ms": "0"}, "ms= must be a whole number 1..600000, not '0'"),
+            ({"kind": "hide_trades", "ms": "5s"},
+             "ms= must be a whole number 1..600000, not '5s'"),
+            ({"kind": "hide_trades", "count": "0"},
+             "count= must be a whole number 1..1000000, not '0'")):
+        if not hide_trades_refuses(run, params, want):
+            return False
+    http("POST", run.sim_port, "/__sim/fault", {"kind": "hide_trades", "ms": str(HIDE_MS)})
+    if not run.script("buy BTC/USDT 0.02 limit 59000 tif gtc id=o1\n" + NEW % "o1"):
+        return False
+    code = run.bridge.stop()
+    if code != 0:
+        run.out += "\nfixbridge exited %s on SIGTERM" % code
+        return False
+    released = fill_o1_while_down(run)
+    return released is not None and owed_fill_arrives(run, released, """
+expect-none 0.5
+status o1 symbol=BTC/USDT side=buy
+expect ExecutionReport ExecType=OrderStatus OrdStatus=New ClOrdID=o1 CumQty=0 LeavesQty=0.02
+""")
+
+
+def owed_fills_unacked(run):
+    """The same watch for an order the bridge never saw acknowledged: o1's
+    POST is placed at the venue-sim but its answer held back
+    (delay_after_place, 5 s), and the bridge is killed (SIGKILL) as soon
+    as the venue-sim has the order, well inside the 1 s request timeout.
+    Half of o1 fills while the bridge is down, its trade hidden. On
+    restart the venue says PARTIALLY_FILLED with CumQty 0.01 for an order
+    the journal has PendingNew: the bridge acknowledges it (New) and must
+    watch the fill it is owed like any other (owed_fill_arrives)."""
+    http("POST", run.sim_port, "/__sim/fault", {"kind": "hide_trades", "ms": str(HIDE_MS)})
+    http("POST", run.sim_port, "/__sim/fault", {"kind": "delay_after_place", "ms": "5000"})
+    placing = threading.Thread(target=run.script, args=(
+        "buy BTC/USDT 0.02 limit 59000 tif gtc id=o1\n"
+        "wait-for ExecutionReport ExecType=New ClOrdID=o1 timeout=2\n",))
+    placing.start()
+    deadline, placed = time.time() + 10, False
+    while time.time() < deadline and not placed:
+        placed = bool(http("GET", run.sim_port, "/__sim/orders")["orders"])
+        time.sleep(0.01)
+    run.bridge.kill()
+    placing.join()  # its client fails: the bridge is gone before New
+    run.out += "\nthe venue-sim had o1 when the bridge was killed: %s" % placed
+    if not placed:
+        return False
+    released = fill_o1_while_down(run)
+    # the New of the restart may reach the OMS before the status answer
+    return released is not None and owed_fill_arrives(run, released, """
+status o1 symbol=BTC/USDT side=buy
+wait-for ExecutionReport ExecType=OrderStatus OrdStatus=New ClOrdID=o1 CumQty=0 LeavesQty=0.02
+""")
+
+
 CASES += [
     ("owed_fills_watch", ["--fill", "partial", "--parts", "2", "--tick-ms", "600000"], [],
      None, 1, {"bridge": "  owed_fills_check_ms: %d" % OWED_CHECK_MS, "run": owed_fills_watch}),
+    ("owed_fills_unacked", ["--fill", "partial", "--parts", "2", "--tick-ms", "600000"], [],
+     None, 1, {"bridge": "  owed_fills_check_ms: %d" % OWED_CHECK_MS,
+               "run": owed_fills_unacked}),
 ]
 
 VENUE = vsimtest.Venue("binance", "BTCUSDT:60000:0.01:0.00001:5", KEY, SECRET, CONFIG,
