@@ -151,13 +151,10 @@ enum fb_err fb_done_file_append(struct fb_done_file *f, const void *rec, size_t 
                                 uint64_t *off)
 {
     size_t padded = (len + FB_DONE_ALIGN - 1) & ~(size_t)(FB_DONE_ALIGN - 1);
+    enum fb_err rc = fb_done_file_reserve(f, len);
 
-    if (fb_done_file_end(f) + padded > DONE_MAX_BYTES)
-        return FB_ERR_TOO_LARGE;
-    unsigned char *nb = fb_grow(f->buf, &f->cap, f->len + padded, 65536);
-    if (!nb)
-        return FB_ERR_NOMEM;
-    f->buf = nb;
+    if (rc != FB_OK)
+        return rc;
     *off = fb_done_file_end(f);
     memcpy(f->buf + f->len, rec, len);
     memset(f->buf + f->len + len, 0, padded - len);

@@ -200,22 +200,7 @@ static void request_hdr(struct fb_http *h, enum fb_http_method m, const char *pa
 static void request(struct fb_http *h, enum fb_http_method m, const char *path, const char *body,
                     struct got *g)
 {
-    char url[128];
-    const char *hdrs[] = {"X-MBX-APIKEY: k123"};
-    struct fb_http_request r;
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
-    memset(g, 0, sizeof *g);
-    memset(&r, 0, sizeof r);
-    r.method = m;
-    r.url = url;
-    r.body = body;
-    r.body_len = body ? strlen(body) : 0;
-    r.headers = hdrs;
-    r.n_headers = 1;
-    r.done = on_done;
-    r.user = g;
-    ck_assert_int_eq(fb_http_submit(h, &r), FB_OK);
-    drive(h, g);
+    request_hdr(h, m, path, body, "X-MBX-APIKEY: k123", g);
 }
 
 struct fault_case {
