@@ -258,10 +258,8 @@ struct fb_engine {
      * (collapse_finished): callers still use an order after its last apply */
     struct eorder **dying;
     size_t ndying, cap_dying;
-    /* The collapsed finished orders of the day, in a file (order_collapse).
-     * Their ClOrdID keys: open addressing, the key's hash (0: empty) and,
-     * apart so a probe reads only hashes, the record's offset in
-     * FB_DONE_ALIGN units: 12 bytes a slot, the table 3/8 to 3/4 full. */
+    /* The collapsed finished orders of the day, in a file (order_collapse),
+     * and their ClOrdID keys in an index of fixed memory beside it. */
     struct fb_done_file done_file;
     size_t done_by_state[FB_ST_LAST];
     struct fb_done_index done_idx;
@@ -1203,13 +1201,6 @@ static void collapse_finished(struct fb_engine *e)
             e->dying[k++] = eo;
     }
     e->ndying = k;
-}
-
-/* Forgets the day's finished orders in memory (the file is the caller's:
- * rotated at the boundary, closed at the end). */
-static void done_free(struct fb_engine *e)
-{
-    memset(e->done_by_state, 0, sizeof e->done_by_state);
 }
 
 /* ---- venue request latency ------------------------------------------- */
@@ -3839,10 +3830,14 @@ static void new_trading_day(struct fb_engine *e)
     fb_kidx_free(&e->by_order_id);
     for (size_t st = 0; st < FB_ST_LAST; st++)
         dropped += e->done_by_state[st];
-    done_free(e);
-    if (fb_done_file_rotate(&e->done_file, realtime_ns()) != FB_OK ||
-        fb_done_index_rotate(&e->done_idx, realtime_ns()) != FB_OK)
-        fb_error("engine", "finished-orders file: cannot start the new day's");
+    memset(e->done_by_state, 0, sizeof e->done_by_state);
+    /* both, whatever the other did: the index must never keep yesterday's
+     * keys (they would point past the emptied file: ClOrdIDs refused) */
+    int64_t now = realtime_ns();
+    enum fb_err frc = fb_done_file_rotate(&e->done_file, now);
+    enum fb_err irc = fb_done_index_rotate(&e->done_idx, now);
+    if (frc != FB_OK || irc != FB_OK)
+        fb_error("engine", "finished-orders files: cannot start the new day's");
     e->ndying = 0; /* the finished ones among these are freed below */
     for (; eo; eo = next) {
         next = eo->all_next;
@@ -4603,7 +4598,6 @@ void fb_engine_free(struct fb_engine *e)
         return;
     fb_engine_stop(e);
     fb_engine_queue_close(&e->q);
-    done_free(e);
     fb_done_file_close(&e->done_file);
     fb_done_index_close(&e->done_idx);
     free(e->done_look);
