@@ -505,19 +505,14 @@ void FlatStore::flush_or_throw()
         throw FIX::IOException(err);
 }
 
+// Noted, and written by the flush: now, after what was noted before, or
+// on a corked thread with the messages (flush_pending).
 void FlatStore::write_seqnums()
 {
-    if (fb_transport_corked()) {
-        seq_dirty_ = true; // flush_pending writes it with the messages
-        pending_.store(true, std::memory_order_release);
-        return;
-    }
-    flush_or_throw(); // in order: what was noted first
-    seq_dirty_ = false;
-    char buf[32];
-    int n = std::snprintf(buf, sizeof buf, "%10.10d : %10.10d", next_sender_, next_target_);
-    if (n < 0 || !pwrite_all(seq_fd_, buf, (size_t)n, 0))
-        throw FIX::IOException(sys_error("cannot write", prefix_ + "seqnums"));
+    seq_dirty_ = true;
+    pending_.store(true, std::memory_order_release);
+    if (!fb_transport_corked())
+        flush_or_throw();
 }
 
 void FlatStore::write_session()
