@@ -97,88 +97,45 @@ static bool order_has_id(const struct fb_sim_order *o, const char *id)
     return false;
 }
 
-/* A slot's hash: never 0, which marks an empty slot. */
-static uint64_t id_slot_hash(const char *id)
+/* The index (bridge/kindex.h) holds order index + 1 as its item, never
+ * NULL; it keeps no copy of an id, the order holds it (current or old).
+ * Growth is incremental: a book of 400k resting orders once stalled ~50 ms
+ * doubling its table at once. */
+static void *id_item(uint32_t order)
 {
-    uint64_t h = id_hash(id);
-    return h ? h : 1;
+    return (void *)((uintptr_t)order + 1);
 }
 
-/* Slot in b->ids holding id, or -1. The slots keep the hash, not a copy of
- * the id: the order holds it (current or old), and is the exact check. */
-static long id_slot(const struct fb_sim_book *b, const char *id)
+static uint32_t id_order(const void *item)
 {
-    if (b->cap_ids == 0 || id[0] == '\0')
-        return -1;
-    size_t mask = b->cap_ids - 1;
-    uint64_t h = id_slot_hash(id);
-    for (size_t i = h & mask; b->ids[i].hash; i = (i + 1) & mask) {
-        if (b->ids[i].hash == h && order_has_id(ORD(b, b->ids[i].order), id))
-            return (long)i;
-    }
-    return -1;
+    return (uint32_t)((uintptr_t)item - 1);
+}
+
+static int id_has(const void *item, const char *id, void *book)
+{
+    return order_has_id(ORD((const struct fb_sim_book *)book, id_order(item)), id);
 }
 
 static long id_find(const struct fb_sim_book *b, const char *id)
 {
-    long i = id_slot(b, id);
-    return i < 0 ? -1 : (long)b->ids[i].order;
-}
-
-static void id_put(struct fb_sim_id_slot *tab, size_t cap, uint64_t h, uint32_t order)
-{
-    size_t mask = cap - 1;
-    size_t i = h & mask;
-    while (tab[i].hash)
-        i = (i + 1) & mask;
-    tab[i].hash = h;
-    tab[i].order = order;
+    if (id[0] == '\0')
+        return -1;
+    /* has() only reads the book; the index's ctx is not const */
+    void *item = fb_kidx_get(&b->ids, fb_kidx_hash(id), id, id_has, (void *)(uintptr_t)b);
+    return item ? (long)id_order(item) : -1;
 }
 
 static enum fb_err id_insert(struct fb_sim_book *b, const char *id, uint32_t order)
 {
-    /* Three quarters full at most, so probes stay short and always end
-     * (deletion shifts back, no tombstones: the load is the live ids). */
-    if ((b->n_ids + 1) * 4 > b->cap_ids * 3) {
-        size_t cap = b->cap_ids ? b->cap_ids * 2 : 64;
-        struct fb_sim_id_slot *tab = calloc(cap, sizeof *tab);
-        if (!tab)
-            return FB_ERR_NOMEM;
-        for (size_t i = 0; i < b->cap_ids; i++) {
-            if (b->ids[i].hash)
-                id_put(tab, cap, b->ids[i].hash, b->ids[i].order);
-        }
-        free(b->ids);
-        b->ids = tab;
-        b->cap_ids = cap;
-    }
-    id_put(b->ids, b->cap_ids, id_slot_hash(id), order);
-    b->n_ids++;
-    return FB_OK;
+    return fb_kidx_put(&b->ids, fb_kidx_hash(id), id, id_item(order), id_has, b);
 }
 
-/* Linear probing's deletion: later entries of the probe run move back
- * into the hole, so every lookup still finds them without tombstones.
- * The order must still hold id (order_has_id). */
+/* The order must still hold id (order_has_id). */
 static void id_remove(struct fb_sim_book *b, const char *id)
 {
-    long at = id_slot(b, id);
-    if (at < 0)
-        return;
-    size_t mask = b->cap_ids - 1, i = (size_t)at, j = i;
-    for (;;) {
-        j = (j + 1) & mask;
-        if (!b->ids[j].hash)
-            break;
-        size_t k = b->ids[j].hash & mask;
-        /* Move j back unless its home k lies cyclically in (i, j]. */
-        if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
-            b->ids[i] = b->ids[j];
-            i = j;
-        }
-    }
-    b->ids[i].hash = 0;
-    b->n_ids--;
+    long at = id_find(b, id);
+    if (at >= 0)
+        fb_kidx_del(&b->ids, fb_kidx_hash(id), id_item((uint32_t)at));
 }
 
 /* ---- dropped ids: 64-bit fingerprints, FIFO-bounded multiset ---- */
@@ -792,18 +749,17 @@ void fb_sim_book_free(struct fb_sim_book *b)
     }
     free(b->chunks);
     free(b->expiry.a);
-    free(b->ids);
+    fb_kidx_free(&b->ids);
     free(b->gone_ring);
     free(b->gone_set);
     free(b->scratch);
     b->chunks = NULL;
     b->n_chunks = b->cap_chunks = 0;
     b->expiry = (struct fb_sim_index){NULL, 0, 0};
-    b->ids = NULL;
     b->gone_ring = b->gone_set = NULL;
     b->scratch = NULL;
-    b->n_orders = b->n_ids = b->gone_n = b->gone_head = b->n_scratch = 0;
-    b->cap_ids = b->gone_cap = b->gone_set_cap = b->cap_scratch = 0;
+    b->n_orders = b->gone_n = b->gone_head = b->n_scratch = 0;
+    b->gone_cap = b->gone_set_cap = b->cap_scratch = 0;
     b->free_head = NO_POS;
     b->open = b->closed = (struct fb_sim_list){NO_POS, NO_POS, 0};
 }

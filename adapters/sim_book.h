@@ -56,6 +56,7 @@
 #include "adapters/venue.h"
 #include "bridge/decimal.h"
 #include "bridge/error.h"
+#include "bridge/kindex.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -132,11 +133,6 @@ struct fb_sim_book_market {
     uint64_t passes; /* matching passes so far */
 };
 
-struct fb_sim_id_slot {
-    uint64_t hash;  /* of the id; 0 = empty slot (the order holds the id) */
-    uint32_t order; /* index into orders */
-};
-
 /* An order acting in a pass, sorted by seq. */
 struct fb_sim_act {
     uint64_t seq;
@@ -174,8 +170,7 @@ struct fb_sim_book {
     struct fb_sim_list open;    /* open orders, in arrival order */
     struct fb_sim_list closed;  /* kept closed orders, oldest closed first */
     struct fb_sim_index expiry; /* open orders with an expiry: min-heap */
-    struct fb_sim_id_slot *ids; /* open addressing: ids of held orders */
-    size_t n_ids, cap_ids;
+    struct fb_kidx ids;         /* ids of held orders -> order index + 1 */
     size_t closed_keep, gone_keep; /* 0 = keep every closed order */
     uint64_t *gone_ring;           /* fingerprints of dropped ids, FIFO */
     size_t gone_head, gone_n, gone_cap;

@@ -1197,12 +1197,12 @@ START_TEST(memory_bound_after_many_finished_orders)
         ck_assert_int_eq(fb_sim_book_submit(&b, &o, 1), FB_OK);
         if (i % 2000 == 0) {
             ck_assert_uint_le(b.n_orders, 102);
-            ck_assert_uint_le(b.n_ids, 101);
+            ck_assert_uint_le(b.ids.n, 101);
         }
     }
     ck_assert_uint_eq(count_kind(&l, 0, FB_VEV_FILL), 20000);
     ck_assert_uint_le(b.n_orders, 102);
-    ck_assert_uint_le(b.cap_ids, 512);
+    ck_assert_uint_le(b.ids.cap, 512);
     ck_assert_uint_le(b.gone_cap, 1000);
     ck_assert_uint_le(b.gone_set_cap, 4096);
     /* Recent: queryable. Dropped: UNKNOWN, but the id is still used. */
