@@ -202,6 +202,10 @@ struct fb_journal_sys {
     int (*rename)(const char *from, const char *to);
     int (*unlink)(const char *path);
     int (*close)(int fd);
+    /* Optional (NULL: never called): starts writing a range of a segment
+     * back without waiting, so the fdatasync that rolling a segment needs
+     * finds it mostly on disk. A hint: its failure changes nothing. */
+    int (*write_behind)(int fd, off_t off, off_t len);
 };
 
 /* The real system calls. */

@@ -13,6 +13,9 @@
  * what a crash after each leaves, and what open() makes of it.
  *
  *   append:  write(record) [fdatasync]
+ *     Every MiB written, write-back of that range is started without
+ *     waiting (sync_file_range WRITE): a hint with no effect on what a
+ *     crash leaves, so that rolling a segment has little left to sync.
  *     A crash mid-write leaves a torn last record: open() finds it (partial
  *     header, partial payload or bad CRC, with no intact record header
  *     after it), reports it and ftruncate()s it away. A damaged record with
@@ -44,6 +47,7 @@
  * have dropped the dirty pages: "fsyncgate"), so the journal is marked
  * failed and refuses everything until a restart recovers from the files.
  */
+#define _GNU_SOURCE /* sync_file_range(2) */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -66,10 +70,21 @@
 /* Compaction gathers records into writes of about this size. */
 #define FJ_WRITE_BUF (4u * FB_JOURNAL_MAX_RECORD)
 
+/* Written bytes of the active segment after which their write-back is
+ * started (write_behind). Without it the kernel starts late, and rolling a
+ * 64 MiB segment fdatasync()ed it all at once on the engine's step: a
+ * 115 ms stall of every session, measured with journal_fsync: never. */
+#define FJ_WRITE_BEHIND (1u << 20)
+
 /* open(2) is variadic: the slot needs a fixed signature. */
 static int posix_open(const char *path, int flags, mode_t mode)
 {
     return open(path, flags, mode);
+}
+
+static int posix_write_behind(int fd, off_t off, off_t len)
+{
+    return sync_file_range(fd, off, len, SYNC_FILE_RANGE_WRITE);
 }
 
 const struct fb_journal_sys fb_journal_sys_posix = {
@@ -82,6 +97,7 @@ const struct fb_journal_sys fb_journal_sys_posix = {
     .rename = rename,
     .unlink = unlink,
     .close = close,
+    .write_behind = posix_write_behind,
 };
 
 struct fj {
@@ -97,6 +113,7 @@ struct fj {
     size_t nsegs;
     size_t segs_cap;
     uint64_t size; /* bytes in the active segment, pending ones included */
+    uint64_t behind; /* write-back was started up to here (write_behind) */
     uint64_t last_seq;
 
     int dirty;           /* written, not yet synced (group commit) */
@@ -756,6 +773,14 @@ static enum fb_err fj_flush(struct fj *j)
         j->failed = 1;
     }
     j->plen = 0;
+    if (!rc && j->sys->write_behind) {
+        if (j->behind > j->size) /* a new or compacted segment */
+            j->behind = 0;
+        if (j->size - j->behind >= FJ_WRITE_BEHIND) {
+            (void)j->sys->write_behind(j->fd, (off_t)j->behind, (off_t)(j->size - j->behind));
+            j->behind = j->size;
+        }
+    }
     return rc;
 }
 

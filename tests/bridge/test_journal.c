@@ -173,6 +173,30 @@ static int fake_unlink(const char *path)
     return fake_step(K_UNLINK, 1) ? -1 : unlink(path);
 }
 
+/* write_behind: the ranges asked for, per fd, must follow each other
+ * from the segment's start and never pass what was written. */
+static struct {
+    int calls, fail;
+    int bad; /* a range that did not continue the last, or passed the end */
+    off_t next[FAKE_FDS];
+} WB;
+
+static int fake_write_behind(int fd, off_t off, off_t len)
+{
+    struct stat st;
+    WB.calls++;
+    if (fd < 0 || fd >= FAKE_FDS || fstat(fd, &st) != 0 || off + len > st.st_size ||
+        len < (off_t)(1 << 20) || (off != WB.next[fd] && off != 0))
+        WB.bad++;
+    else
+        WB.next[fd] = off + len;
+    if (WB.fail) {
+        errno = EIO;
+        return -1;
+    }
+    return 0;
+}
+
 static const struct fb_journal_sys fake_sys = {
     .open = fake_open,
     .write = fake_write,
@@ -183,6 +207,7 @@ static const struct fb_journal_sys fake_sys = {
     .rename = fake_rename,
     .unlink = fake_unlink,
     .close = fake_close,
+    .write_behind = fake_write_behind,
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -968,6 +993,37 @@ START_TEST(fsync_never_leaves_the_disk_to_the_kernel)
 }
 END_TEST
 
+/* Write-back is started every MiB, so rolling a segment finds little to
+ * sync; it is only a hint: when it fails, nothing else changes. */
+START_TEST(write_behind_follows_each_segment)
+{
+    struct fb_journal_cfg c = cfg_of(FB_JOURNAL_FSYNC_NEVER, 4u << 20, 1);
+    fake_reset();
+    memset(&WB, 0, sizeof WB);
+    struct fb_journal *j = open_ok(&c, NULL);
+    uint32_t id = 1;
+    for (; id <= 150; id++) { /* ~9 MiB: three segments */
+        append_ok(j, id, BIG, id);
+        ck_assert_int_eq(fb_journal_sync(j), FB_OK); /* the engine's barrier */
+    }
+    int per_mib = WB.calls;
+    ck_assert_int_ge(per_mib, 6);
+    ck_assert_int_le(per_mib, 9);
+    ck_assert_int_eq(WB.bad, 0);
+    WB.fail = 1;
+    for (; id <= 200; id++) {
+        append_ok(j, id, BIG, id);
+        ck_assert_int_eq(fb_journal_sync(j), FB_OK);
+    }
+    ck_assert_int_gt(WB.calls, per_mib);
+    ck_assert_int_eq(WB.bad, 0);
+    struct seen s;
+    replay_ok(j, &s);
+    ck_assert_uint_eq(s.n, 200);
+    ck_assert_int_eq(fb_journal_close(j), FB_OK);
+}
+END_TEST
+
 START_TEST(fsync_every_syncs_each_append)
 {
     struct fb_journal_cfg c = cfg_of(FB_JOURNAL_FSYNC_EVERY, 0, 1);
@@ -1148,6 +1204,7 @@ static Suite *journal_suite(void)
     tcase_add_test(core, segments_roll_at_the_limit);
     tcase_add_test(core, compaction_keeps_exactly_the_chosen_records);
     tcase_add_test(core, fsync_every_syncs_each_append);
+    tcase_add_test(core, write_behind_follows_each_segment);
     tcase_add_test(core, fsync_every_leaves_hints_to_the_next_barrier);
     tcase_add_test(core, fsync_never_leaves_the_disk_to_the_kernel);
     tcase_add_test(core, group_commit_barrier_and_timer);
