@@ -254,6 +254,10 @@ struct fb_engine {
     size_t nlive;
     struct eorder *all;          /* every order the engine holds, but collapsed ones */
     struct fb_order scratch;     /* the order fb_order_apply() works on (order_apply) */
+    /* FACTS_STRS_MAX bytes order_apply() holds ready before an event, kept
+     * while events leave an order's strings as they were (most do), given
+     * to the order when they change: no malloc/free pair per event. */
+    char *strs_spare;
     /* finished orders waiting to be collapsed at the next safe point
      * (collapse_finished): callers still use an order after its last apply */
     struct eorder **dying;
@@ -1654,19 +1658,21 @@ static enum fb_err order_apply(struct fb_engine *e, struct eorder *eo,
 {
     struct fb_order_event stamped = *ev;
     struct fb_order *o = &e->scratch;
-    char buf[FACTS_STRS_MAX], *spare = NULL;
+    char buf[FACTS_STRS_MAX];
     /* a concrete time, so the journal replays to the same TransactTime */
     if (!stamped.time_ns)
         stamped.time_ns = realtime_ns();
     rep->kind = FB_REPORT_NONE;
+    /* events that may change the order's strings */
+    int restring = ev->type != FB_OEV_STATUS && ev->type != FB_OEV_DUPLICATE_NEW;
     /* What storing the result back may need is allocated first: once the
      * state machine has committed, nothing may fail (order_store). A
      * finished order's view only reports. */
     if (!eo->view) {
         int cold = ev->type == FB_OEV_FILL || ev->type == FB_OEV_REPLACE_REQUEST ||
                    ev->type == FB_OEV_REPLACED;
-        int strs = ev->type != FB_OEV_STATUS && ev->type != FB_OEV_DUPLICATE_NEW;
-        if ((cold && !order_cold_get(eo)) || (strs && !(spare = malloc(FACTS_STRS_MAX)))) {
+        if ((cold && !order_cold_get(eo)) ||
+            (restring && !e->strs_spare && !(e->strs_spare = malloc(FACTS_STRS_MAX)))) {
             fb_error("engine", "out of memory for order %s", eo->o.order_id);
             return FB_ERR_NOMEM;
         }
@@ -1675,20 +1681,19 @@ static enum fb_err order_apply(struct fb_engine *e, struct eorder *eo,
     order_load(eo, o);
     enum fb_err rc = fb_order_apply(o, &e->env, &stamped, rep);
     if (!eo->view) {
-        char *strs = NULL;
+        char *strs = NULL, *spare = e->strs_spare;
         size_t n = facts_pack(o, buf);
-        if (spare && (n != strs_len(eo->strs) || memcmp(buf, eo->strs, n) != 0)) {
+        if (restring && (n != strs_len(eo->strs) || memcmp(buf, eo->strs, n) != 0)) {
             memcpy(spare, buf, n);
             strs = realloc(spare, n); /* shrinks: keeps spare if it fails */
             strs = strs ? strs : spare;
-            spare = NULL;
+            e->strs_spare = NULL;
         }
         if (order_needs_cold(eo, o) && !eo->cold)
             fb_error("engine", "order %s: facts lost (no side struct)", eo->o.order_id);
         order_store(eo, o, strs);
         exposure_apply(e, eo, 1);
     }
-    free(spare);
     /* only changes are journaled: a refused event or a report-only one
      * (an OrderCancelReject, a status) changes nothing to replay */
     int refused_request = (stamped.type == FB_OEV_CANCEL_REQUEST ||
@@ -4600,6 +4605,7 @@ void fb_engine_free(struct fb_engine *e)
     fb_engine_queue_close(&e->q);
     fb_done_file_close(&e->done_file);
     fb_done_index_close(&e->done_idx);
+    free(e->strs_spare);
     free(e->done_look);
     free(e->done_vrec);
     free(e->done_build);
