@@ -24,8 +24,13 @@
  * time), orders/s, records/s, bytes per order (on disk, headers included)
  * and fdatasyncs per order (counted through struct fb_journal_sys).
  *
+ * With --compact PCT, each mode's journal is then compacted as a new
+ * trading day compacts it (fb_journal_compact), keeping PCT% of the
+ * records (the orders still open), and the time it took is printed: the
+ * engine's step waits that long at the day's boundary.
+ *
  * usage: jbench [--orders N] [--mode every|group|barrier|all] [--group-ms MS]
- *               [--dir DIR] [--keep]
+ *               [--dir DIR] [--keep] [--compact PCT]
  * The directory defaults to a mkdtemp() under $TMPDIR (or /tmp): put it on
  * the disk the bridge's data_dir would use, fsync cost is the disk's.
  */
@@ -82,6 +87,7 @@ static const char *const mode_names[] = {"every", "group", "barrier"};
 struct result {
     unsigned long orders;
     double secs;
+    double compact_secs; /* -1: not asked */
     double us_p50, us_p99;
     uint64_t bytes;
     uint64_t records;
@@ -111,6 +117,17 @@ static int put(struct fb_journal *j, enum fb_jrec_type type, const char *buf, si
     }
     *bytes += fb_journal_record_size(r.len);
     return 0;
+}
+
+/* keep(): every record whose number is below pct of each hundred. */
+static unsigned keep_pct;
+static unsigned long keep_seen;
+
+static int keep_some(void *user, const struct fb_journal_record *r)
+{
+    (void)user;
+    (void)r;
+    return keep_seen++ % 100 < keep_pct;
 }
 
 static int barrier(struct fb_journal *j)
@@ -236,6 +253,18 @@ static int run(enum mode m, const char *dir, unsigned long orders, unsigned grou
         goto fail;
     res->secs = (double)(now_ns() - start) / 1e9;
     res->syncs = n_datasync;
+    res->compact_secs = -1;
+    if (keep_pct <= 100) {
+        int64_t c0 = now_ns();
+        keep_seen = 0;
+        enum fb_err crc = fb_journal_compact(j, keep_some, NULL, NULL, 0);
+        if (crc != FB_OK) {
+            fprintf(stderr, "jbench: compact: %s (%s)\n", fb_strerror(crc),
+                    fb_journal_errmsg(j));
+            goto fail;
+        }
+        res->compact_secs = (double)(now_ns() - c0) / 1e9;
+    }
     res->orders = orders;
     qsort(per, orders, sizeof *per, cmp_i64);
     res->us_p50 = (double)per[orders / 2] / 1e3;
@@ -260,9 +289,10 @@ static void rm_tree(const char *dir)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: jbench [--orders N] [--mode every|group|barrier|all] [--group-ms MS]\n"
-               "              [--dir DIR] [--keep]\n"
+               "              [--dir DIR] [--keep] [--compact PCT]\n"
                "Appends one order's journal records (NEW + ACCEPT, ACK, FILL events) per\n"
-               "order and prints the cost per order for each fsync mode.\n");
+               "order and prints the cost per order for each fsync mode; --compact then\n"
+               "times a trading day's compaction keeping PCT%% (0..100) of the records.\n");
 }
 
 int main(int argc, char **argv)
@@ -272,6 +302,7 @@ int main(int argc, char **argv)
     int modes[M_LAST] = {1, 1, 1};
     const char *base = NULL;
     int keep = 0;
+    keep_pct = 101; /* no compaction */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--orders") && i + 1 < argc) {
@@ -282,6 +313,14 @@ int main(int argc, char **argv)
             base = argv[++i];
         } else if (!strcmp(a, "--keep")) {
             keep = 1;
+        } else if (!strcmp(a, "--compact") && i + 1 < argc) {
+            char *end;
+            unsigned long v = strtoul(argv[++i], &end, 10);
+            if (*end || v > 100) {
+                usage(stderr);
+                return 2;
+            }
+            keep_pct = (unsigned)v;
         } else if (!strcmp(a, "--mode") && i + 1 < argc) {
             const char *m = argv[++i];
             if (strcmp(m, "all") != 0) {
@@ -347,6 +386,9 @@ int main(int argc, char **argv)
                r.orders, r.secs * 1e6 / (double)r.orders, r.us_p50, r.us_p99,
                (double)r.orders / r.secs, (double)r.records / r.secs,
                (double)r.bytes / (double)r.orders, (double)r.syncs / (double)r.orders);
+        if (r.compact_secs >= 0)
+            printf("%-8s compaction of %.0f MB keeping %u%% of the records: %.3f s\n",
+                   mode_names[k], (double)r.bytes / 1e6, keep_pct, r.compact_secs);
         fflush(stdout);
     }
     if (keep)
