@@ -2,6 +2,7 @@
  * vsim_binance: orders over the sim's matching core, and Binance's JSON
  * answers (REFERENCE.md A.8). Called by vsim_binance.c under vs->mu.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #define NS_PER_MS 1000000LL
 #define DEC_RE "^([0-9]{1,20})(\\.[0-9]{1,20})?$"
 #define ID_RE "^[a-zA-Z0-9-_]{1,36}$"
+#define NUM_RE "^[0-9]{1,20}$"
 #define BIG "9000000000"
 
 void vs_error(struct vs_answer *a, unsigned http, int code, const char *fmt, ...)
@@ -158,6 +160,33 @@ static int get_id(struct vs_params *p, const char *k, const char **out, struct v
                  "Illegal characters found in parameter '%s'; legal range is '" ID_RE "'.", k);
         return -1;
     }
+    return 0;
+}
+
+/* A whole-number parameter (orderId, fromId, limit) as Binance checks it:
+ * digits only (-1100), then lo..hi (-1130). 0 and *out (*out = dflt if
+ * absent), or -1 with the error in a. strtoll alone read "12x" as 12 and
+ * "x" as 0, which the real venue refuses. */
+static int get_num(struct vs_params *p, const char *k, long long lo, long long hi, long long dflt,
+                   long long *out, struct vs_answer *a)
+{
+    const char *v = fb_vsim_param(p, k);
+    *out = dflt;
+    if (!v)
+        return 0;
+    size_t n = strlen(v);
+    if (n < 1 || n > 20 || strspn(v, "0123456789") != n) {
+        vs_error(a, 400, -1100,
+                 "Illegal characters found in parameter '%s'; legal range is '" NUM_RE "'.", k);
+        return -1;
+    }
+    errno = 0;
+    long long x = strtoll(v, NULL, 10);
+    if (errno == ERANGE || x < lo || x > hi) {
+        vs_error(a, 400, -1130, "Data sent for parameter '%s' is not valid.", k);
+        return -1;
+    }
+    *out = x;
     return 0;
 }
 
@@ -554,13 +583,16 @@ static long find(struct fb_vsim *vs, struct vs_params *p, int market, const char
 {
     const char *coid = fb_vsim_param(p, coid_key), *oid = fb_vsim_param(p, oid_key);
     long found = -1;
+    long long oid_n;
+    if (get_num(p, oid_key, 0, INT64_MAX, -1, &oid_n, a))
+        return -1;
     if (!coid && !oid) {
         vs_error(a, 400, -1102, "Param '%s' or '%s' must be sent, but both were empty/null!",
                  coid_key, oid_key);
         return -1;
     }
     for (size_t i = vs->n_orders; i-- > 0;) {
-        if (oid && vs->orders[i].order_id != strtoll(oid, NULL, 10))
+        if (oid && vs->orders[i].order_id != oid_n)
             continue;
         if (!oid && strcmp(vs->orders[i].coid, coid) != 0)
             continue;
@@ -717,31 +749,26 @@ void vs_open_orders(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a
 void vs_my_trades(struct fb_vsim *vs, struct vs_params *p, struct vs_answer *a, int64_t now_ns)
 {
     int m = market_of(vs, p, true, a);
-    const char *oid, *from, *lim;
-    long limit = 500;
+    long long oid, from, limit;
     json_t *arr;
     if (m < 0)
         return;
-    oid = fb_vsim_param(p, "orderId");
-    from = fb_vsim_param(p, "fromId");
-    if ((lim = fb_vsim_param(p, "limit"))) {
-        limit = strtol(lim, NULL, 10);
-        if (limit < 1)
-            limit = 500;
-        if (limit > 1000)
-            limit = 1000;
-    }
+    /* A.8.14: limit default 500, at most 1000; fromId: trades with id >= */
+    if (get_num(p, "orderId", 0, INT64_MAX, -1, &oid, a) ||
+        get_num(p, "fromId", 0, INT64_MAX, -1, &from, a) ||
+        get_num(p, "limit", 1, 1000, 500, &limit, a))
+        return;
     arr = json_array();
-    for (size_t t = 0; t < vs->n_trades && (long)json_array_size(arr) < limit; t++) {
+    for (size_t t = 0; t < vs->n_trades && (long long)json_array_size(arr) < limit; t++) {
         const struct vs_trade *x = &vs->trades[t];
         const struct vs_order *v = &vs->orders[x->order];
         const struct fb_sim_order *o = book_of(vs, x->order);
         struct fb_dec qq;
         if (strcmp(o->req.symbol, vs->p.markets[m].symbol) != 0)
             continue;
-        if (oid && v->order_id != strtoll(oid, NULL, 10))
+        if (oid >= 0 && v->order_id != oid)
             continue;
-        if (from && x->id < strtoll(from, NULL, 10))
+        if (from >= 0 && x->id < from)
             continue;
         if (now_ns / NS_PER_MS < x->time_ms + (int64_t)v->hide_trades_ms)
             continue;

@@ -28,6 +28,8 @@ list (GET /__sim/orders), not only on FIX.
 Prints PASS/FAIL per case and the closing line `N passed, M failed`.
 usage: test_binance.py FIXBRIDGE_BINARY [NAME_SUBSTRING ...]
 """
+import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -35,6 +37,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -760,6 +763,57 @@ CASES += [
     ("owed_fills_unacked", ["--fill", "partial", "--parts", "2", "--tick-ms", "600000"], [],
      None, 1, {"bridge": "  owed_fills_check_ms: %d" % OWED_CHECK_MS,
                "run": owed_fills_unacked}),
+]
+
+def signed_get(run, path, params):
+    """A signed GET to the venue-sim, as the adapter signs (HMAC-SHA256 of
+    the query string): (HTTP status, JSON answer)."""
+    q = urllib.parse.urlencode(dict(params, timestamp=int(time.time() * 1000)))
+    sig = hmac.new(SECRET.encode(), q.encode(), hashlib.sha256).hexdigest()
+    req = urllib.request.Request("http://127.0.0.1:%d%s?%s&signature=%s"
+                                 % (run.sim_port, path, q, sig),
+                                 headers={"X-MBX-APIKEY": KEY})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, json.loads(r.read().decode())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode())
+
+
+def number_params(run):
+    """The venue-sim checks whole-number parameters as Binance does
+    (REFERENCE A.8.14 and the orderId format): digits only, else -1100
+    naming the parameter; myTrades' limit 1..1000, else -1130. It used to
+    read "12x" as 12 and "x" as 0."""
+    if not run.script("buy BTC/USDT 0.01 limit 61000 tif gtc id=o1\n" + FILLED % ("o1", "0.01")):
+        return False
+    ok = True
+    trades = "/api/v3/myTrades"
+    for path, params, status, code, text in (
+            (trades, {"symbol": "BTCUSDT", "limit": "1"}, 200, None, None),
+            (trades, {"symbol": "BTCUSDT", "fromId": "99999999"}, 200, None, None),
+            (trades, {"symbol": "BTCUSDT", "limit": "x"}, 400, -1100, "parameter 'limit'"),
+            (trades, {"symbol": "BTCUSDT", "limit": "0"}, 400, -1130, "parameter 'limit'"),
+            (trades, {"symbol": "BTCUSDT", "limit": "1001"}, 400, -1130, "parameter 'limit'"),
+            (trades, {"symbol": "BTCUSDT", "fromId": "12x"}, 400, -1100, "parameter 'fromId'"),
+            (trades, {"symbol": "BTCUSDT", "orderId": "-1"}, 400, -1100, "parameter 'orderId'"),
+            ("/api/v3/order", {"symbol": "BTCUSDT", "orderId": "1e3"}, 400, -1100,
+             "parameter 'orderId'")):
+        got, body = signed_get(run, path, params)
+        want_ok = got == status and (code is None or (body.get("code") == code and
+                                                      text in body.get("msg", "")))
+        if status == 200 and got == 200:
+            want_ok = isinstance(body, list) and (
+                len(body) == 1 if params.get("limit") else body == [])
+        if not want_ok:
+            run.out += "\n%s %s: HTTP %d %s, want %d %s %s" % (path, params, got, body, status,
+                                                               code, text)
+            ok = False
+    return ok
+
+
+CASES += [
+    ("vsim_number_params", [], [], None, 1, {"run": number_params}),
 ]
 
 VENUE = vsimtest.Venue("binance", "BTCUSDT:60000:0.01:0.00001:5", KEY, SECRET, CONFIG,
