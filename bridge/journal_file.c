@@ -113,7 +113,8 @@ struct fj {
     size_t nsegs;
     size_t segs_cap;
     uint64_t size; /* bytes in the active segment, pending ones included */
-    uint64_t behind; /* write-back was started up to here (write_behind) */
+    uint64_t behind; /* write-back was started up to here (write_behind);
+                        0 again whenever the active segment changes */
     uint64_t last_seq;
 
     int dirty;           /* written, not yet synced (group commit) */
@@ -773,13 +774,9 @@ static enum fb_err fj_flush(struct fj *j)
         j->failed = 1;
     }
     j->plen = 0;
-    if (!rc && j->sys->write_behind) {
-        if (j->behind > j->size) /* a new or compacted segment */
-            j->behind = 0;
-        if (j->size - j->behind >= FJ_WRITE_BEHIND) {
-            (void)j->sys->write_behind(j->fd, (off_t)j->behind, (off_t)(j->size - j->behind));
-            j->behind = j->size;
-        }
+    if (!rc && j->sys->write_behind && j->size - j->behind >= FJ_WRITE_BEHIND) {
+        (void)j->sys->write_behind(j->fd, (off_t)j->behind, (off_t)(j->size - j->behind));
+        j->behind = j->size;
     }
     return rc;
 }
@@ -819,6 +816,7 @@ static enum fb_err roll(struct fj *j)
         j->sys->close(j->fd);
         j->fd = fd;
         j->size = FB_JOURNAL_SEG_HEADER_SIZE;
+        j->behind = 0;
         if (push_seg(j, n) != FB_OK || rc) {
             j->failed = 1; /* the segment exists but we cannot vouch for it */
             return rc ? rc : FB_ERR_NOMEM;
@@ -1027,6 +1025,7 @@ static enum fb_err fj_compact(void *state, fb_journal_keep_fn keep, void *user,
     j->sys->close(j->fd);
     j->fd = c.fd;
     j->size = c.size;
+    j->behind = 0;
     j->last_seq = seq;
     rc = sync_dir(j);
     if (rc) {
